@@ -1,0 +1,38 @@
+# Pingwarden: `make dev` serves the API locally, `make test` runs every test.
+SHELL := bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+export WRANGLER_SEND_METRICS := false
+
+SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
+
+.PHONY: dev test unit e2e bench tools build fmt lint
+
+dev: tools
+	scripts/dev.sh
+
+test: unit e2e
+
+unit:
+	cargo test --lib --quiet
+
+e2e: tools
+	scripts/e2e.sh
+
+bench: tools
+	scripts/bench.sh
+
+tools:
+	@scripts/install-tools.sh
+
+# Incremental: wrangler calls `make -s build` on every start.
+build: build/worker/shim.mjs
+
+build/worker/shim.mjs: $(SOURCES)
+	scripts/build.sh
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `make dev`: a local Pingwarden on http://127.0.0.1:${PORT:-8787}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# Local targets (127.0.0.1, 10.x, …) are what one watches while developing.
+export PW_ALLOW_PRIVATE_TARGETS="${PW_ALLOW_PRIVATE_TARGETS:-true}"
+# A JWT secret made once and kept, so tokens survive restarts.
+if ! grep -qs '^PW_JWT_SECRET=' .dev.vars; then
+  echo "PW_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')" >> .dev.vars
+fi
+make -s build
+exec scripts/serve.sh

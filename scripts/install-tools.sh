@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what building and running the Worker needs, skipping whatever is
+# already there at the right version: the wasm32 target, worker-build and
+# wasm-bindgen-cli at the versions Cargo.lock pins, and the npm packages
+# (wrangler, binaryen) at the versions package-lock.json pins.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+locked_version() { # the version Cargo.lock pins for a crate
+  awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+cargo_install() { # crate version binary
+  local crate=$1 version=$2 binary=$3
+  if "$binary" --version 2>/dev/null | grep -qF "$version"; then return; fi
+  echo "installing $crate $version" >&2
+  # --locked first; if a locked dependency has since been yanked, let cargo
+  # resolve compatible versions instead.
+  cargo install --quiet "$crate" --version "$version" --locked \
+    || cargo install --quiet "$crate" --version "$version"
+}
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+cargo_install worker-build "$(locked_version worker)" worker-build
+cargo_install wasm-bindgen-cli "$(locked_version wasm-bindgen)" wasm-bindgen
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi

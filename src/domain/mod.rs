@@ -1,0 +1,13 @@
+//! The pure domain: plain values in, plain values out, no `worker` types, so
+//! everything here unit-tests natively with `cargo test --lib`.
+
+pub mod access;
+pub mod account;
+pub mod api_key;
+pub mod ids;
+pub mod monitor;
+pub mod page;
+pub mod plan;
+pub mod target;
+pub mod time;
+pub mod validation;

@@ -1,0 +1,589 @@
+//! Monitors: their kinds, statuses and settings, and the validation that turns
+//! a JSON body into settings or names the first field that is wrong.
+
+use super::target::{is_private_host, is_valid_host, is_valid_hostname};
+use super::validation::{trimmed_text, FieldError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MonitorStatus {
+    Pending,
+    Up,
+    Down,
+    Paused,
+}
+
+impl MonitorStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MonitorStatus::Pending => "pending",
+            MonitorStatus::Up => "up",
+            MonitorStatus::Down => "down",
+            MonitorStatus::Paused => "paused",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<MonitorStatus> {
+        [
+            MonitorStatus::Pending,
+            MonitorStatus::Up,
+            MonitorStatus::Down,
+            MonitorStatus::Paused,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == value)
+    }
+}
+
+pub const KINDS: [&str; 4] = ["http", "tcp", "dns", "heartbeat"];
+pub const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+pub const RECORD_TYPES: [&str; 6] = ["A", "AAAA", "MX", "TXT", "CNAME", "NS"];
+/// Cloudflare's Durable Object location hints.
+pub const REGIONS: [&str; 9] = [
+    "wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me",
+];
+
+const MAX_ACTIVE_INTERVAL: u32 = 86_400;
+const MAX_HEARTBEAT_PERIOD: u32 = 31_536_000;
+const MAX_TAGS: usize = 20;
+const MAX_HEADERS: usize = 20;
+const MAX_BODY_BYTES: usize = 10 * 1024;
+const MAX_TIMEOUT_MS: u32 = 30_000;
+/// Fields the server sets; a client sending them gets told so.
+const READ_ONLY: [&str; 4] = ["id", "status", "created_at", "updated_at"];
+
+/// What a monitor is, as created and changed through the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonitorSpec {
+    pub name: String,
+    pub interval_seconds: u32,
+    pub tags: Vec<String>,
+    #[serde(flatten)]
+    pub settings: Settings,
+}
+
+/// The settings of each kind; serialised with its `type` as the tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Settings {
+    Http(HttpSettings),
+    Tcp(TcpSettings),
+    Dns(DnsSettings),
+    Heartbeat(HeartbeatSettings),
+}
+
+impl Settings {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Settings::Http(_) => "http",
+            Settings::Tcp(_) => "tcp",
+            Settings::Dns(_) => "dns",
+            Settings::Heartbeat(_) => "heartbeat",
+        }
+    }
+}
+
+/// What every actively probed kind shares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeOptions {
+    pub timeout_ms: u32,
+    /// Consecutive failures before the monitor is `down`.
+    pub failure_threshold: u32,
+    /// Location hints to probe from; empty means one probe, placed by the platform.
+    pub regions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HttpSettings {
+    pub url: String,
+    pub method: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<String>,
+    pub expected_status_codes: Vec<StatusCodeRule>,
+    pub keyword: Option<String>,
+    pub keyword_mode: KeywordMode,
+    pub follow_redirects: bool,
+    #[serde(flatten)]
+    pub probe: ProbeOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeywordMode {
+    Contains,
+    Absent,
+}
+
+/// An expected status: one code (`200`) or a class (`"2xx"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StatusCodeRule {
+    Code(u16),
+    Class(String),
+}
+
+impl StatusCodeRule {
+    fn parse(value: &Value) -> Option<StatusCodeRule> {
+        match value {
+            Value::Number(n) => n
+                .as_u64()
+                .filter(|c| (100..=599).contains(c))
+                .map(|c| StatusCodeRule::Code(c as u16)),
+            Value::String(text) => {
+                let text = text.trim().to_ascii_lowercase();
+                if let Ok(code) = text.parse::<u64>() {
+                    return StatusCodeRule::parse(&Value::from(code));
+                }
+                let bytes = text.as_bytes();
+                (bytes.len() == 3 && (b'1'..=b'5').contains(&bytes[0]) && &bytes[1..] == b"xx")
+                    .then(|| StatusCodeRule::Class(text))
+            }
+            _ => None,
+        }
+    }
+
+    pub fn matches(&self, status: u16) -> bool {
+        match self {
+            StatusCodeRule::Code(code) => *code == status,
+            StatusCodeRule::Class(class) => class.as_bytes()[0] - b'0' == (status / 100) as u8,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TcpSettings {
+    pub host: String,
+    pub port: u16,
+    #[serde(flatten)]
+    pub probe: ProbeOptions,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DnsSettings {
+    pub host: String,
+    pub record_type: String,
+    pub expected_values: Vec<String>,
+    #[serde(flatten)]
+    pub probe: ProbeOptions,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeartbeatSettings {
+    /// How long past the expected ping before the monitor is `down`.
+    pub grace_seconds: u32,
+}
+
+/// The deployment's rules that validation depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    pub allow_private_targets: bool,
+    pub min_grace_seconds: u32,
+}
+
+impl MonitorSpec {
+    /// The spec as the JSON fields a client would send, to apply a PATCH onto.
+    pub fn to_input(&self) -> Map<String, Value> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        }
+    }
+
+    /// Validates a whole JSON body (a creation, or a stored spec with a PATCH applied).
+    pub fn from_input(
+        input: &Map<String, Value>,
+        rules: &Rules,
+    ) -> Result<MonitorSpec, FieldError> {
+        let mut fields = Fields::new(input);
+        let kind = fields
+            .string("type")?
+            .ok_or_else(|| one_of("type", &KINDS))?;
+        let name = fields
+            .string("name")?
+            .ok_or_else(|| FieldError::new("name", "name is required"))?;
+        let name = trimmed_text("name", name, 1, 100)?;
+        let tags = tags(
+            fields
+                .string_list("tags", MAX_TAGS, 50)?
+                .unwrap_or_default(),
+        );
+        let (settings, default_interval, max_interval) = match kind {
+            "http" => (
+                Settings::Http(http(&mut fields, rules)?),
+                300,
+                MAX_ACTIVE_INTERVAL,
+            ),
+            "tcp" => (
+                Settings::Tcp(tcp(&mut fields, rules)?),
+                300,
+                MAX_ACTIVE_INTERVAL,
+            ),
+            "dns" => (Settings::Dns(dns(&mut fields)?), 300, MAX_ACTIVE_INTERVAL),
+            "heartbeat" => (
+                Settings::Heartbeat(heartbeat(&mut fields, rules)?),
+                86_400,
+                MAX_HEARTBEAT_PERIOD,
+            ),
+            _ => return Err(one_of("type", &KINDS)),
+        };
+        let interval_seconds = fields
+            .uint("interval_seconds", 1, max_interval)?
+            .unwrap_or(default_interval);
+        fields.finish()?;
+        Ok(MonitorSpec {
+            name,
+            interval_seconds,
+            tags,
+            settings,
+        })
+    }
+}
+
+fn http(fields: &mut Fields, rules: &Rules) -> Result<HttpSettings, FieldError> {
+    let url = fields
+        .string("url")?
+        .ok_or_else(|| FieldError::new("url", "url is required"))?;
+    let url = http_url(url, rules)?;
+    let method = match fields.string("method")? {
+        None => "GET".to_string(),
+        Some(m) => Some(m.to_ascii_uppercase())
+            .filter(|m| METHODS.contains(&m.as_str()))
+            .ok_or_else(|| one_of("method", &METHODS))?,
+    };
+    let headers = headers(fields.get("headers"))?;
+    let body = fields.string("body")?.map(str::to_string);
+    if let Some(body) = &body {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(FieldError::new("body", "body must be at most 10 KB"));
+        }
+        if method == "GET" || method == "HEAD" {
+            return Err(FieldError::new(
+                "body",
+                "body cannot be sent with GET or HEAD",
+            ));
+        }
+    }
+    let expected_status_codes = match fields.get("expected_status_codes") {
+        None => vec![
+            StatusCodeRule::Class("2xx".into()),
+            StatusCodeRule::Class("3xx".into()),
+        ],
+        Some(value) => status_rules(value)?,
+    };
+    let keyword = fields
+        .string("keyword")?
+        .map(|k| trimmed_text("keyword", k, 1, 200))
+        .transpose()?;
+    let keyword_mode = match fields.string("keyword_mode")? {
+        None | Some("contains") => KeywordMode::Contains,
+        Some("absent") => KeywordMode::Absent,
+        Some(_) => return Err(one_of("keyword_mode", &["contains", "absent"])),
+    };
+    let follow_redirects = fields.bool("follow_redirects")?.unwrap_or(true);
+    let probe = probe_options(fields, 10_000)?;
+    Ok(HttpSettings {
+        url,
+        method,
+        headers,
+        body,
+        expected_status_codes,
+        keyword,
+        keyword_mode,
+        follow_redirects,
+        probe,
+    })
+}
+
+fn tcp(fields: &mut Fields, rules: &Rules) -> Result<TcpSettings, FieldError> {
+    let host = target_host(fields, rules, is_valid_host)?;
+    let port = fields
+        .uint("port", 1, 65_535)?
+        .ok_or_else(|| FieldError::new("port", "port is required"))? as u16;
+    Ok(TcpSettings {
+        host,
+        port,
+        probe: probe_options(fields, 5_000)?,
+    })
+}
+
+fn dns(fields: &mut Fields) -> Result<DnsSettings, FieldError> {
+    // The name to look up, not a machine to connect to: any public or private
+    // name may be asked of the configured resolver.
+    let host = fields
+        .string("host")?
+        .ok_or_else(|| FieldError::new("host", "host is required"))?;
+    if !is_valid_hostname(host) {
+        return Err(FieldError::new(
+            "host",
+            "host must be a DNS name such as example.com",
+        ));
+    }
+    let record_type = match fields.string("record_type")? {
+        None => "A".to_string(),
+        Some(t) => Some(t.to_ascii_uppercase())
+            .filter(|t| RECORD_TYPES.contains(&t.as_str()))
+            .ok_or_else(|| one_of("record_type", &RECORD_TYPES))?,
+    };
+    let expected_values = fields
+        .string_list("expected_values", 20, 255)?
+        .unwrap_or_default();
+    Ok(DnsSettings {
+        host: host.to_ascii_lowercase(),
+        record_type,
+        expected_values,
+        probe: probe_options(fields, 5_000)?,
+    })
+}
+
+fn heartbeat(fields: &mut Fields, rules: &Rules) -> Result<HeartbeatSettings, FieldError> {
+    let grace_seconds = fields
+        .uint(
+            "grace_seconds",
+            rules.min_grace_seconds,
+            MAX_HEARTBEAT_PERIOD,
+        )?
+        .unwrap_or(3_600);
+    Ok(HeartbeatSettings { grace_seconds })
+}
+
+fn probe_options(fields: &mut Fields, default_timeout_ms: u32) -> Result<ProbeOptions, FieldError> {
+    let timeout_ms = fields
+        .uint("timeout_ms", 100, MAX_TIMEOUT_MS)?
+        .unwrap_or(default_timeout_ms);
+    let failure_threshold = fields.uint("failure_threshold", 1, 10)?.unwrap_or(2);
+    let regions = fields
+        .string_list("regions", REGIONS.len(), 10)?
+        .unwrap_or_default();
+    let mut seen = BTreeSet::new();
+    for region in &regions {
+        if !REGIONS.contains(&region.as_str()) {
+            return Err(one_of("regions", &REGIONS));
+        }
+        if !seen.insert(region) {
+            return Err(FieldError::new(
+                "regions",
+                format!("region {region} is listed twice"),
+            ));
+        }
+    }
+    Ok(ProbeOptions {
+        timeout_ms,
+        failure_threshold,
+        regions,
+    })
+}
+
+fn http_url(raw: &str, rules: &Rules) -> Result<String, FieldError> {
+    let invalid = |why: &str| FieldError::new("url", format!("url {why}"));
+    if raw.len() > 2048 {
+        return Err(invalid("must be at most 2048 characters"));
+    }
+    let url = url::Url::parse(raw.trim())
+        .map_err(|_| invalid("must be an absolute http:// or https:// URL"))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(invalid("must use http or https"));
+    }
+    let host = url.host_str().ok_or_else(|| invalid("must have a host"))?;
+    if !rules.allow_private_targets && is_private_host(host) {
+        return Err(invalid("points at a private, loopback or link-local address, which this deployment does not allow"));
+    }
+    Ok(url.to_string())
+}
+
+fn target_host(
+    fields: &mut Fields,
+    rules: &Rules,
+    valid: fn(&str) -> bool,
+) -> Result<String, FieldError> {
+    let host = fields
+        .string("host")?
+        .ok_or_else(|| FieldError::new("host", "host is required"))?
+        .trim();
+    if !valid(host) {
+        return Err(FieldError::new(
+            "host",
+            "host must be a host name or an IP address",
+        ));
+    }
+    if !rules.allow_private_targets && is_private_host(host) {
+        return Err(FieldError::new("host", "host is a private, loopback or link-local address, which this deployment does not allow"));
+    }
+    Ok(host.to_ascii_lowercase())
+}
+
+fn headers(value: Option<&Value>) -> Result<BTreeMap<String, String>, FieldError> {
+    let Some(value) = value else {
+        return Ok(BTreeMap::new());
+    };
+    let map = value.as_object().ok_or_else(|| {
+        FieldError::new(
+            "headers",
+            "headers must be an object of name: value strings",
+        )
+    })?;
+    if map.len() > MAX_HEADERS {
+        return Err(FieldError::new(
+            "headers",
+            format!("headers may hold at most {MAX_HEADERS} entries"),
+        ));
+    }
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    map.iter()
+        .map(|(name, value)| {
+            let field = format!("headers.{name}");
+            if name.is_empty() || name.len() > 100 || !name.chars().all(token) {
+                return Err(FieldError::new(
+                    field,
+                    format!("header name {name:?} is not a valid HTTP header name"),
+                ));
+            }
+            let value = value.as_str().ok_or_else(|| {
+                FieldError::new(&field, format!("header {name} must be a string"))
+            })?;
+            if value.len() > 1000 || value.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
+                return Err(FieldError::new(
+                    field,
+                    format!("header {name} must be one line of at most 1000 characters"),
+                ));
+            }
+            Ok((name.clone(), value.to_string()))
+        })
+        .collect()
+}
+
+fn status_rules(value: &Value) -> Result<Vec<StatusCodeRule>, FieldError> {
+    let invalid = || {
+        FieldError::new(
+            "expected_status_codes",
+            r#"expected_status_codes must be a list of 1 to 20 codes (200) or classes ("2xx")"#,
+        )
+    };
+    let list = value
+        .as_array()
+        .filter(|l| !l.is_empty() && l.len() <= 20)
+        .ok_or_else(invalid)?;
+    list.iter()
+        .map(|item| StatusCodeRule::parse(item).ok_or_else(invalid))
+        .collect()
+}
+
+/// Trimmed, without duplicates, in the order given.
+fn tags(raw: Vec<String>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    raw.into_iter()
+        .filter(|tag| seen.insert(tag.clone()))
+        .collect()
+}
+
+fn one_of(field: &str, allowed: &[&str]) -> FieldError {
+    FieldError::new(
+        field,
+        format!("{field} must be one of {}", allowed.join(", ")),
+    )
+}
+
+/// Reads a JSON object's fields by name, remembering which were read so that
+/// any other field can be refused by name: a typo is an error, not ignored.
+struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    read: BTreeSet<&'static str>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(map: &'a Map<String, Value>) -> Self {
+        Fields {
+            map,
+            read: BTreeSet::new(),
+        }
+    }
+
+    /// The field's value; `null` counts as absent, so a PATCH may reset a field.
+    fn get(&mut self, name: &'static str) -> Option<&'a Value> {
+        self.read.insert(name);
+        self.map.get(name).filter(|v| !v.is_null())
+    }
+
+    fn string(&mut self, name: &'static str) -> Result<Option<&'a str>, FieldError> {
+        self.get(name)
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| FieldError::new(name, format!("{name} must be a string")))
+            })
+            .transpose()
+    }
+
+    fn uint(&mut self, name: &'static str, min: u32, max: u32) -> Result<Option<u32>, FieldError> {
+        self.get(name)
+            .map(|v| {
+                v.as_u64()
+                    .filter(|n| (min as u64..=max as u64).contains(n))
+                    .map(|n| n as u32)
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            name,
+                            format!("{name} must be an integer from {min} to {max}"),
+                        )
+                    })
+            })
+            .transpose()
+    }
+
+    fn bool(&mut self, name: &'static str) -> Result<Option<bool>, FieldError> {
+        self.get(name)
+            .map(|v| {
+                v.as_bool()
+                    .ok_or_else(|| FieldError::new(name, format!("{name} must be true or false")))
+            })
+            .transpose()
+    }
+
+    fn string_list(
+        &mut self,
+        name: &'static str,
+        max_items: usize,
+        max_chars: usize,
+    ) -> Result<Option<Vec<String>>, FieldError> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let invalid = || {
+            FieldError::new(name, format!("{name} must be a list of at most {max_items} strings of 1 to {max_chars} characters"))
+        };
+        let list = value
+            .as_array()
+            .filter(|l| l.len() <= max_items)
+            .ok_or_else(invalid)?;
+        list.iter()
+            .map(|item| {
+                item.as_str()
+                    .ok_or_else(invalid)
+                    .and_then(|s| trimmed_text(name, s, 1, max_chars).map_err(|_| invalid()))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
+    /// Refuses any field that was not read.
+    fn finish(self) -> Result<(), FieldError> {
+        match self
+            .map
+            .keys()
+            .find(|key| !self.read.contains(key.as_str()))
+        {
+            None => Ok(()),
+            Some(key) if READ_ONLY.contains(&key.as_str()) => {
+                Err(FieldError::new(key, format!("{key} is read only")))
+            }
+            Some(key) => Err(FieldError::new(
+                key,
+                format!("unknown field {key} for this monitor type"),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,251 @@
+use super::*;
+use serde_json::json;
+
+const PUBLIC_ONLY: Rules = Rules {
+    allow_private_targets: false,
+    min_grace_seconds: 60,
+};
+const LOCAL: Rules = Rules {
+    allow_private_targets: true,
+    min_grace_seconds: 60,
+};
+
+fn validate(body: Value, rules: &Rules) -> Result<MonitorSpec, FieldError> {
+    MonitorSpec::from_input(body.as_object().unwrap(), rules)
+}
+
+#[test]
+fn an_http_monitor_gets_sensible_defaults() {
+    let spec = validate(
+        json!({"type": "http", "name": " Site ", "url": "https://example.com"}),
+        &PUBLIC_ONLY,
+    )
+    .unwrap();
+    assert_eq!(spec.name, "Site");
+    assert_eq!(spec.interval_seconds, 300);
+    let Settings::Http(http) = spec.settings else {
+        panic!("not http")
+    };
+    assert_eq!(http.url, "https://example.com/");
+    assert_eq!(http.method, "GET");
+    assert_eq!(
+        http.probe,
+        ProbeOptions {
+            timeout_ms: 10_000,
+            failure_threshold: 2,
+            regions: vec![]
+        }
+    );
+    assert!(http.follow_redirects);
+    assert!(http.expected_status_codes.iter().any(|r| r.matches(204)));
+    assert!(http.expected_status_codes.iter().any(|r| r.matches(301)));
+    assert!(!http.expected_status_codes.iter().any(|r| r.matches(404)));
+}
+
+#[test]
+fn each_invalid_field_is_named() {
+    let http = |extra: Value| {
+        let mut body = json!({"type": "http", "name": "x", "url": "https://example.com"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let cases = [
+        (json!({"name": "x"}), "type"),
+        (json!({"type": "smtp", "name": "x"}), "type"),
+        (
+            json!({"type": "http", "url": "https://example.com"}),
+            "name",
+        ),
+        (http(json!({"name": ""})), "name"),
+        (http(json!({"name": "x".repeat(101)})), "name"),
+        (json!({"type": "http", "name": "x"}), "url"),
+        (http(json!({"url": "ftp://example.com"})), "url"),
+        (http(json!({"url": "not a url"})), "url"),
+        (http(json!({"url": "http://127.0.0.1:8080/"})), "url"),
+        (http(json!({"url": "http://localhost/"})), "url"),
+        (http(json!({"url": "http://[::1]/"})), "url"),
+        (http(json!({"url": "http://169.254.169.254/"})), "url"),
+        (http(json!({"method": "BREW"})), "method"),
+        (http(json!({"headers": ["x"]})), "headers"),
+        (
+            http(json!({"headers": {"bad name": "x"}})),
+            "headers.bad name",
+        ),
+        (http(json!({"headers": {"X-A": "a\r\nb"}})), "headers.X-A"),
+        (
+            http(
+                json!({"headers": (0..21).map(|i| (format!("h{i}"), json!("v"))).collect::<Map<_, _>>()}),
+            ),
+            "headers",
+        ),
+        (
+            http(json!({"method": "POST", "body": "x".repeat(10 * 1024 + 1)})),
+            "body",
+        ),
+        (http(json!({"body": "x"})), "body"),
+        (
+            http(json!({"expected_status_codes": []})),
+            "expected_status_codes",
+        ),
+        (
+            http(json!({"expected_status_codes": [99]})),
+            "expected_status_codes",
+        ),
+        (
+            http(json!({"expected_status_codes": ["6xx"]})),
+            "expected_status_codes",
+        ),
+        (http(json!({"keyword_mode": "maybe"})), "keyword_mode"),
+        (http(json!({"keyword": ""})), "keyword"),
+        (http(json!({"timeout_ms": 30_001})), "timeout_ms"),
+        (http(json!({"timeout_ms": "fast"})), "timeout_ms"),
+        (http(json!({"follow_redirects": "yes"})), "follow_redirects"),
+        (http(json!({"regions": ["mars"]})), "regions"),
+        (http(json!({"regions": ["weur", "weur"]})), "regions"),
+        (http(json!({"failure_threshold": 0})), "failure_threshold"),
+        (http(json!({"interval_seconds": 0})), "interval_seconds"),
+        (
+            http(json!({"interval_seconds": 86_401})),
+            "interval_seconds",
+        ),
+        (http(json!({"interval_seconds": 1.5})), "interval_seconds"),
+        (
+            http(json!({"tags": (0..21).map(|i| i.to_string()).collect::<Vec<_>>()})),
+            "tags",
+        ),
+        (http(json!({"tags": [""]})), "tags"),
+        (http(json!({"tags": "prod"})), "tags"),
+        (http(json!({"status": "up"})), "status"),
+        (http(json!({"intervall": 60})), "intervall"),
+        (http(json!({"port": 80})), "port"),
+        (
+            json!({"type": "tcp", "name": "x", "host": "example.com"}),
+            "port",
+        ),
+        (
+            json!({"type": "tcp", "name": "x", "host": "example.com", "port": 0}),
+            "port",
+        ),
+        (
+            json!({"type": "tcp", "name": "x", "host": "example.com", "port": 65_536}),
+            "port",
+        ),
+        (
+            json!({"type": "tcp", "name": "x", "host": "bad host", "port": 22}),
+            "host",
+        ),
+        (
+            json!({"type": "tcp", "name": "x", "host": "10.0.0.1", "port": 22}),
+            "host",
+        ),
+        (json!({"type": "dns", "name": "x"}), "host"),
+        (
+            json!({"type": "dns", "name": "x", "host": "example.com", "record_type": "SRV"}),
+            "record_type",
+        ),
+        (
+            json!({"type": "dns", "name": "x", "host": "example.com", "expected_values": [1]}),
+            "expected_values",
+        ),
+        (
+            json!({"type": "heartbeat", "name": "x", "grace_seconds": 59}),
+            "grace_seconds",
+        ),
+        (
+            json!({"type": "heartbeat", "name": "x", "url": "https://example.com"}),
+            "url",
+        ),
+        (
+            json!({"type": "heartbeat", "name": "x", "interval_seconds": 31_536_001}),
+            "interval_seconds",
+        ),
+    ];
+    for (body, field) in cases {
+        let error = validate(body.clone(), &PUBLIC_ONLY).expect_err(&body.to_string());
+        assert_eq!(error.field, field, "{body}: {}", error.message);
+    }
+}
+
+#[test]
+fn private_targets_are_accepted_when_the_deployment_allows_them() {
+    assert!(validate(
+        json!({"type": "http", "name": "x", "url": "http://127.0.0.1:9/"}),
+        &LOCAL
+    )
+    .is_ok());
+    assert!(validate(
+        json!({"type": "tcp", "name": "x", "host": "localhost", "port": 22}),
+        &LOCAL
+    )
+    .is_ok());
+}
+
+#[test]
+fn the_other_kinds_validate_and_normalise() {
+    let tcp = validate(
+        json!({"type": "tcp", "name": "db", "host": "DB.example.com", "port": 5432}),
+        &PUBLIC_ONLY,
+    )
+    .unwrap();
+    assert_eq!(
+        tcp.settings,
+        Settings::Tcp(TcpSettings {
+            host: "db.example.com".into(),
+            port: 5432,
+            probe: ProbeOptions {
+                timeout_ms: 5000,
+                failure_threshold: 2,
+                regions: vec![]
+            }
+        })
+    );
+    let dns = validate(json!({"type": "dns", "name": "mx", "host": "example.com", "record_type": "mx", "expected_values": ["mail.example.com"]}), &PUBLIC_ONLY).unwrap();
+    let Settings::Dns(dns) = dns.settings else {
+        panic!("not dns")
+    };
+    assert_eq!(dns.record_type, "MX");
+    let beat = validate(json!({"type": "heartbeat", "name": "backup", "interval_seconds": 3600, "grace_seconds": 600, "tags": ["ops", "ops", " nightly "]}), &PUBLIC_ONLY).unwrap();
+    assert_eq!(
+        beat.settings,
+        Settings::Heartbeat(HeartbeatSettings { grace_seconds: 600 })
+    );
+    assert_eq!(beat.tags, vec!["ops", "nightly"]);
+}
+
+#[test]
+fn status_code_rules_match_codes_and_classes() {
+    let rules = status_rules(&json!([200, "301", "4XX"])).unwrap();
+    assert!(rules.iter().any(|r| r.matches(200)));
+    assert!(rules.iter().any(|r| r.matches(301)));
+    assert!(rules.iter().any(|r| r.matches(418)));
+    assert!(!rules.iter().any(|r| r.matches(201)));
+}
+
+#[test]
+fn a_spec_round_trips_through_its_input_form_and_a_patch_applies_onto_it() {
+    let spec = validate(
+        json!({"type": "http", "name": "api", "url": "https://example.com/health", "method": "post", "body": "{}", "keyword": "ok", "headers": {"X-Token": "t"}, "expected_status_codes": [200, "3xx"], "regions": ["weur", "enam"], "tags": ["prod"]}),
+        &PUBLIC_ONLY,
+    )
+    .unwrap();
+    let mut input = spec.to_input();
+    assert_eq!(
+        validate(Value::Object(input.clone()), &PUBLIC_ONLY).unwrap(),
+        spec
+    );
+    input.insert("keyword".into(), Value::Null);
+    input.insert("interval_seconds".into(), json!(60));
+    let patched = validate(Value::Object(input), &PUBLIC_ONLY).unwrap();
+    let Settings::Http(http) = &patched.settings else {
+        panic!("not http")
+    };
+    assert_eq!(http.keyword, None);
+    assert_eq!(patched.interval_seconds, 60);
+    let stored = serde_json::to_string(&patched.settings).unwrap();
+    assert_eq!(
+        serde_json::from_str::<Settings>(&stored).unwrap(),
+        patched.settings
+    );
+}

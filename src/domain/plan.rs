@@ -1,0 +1,62 @@
+//! Plans: how many monitors an organization may have and how often they may
+//! run. An organization gets `PW_DEFAULT_PLAN` when it is created.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    pub name: &'static str,
+    pub max_monitors: i64,
+    /// The shortest check interval and heartbeat period, in seconds.
+    pub min_interval_seconds: u32,
+    pub max_status_pages: i64,
+}
+
+pub const PLANS: [Plan; 3] = [
+    Plan {
+        name: "free",
+        max_monitors: 20,
+        min_interval_seconds: 60,
+        max_status_pages: 1,
+    },
+    Plan {
+        name: "pro",
+        max_monitors: 200,
+        min_interval_seconds: 30,
+        max_status_pages: 10,
+    },
+    Plan {
+        name: "business",
+        max_monitors: 2000,
+        min_interval_seconds: 10,
+        max_status_pages: 100,
+    },
+];
+
+impl Plan {
+    pub fn named(name: &str) -> Option<Plan> {
+        PLANS.iter().copied().find(|plan| plan.name == name)
+    }
+
+    /// The shortest interval allowed: the plan's, unless the deployment sets
+    /// `PW_MIN_INTERVAL_SECONDS` (for example 1 for local testing).
+    pub fn interval_floor(&self, deployment_floor: Option<u32>) -> u32 {
+        deployment_floor.unwrap_or(self.min_interval_seconds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_are_found_by_name() {
+        assert_eq!(Plan::named("pro").unwrap().max_monitors, 200);
+        assert!(Plan::named("gold").is_none());
+    }
+
+    #[test]
+    fn the_deployment_floor_replaces_the_plans() {
+        let free = Plan::named("free").unwrap();
+        assert_eq!(free.interval_floor(None), 60);
+        assert_eq!(free.interval_floor(Some(1)), 1);
+    }
+}
