@@ -5,6 +5,7 @@ pub mod access;
 pub mod account;
 pub mod api_key;
 pub mod ids;
+pub mod jwt;
 pub mod monitor;
 pub mod page;
 pub mod plan;

@@ -1,0 +1,69 @@
+-- The whole schema, as the migrations in migrations/ leave it. A test keeps
+-- the two equal: change the schema with a new migration, then update this file.
+
+CREATE TABLE organizations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    personal_org_id TEXT NOT NULL REFERENCES organizations(id),
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE memberships (
+    org_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (org_id, user_id)
+);
+-- A user's organizations (auth, /me).
+CREATE INDEX memberships_by_user ON memberships (user_id);
+
+CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    key_hash TEXT NOT NULL UNIQUE,
+    scopes TEXT NOT NULL,
+    created_by TEXT,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+);
+-- The key list and the active-key count of an organization.
+CREATE INDEX api_keys_by_org ON api_keys (org_id, revoked_at, created_at);
+
+CREATE TABLE monitors (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'up', 'down', 'paused')),
+    interval_seconds INTEGER NOT NULL,
+    tags TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+-- The monitor list (and its count), unfiltered or filtered by type or status.
+CREATE INDEX monitors_by_org ON monitors (org_id, created_at, id);
+CREATE INDEX monitors_by_org_type ON monitors (org_id, type, created_at, id);
+CREATE INDEX monitors_by_org_status ON monitors (org_id, status, created_at, id);
+
+CREATE TABLE monitor_tags (
+    monitor_id TEXT NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,
+    org_id TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (monitor_id, tag)
+);
+-- The `tag` filter of the monitor list.
+CREATE INDEX monitor_tags_by_org_tag ON monitor_tags (org_id, tag);

@@ -1,0 +1,87 @@
+//! `POST /api/v1/auth/register` and `POST /api/v1/auth/login`.
+
+use super::{created, ok, read_json, required_str, Ctx};
+use crate::auth::password;
+use crate::domain::account::{display_name, normalize_email, validate_password};
+use crate::domain::ids::new_id;
+use crate::domain::jwt;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{self, users::NewAccount};
+use serde_json::{json, Value};
+use worker::{Request, Response};
+
+/// Creates a user, their personal organization (they are its owner) and a token.
+pub async fn register(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
+    let body = read_json(&mut req).await?;
+    let email = normalize_email(required_str(&body, "email")?)?;
+    let password = required_str(&body, "password")?;
+    validate_password(password)?;
+    let name = match body.get("name") {
+        None | Some(Value::Null) => display_name(None, &email)?,
+        Some(Value::String(name)) => display_name(Some(name), &email)?,
+        Some(_) => {
+            return Err(ApiError::Invalid(
+                crate::domain::validation::FieldError::new("name", "name must be a string"),
+            ))
+        }
+    };
+    if store::users::by_email(&ctx.db, &email).await?.is_some() {
+        return Err(email_taken());
+    }
+    let password_hash = password::hash(password).await.map_err(ApiError::Internal)?;
+    let (user_id, org_id, now) = (new_id("usr"), new_id("org"), ctx.now());
+    let plan = ctx.config.default_plan.name;
+    let org_name = format!("{name}'s organization");
+    let account = NewAccount {
+        user_id: &user_id,
+        email: &email,
+        name: &name,
+        password_hash: &password_hash,
+        org_id: &org_id,
+        org_name: &org_name,
+        plan,
+        now: &now,
+    };
+    if let Err(error) = store::users::create_with_organization(&ctx.db, &account).await {
+        // Two registrations of one email at once: the second fails on the unique index.
+        return Err(if store::is_unique_violation(&error) {
+            email_taken()
+        } else {
+            error.into()
+        });
+    }
+    let (token, expires_ms) =
+        jwt::issue(ctx.jwt_secret()?, &user_id, ctx.now_ms).map_err(ApiError::Internal)?;
+    created(json!({
+        "user": { "id": user_id, "email": email, "name": name, "created_at": now },
+        "organization": { "id": org_id, "name": org_name, "plan": plan, "role": "owner" },
+        "token": token,
+        "expires_at": ctx.iso(expires_ms),
+    }))
+}
+
+fn email_taken() -> ApiError {
+    ApiError::conflict("email_taken", "an account with this email already exists")
+}
+
+/// Exchanges an email and password for a 7-day token. An unknown email and a
+/// wrong password get the same answer, after the same work.
+pub async fn login(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
+    let body = read_json(&mut req).await?;
+    let email = required_str(&body, "email")?.trim().to_lowercase();
+    let password = required_str(&body, "password")?;
+    let refused = ApiError::Unauthorized("invalid email or password");
+    let Some(user) = store::users::credentials_by_email(&ctx.db, &email).await? else {
+        password::verify_nothing(password).await;
+        return Err(refused);
+    };
+    if !password::verify(password, &user.password_hash)
+        .await
+        .map_err(ApiError::Internal)?
+    {
+        return Err(refused);
+    }
+    let (token, expires_ms) =
+        jwt::issue(ctx.jwt_secret()?, &user.id, ctx.now_ms).map_err(ApiError::Internal)?;
+    ok(json!({ "token": token, "expires_at": ctx.iso(expires_ms), "user_id": user.id }))
+}

@@ -1,0 +1,141 @@
+//! The HTTP handlers, one file per resource, and what they share: the request
+//! context, reading JSON bodies and query strings, and shaping responses in the
+//! `{"data": …}` / `{"data": […], "count": N}` envelopes.
+
+pub mod api_keys;
+pub mod auth;
+pub mod health;
+pub mod me;
+pub mod members;
+pub mod monitors;
+
+use crate::config::Config;
+use crate::domain::plan::Plan;
+use crate::domain::time::iso_from_millis;
+use crate::error::{ApiError, ApiResult};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::future::Future;
+use worker::{D1Database, Env, Request, Response};
+
+/// The largest request body accepted; larger ones get 413 before parsing.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every handler gets besides the request.
+pub struct Ctx {
+    pub env: Env,
+    pub db: D1Database,
+    pub config: Config,
+    pub now_ms: i64,
+    worker_ctx: worker::Context,
+}
+
+impl Ctx {
+    pub fn new(env: Env, db: D1Database, config: Config, worker_ctx: worker::Context) -> Ctx {
+        Ctx {
+            env,
+            db,
+            config,
+            now_ms: worker::Date::now().as_millis() as i64,
+            worker_ctx,
+        }
+    }
+
+    /// Now, as stored and shown.
+    pub fn now(&self) -> String {
+        iso_from_millis(self.now_ms)
+    }
+
+    pub fn iso(&self, ms: i64) -> String {
+        iso_from_millis(ms)
+    }
+
+    pub fn jwt_secret(&self) -> ApiResult<&str> {
+        self.config
+            .jwt_secret
+            .as_deref()
+            .ok_or_else(|| ApiError::Internal("PW_JWT_SECRET is not set".into()))
+    }
+
+    /// An organization's plan; an unknown stored name falls back to the default plan.
+    pub fn plan(&self, name: &str) -> Plan {
+        Plan::named(name).unwrap_or(self.config.default_plan)
+    }
+
+    /// Work that finishes after the response is sent.
+    pub fn wait_until(&self, work: impl Future<Output = ()> + 'static) {
+        self.worker_ctx.wait_until(work);
+    }
+}
+
+/// The request body as a JSON object: 413 over 1 MiB, 400 when it is not a JSON object.
+pub async fn read_json(req: &mut Request) -> ApiResult<Map<String, Value>> {
+    let declared = req
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let bytes = req.bytes().await?;
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let malformed = |message: String| ApiError::BadRequest {
+        code: "malformed_json",
+        message,
+        field: None,
+    };
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(malformed("request body must be a JSON object".into())),
+        Err(error) => Err(malformed(format!(
+            "request body is not valid JSON: {error}"
+        ))),
+    }
+}
+
+/// The query string's parameters (the last value wins when one repeats).
+pub fn query(req: &Request) -> ApiResult<HashMap<String, String>> {
+    Ok(req
+        .url()?
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
+}
+
+/// A required string field of a JSON body.
+pub fn required_str<'a>(body: &'a Map<String, Value>, field: &str) -> ApiResult<&'a str> {
+    body.get(field).and_then(Value::as_str).ok_or_else(|| {
+        ApiError::Invalid(crate::domain::validation::FieldError::new(
+            field,
+            format!("{field} is required and must be a string"),
+        ))
+    })
+}
+
+pub fn json_response(status: u16, body: &Value) -> ApiResult<Response> {
+    Ok(Response::from_json(body)?.with_status(status))
+}
+
+pub fn ok(data: Value) -> ApiResult<Response> {
+    json_response(200, &json!({ "data": data }))
+}
+
+pub fn created(data: Value) -> ApiResult<Response> {
+    json_response(201, &json!({ "data": data }))
+}
+
+pub fn list(data: Vec<Value>, next_cursor: Option<String>) -> ApiResult<Response> {
+    let mut body = json!({ "count": data.len(), "data": data });
+    if let Some(cursor) = next_cursor {
+        body["next_cursor"] = json!(cursor);
+    }
+    json_response(200, &body)
+}
+
+pub fn no_content() -> ApiResult<Response> {
+    Ok(Response::empty()?.with_status(204))
+}

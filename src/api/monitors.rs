@@ -1,0 +1,212 @@
+//! `/api/v1/monitors`: create, list, show, change, pause, resume and delete
+//! the organization's monitors.
+
+use super::{created, list, no_content, ok, query, read_json, Ctx};
+use crate::auth::authenticate;
+use crate::domain::ids::new_id;
+use crate::domain::monitor::{MonitorSpec, MonitorStatus, KINDS};
+use crate::domain::page::{parse_limit, Cursor};
+use crate::domain::plan::Plan;
+use crate::domain::validation::FieldError;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{self, monitors::ListFilter, monitors::MonitorRow};
+use serde_json::{Map, Value};
+use worker::{Request, Response};
+
+/// The monitor as the API shows it: its spec's fields plus id, status and times.
+fn monitor_json(row: &MonitorRow) -> ApiResult<Value> {
+    let spec = row.spec().map_err(|e| {
+        ApiError::Internal(format!("monitor {} has unreadable settings: {e}", row.id))
+    })?;
+    let mut fields = spec.to_input();
+    for (key, value) in [
+        ("id", &row.id),
+        ("status", &row.status),
+        ("created_at", &row.created_at),
+        ("updated_at", &row.updated_at),
+    ] {
+        fields.insert(key.into(), Value::from(value.as_str()));
+    }
+    Ok(Value::Object(fields))
+}
+
+pub async fn index(ctx: &Ctx, req: Request) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    let params = query(&req)?;
+    let param = |name: &str| {
+        params
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let filter = ListFilter {
+        kind: param("type"),
+        status: param("status"),
+        tag: param("tag"),
+        name_contains: param("q"),
+    };
+    if filter.kind.as_deref().is_some_and(|k| !KINDS.contains(&k)) {
+        return Err(ApiError::bad_query(&FieldError::new(
+            "type",
+            format!("type must be one of {}", KINDS.join(", ")),
+        )));
+    }
+    if filter
+        .status
+        .as_deref()
+        .is_some_and(|s| MonitorStatus::parse(s).is_none())
+    {
+        return Err(ApiError::bad_query(&FieldError::new(
+            "status",
+            "status must be one of pending, up, down, paused",
+        )));
+    }
+    let limit = parse_limit(params.get("limit").map(String::as_str))
+        .map_err(|e| ApiError::bad_query(&e))?;
+    let cursor = params
+        .get("cursor")
+        .map(|c| Cursor::decode(c))
+        .transpose()
+        .map_err(|e| ApiError::bad_query(&e))?;
+    let mut rows = store::monitors::list(
+        &ctx.db,
+        &principal.org_id,
+        &filter,
+        cursor.as_ref(),
+        limit + 1,
+    )
+    .await?;
+    let next_cursor = (rows.len() > limit as usize).then(|| {
+        rows.truncate(limit as usize);
+        rows.last().map(|last| {
+            Cursor {
+                after_key: last.created_at.clone(),
+                after_id: last.id.clone(),
+            }
+            .encode()
+        })
+    });
+    list(
+        rows.iter().map(monitor_json).collect::<ApiResult<_>>()?,
+        next_cursor.flatten(),
+    )
+}
+
+pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    principal.require_write()?;
+    let body = read_json(&mut req).await?;
+    let spec = MonitorSpec::from_input(&body, &ctx.config.monitor_rules())?;
+    let plan = ctx.plan(&principal.plan);
+    check_interval(ctx, &plan, &spec)?;
+    let id = new_id("mon");
+    if !store::monitors::create(
+        &ctx.db,
+        &id,
+        &principal.org_id,
+        &spec,
+        plan.max_monitors,
+        &ctx.now(),
+    )
+    .await?
+    {
+        return Err(plan_limit(
+            format!(
+                "the {} plan allows {} monitors; delete one or change plan",
+                plan.name, plan.max_monitors
+            ),
+            None,
+        ));
+    }
+    created(monitor_json(&fetch(ctx, &principal.org_id, &id).await?)?)
+}
+
+pub async fn show(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    ok(monitor_json(&fetch(ctx, &principal.org_id, id).await?)?)
+}
+
+/// Applies the given fields onto the monitor; `null` resets a field to its default.
+pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    principal.require_write()?;
+    let patch = read_json(&mut req).await?;
+    let row = fetch(ctx, &principal.org_id, id).await?;
+    if patch
+        .get("type")
+        .is_some_and(|t| t.as_str() != Some(row.kind.as_str()))
+    {
+        return Err(FieldError::new(
+            "type",
+            "type cannot be changed; create a new monitor instead",
+        )
+        .into());
+    }
+    let current = row
+        .spec()
+        .map_err(|e| ApiError::Internal(format!("monitor {id} has unreadable settings: {e}")))?;
+    let mut input: Map<String, Value> = current.to_input();
+    input.extend(patch);
+    let spec = MonitorSpec::from_input(&input, &ctx.config.monitor_rules())?;
+    check_interval(ctx, &ctx.plan(&principal.plan), &spec)?;
+    if !store::monitors::update(&ctx.db, &principal.org_id, id, &spec, &ctx.now()).await? {
+        return Err(ApiError::NotFound("monitor"));
+    }
+    ok(monitor_json(&fetch(ctx, &principal.org_id, id).await?)?)
+}
+
+pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    principal.require_write()?;
+    if !store::monitors::delete(&ctx.db, &principal.org_id, id).await? {
+        return Err(ApiError::NotFound("monitor"));
+    }
+    no_content()
+}
+
+/// Pausing stops the monitor's checks; resuming starts them again from `pending`.
+pub async fn set_paused(ctx: &Ctx, req: Request, id: &str, paused: bool) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    principal.require_write()?;
+    let row = fetch(ctx, &principal.org_id, id).await?;
+    let is_paused = row.status == MonitorStatus::Paused.as_str();
+    if paused != is_paused {
+        let status = if paused {
+            MonitorStatus::Paused
+        } else {
+            MonitorStatus::Pending
+        };
+        store::monitors::set_status(&ctx.db, &principal.org_id, id, status.as_str(), &ctx.now())
+            .await?;
+    }
+    ok(monitor_json(&fetch(ctx, &principal.org_id, id).await?)?)
+}
+
+async fn fetch(ctx: &Ctx, org_id: &str, id: &str) -> ApiResult<MonitorRow> {
+    store::monitors::get(&ctx.db, org_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("monitor"))
+}
+
+fn check_interval(ctx: &Ctx, plan: &Plan, spec: &MonitorSpec) -> ApiResult<()> {
+    let floor = plan.interval_floor(ctx.config.min_interval_seconds);
+    if spec.interval_seconds < floor {
+        return Err(plan_limit(
+            format!(
+                "interval_seconds must be at least {floor} on the {} plan",
+                plan.name
+            ),
+            Some("interval_seconds"),
+        ));
+    }
+    Ok(())
+}
+
+fn plan_limit(message: String, field: Option<&str>) -> ApiError {
+    ApiError::Forbidden {
+        code: "plan_limit",
+        message,
+        field: field.map(str::to_string),
+    }
+}

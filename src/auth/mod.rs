@@ -1,0 +1,107 @@
+//! Turns a request's credential into the principal it acts as: an API key
+//! (`Authorization: Bearer pw_live_…` or `X-Api-Key`) or a user's JWT.
+
+pub mod password;
+
+use crate::api::Ctx;
+use crate::domain::access::{Actor, KeyScopes, Principal, Role};
+use crate::domain::{api_key, jwt};
+use crate::error::{ApiError, ApiResult};
+use crate::store;
+use worker::Request;
+
+/// The header a user in several organizations names the one to act in with;
+/// without it, their personal organization.
+pub const ORGANIZATION_HEADER: &str = "X-Organization-Id";
+
+/// Key usage is recorded at most this often, so a busy key does not cost a
+/// D1 write on every request.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+fn credential(req: &Request) -> Option<String> {
+    let headers = req.headers();
+    let bearer = headers
+        .get("Authorization")
+        .ok()
+        .flatten()
+        .and_then(|value| {
+            let (scheme, token) = value.trim().split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| token.trim().to_string())
+        });
+    bearer
+        .or_else(|| {
+            headers
+                .get("X-Api-Key")
+                .ok()
+                .flatten()
+                .map(|v| v.trim().to_string())
+        })
+        .filter(|c| !c.is_empty())
+}
+
+/// Authenticates the request for `org_id` (from the path), or else for the
+/// organization its header names, or else the credential's own.
+pub async fn authenticate(ctx: &Ctx, req: &Request, org_id: Option<&str>) -> ApiResult<Principal> {
+    let header_org = req.headers().get(ORGANIZATION_HEADER).ok().flatten();
+    let org_id = org_id
+        .or(header_org.as_deref())
+        .map(str::trim)
+        .filter(|o| !o.is_empty());
+    let credential = credential(req).ok_or(ApiError::Unauthorized(
+        "missing credential: send Authorization: Bearer <token or API key>",
+    ))?;
+    if api_key::looks_like_key(&credential) {
+        by_key(ctx, &credential, org_id).await
+    } else {
+        by_token(ctx, &credential, org_id).await
+    }
+}
+
+async fn by_key(ctx: &Ctx, key: &str, org_id: Option<&str>) -> ApiResult<Principal> {
+    let found = store::api_keys::find_active(&ctx.db, &api_key::hash(key))
+        .await?
+        .ok_or(ApiError::Unauthorized("invalid or revoked API key"))?;
+    // A key belongs to one organization; asking for another finds nothing.
+    if org_id.is_some_and(|requested| requested != found.org_id) {
+        return Err(ApiError::NotFound("organization"));
+    }
+    let stale = found
+        .last_used_at
+        .as_deref()
+        .is_none_or(|last| last < ctx.iso(ctx.now_ms - TOUCH_EVERY_MS).as_str());
+    if stale {
+        let (db, id, now) = (ctx.env.d1("DB")?, found.id.clone(), ctx.now());
+        ctx.wait_until(async move {
+            if let Err(error) = store::api_keys::touch(&db, &id, &now).await {
+                worker::console_error!("recording API key use failed: {error}");
+            }
+        });
+    }
+    Ok(Principal {
+        org_id: found.org_id,
+        plan: found.plan,
+        actor: Actor::Key {
+            key_id: found.id,
+            scopes: KeyScopes::parse(&found.scopes),
+        },
+    })
+}
+
+async fn by_token(ctx: &Ctx, token: &str, org_id: Option<&str>) -> ApiResult<Principal> {
+    let user_id = jwt::verify(ctx.jwt_secret()?, token, ctx.now_ms)
+        .ok_or(ApiError::Unauthorized("invalid or expired token"))?;
+    match store::memberships::resolve(&ctx.db, &user_id, org_id).await? {
+        Some(m) => Ok(Principal {
+            org_id: m.org_id,
+            plan: m.plan,
+            actor: Actor::User {
+                user_id,
+                role: Role::parse(&m.role).unwrap_or(Role::Viewer),
+            },
+        }),
+        None if org_id.is_some() => Err(ApiError::NotFound("organization")),
+        None => Err(ApiError::Unauthorized("this token's user no longer exists")),
+    }
+}

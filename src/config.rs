@@ -1,0 +1,60 @@
+//! The deployment's settings, read from the Worker's vars and secrets
+//! (`PW_*`, defaults in wrangler.toml).
+
+use crate::domain::monitor::Rules;
+use crate::domain::plan::Plan;
+use worker::Env;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The plan new organizations get (`PW_DEFAULT_PLAN`).
+    pub default_plan: Plan,
+    /// Replaces every plan's minimum interval when set (`PW_MIN_INTERVAL_SECONDS`).
+    pub min_interval_seconds: Option<u32>,
+    /// The shortest heartbeat grace period (`PW_MIN_GRACE_SECONDS`, default 60).
+    pub min_grace_seconds: u32,
+    /// Whether monitors may target loopback and private networks (`PW_ALLOW_PRIVATE_TARGETS`).
+    pub allow_private_targets: bool,
+    /// The HS256 key for user tokens (`PW_JWT_SECRET`, a secret).
+    pub jwt_secret: Option<String>,
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> Result<Config, String> {
+        let text = |name: &str| {
+            env.var(name)
+                .ok()
+                .map(|v| v.to_string())
+                .filter(|v| !v.trim().is_empty())
+        };
+        let number = |name: &str| -> Result<Option<u32>, String> {
+            text(name)
+                .map(|v| {
+                    v.trim()
+                        .parse::<u32>()
+                        .map_err(|_| format!("{name} must be a whole number, not {v:?}"))
+                })
+                .transpose()
+        };
+        let plan_name = text("PW_DEFAULT_PLAN").unwrap_or_else(|| "free".into());
+        let default_plan = Plan::named(&plan_name)
+            .ok_or_else(|| format!("PW_DEFAULT_PLAN names no plan: {plan_name:?}"))?;
+        Ok(Config {
+            default_plan,
+            min_interval_seconds: number("PW_MIN_INTERVAL_SECONDS")?,
+            min_grace_seconds: number("PW_MIN_GRACE_SECONDS")?.unwrap_or(60),
+            allow_private_targets: text("PW_ALLOW_PRIVATE_TARGETS")
+                .is_some_and(|v| v == "true" || v == "1"),
+            jwt_secret: text("PW_JWT_SECRET"),
+        })
+    }
+
+    pub fn monitor_rules(&self) -> Rules {
+        Rules {
+            allow_private_targets: self.allow_private_targets,
+            min_grace_seconds: self.min_grace_seconds,
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Durable Objects: one per monitor (and per region).
+
+pub mod monitor;

@@ -1,0 +1,166 @@
+//! The request pipeline: CORS preflight, routing by path then method (404 for
+//! an unknown path, 405 with `Allow` for a known path with another method),
+//! and the headers every answer carries (`X-Request-Id`, CORS).
+//! Written by hand rather than with worker's Router, which answers 404 and
+//! 405 in plain text without `Allow`.
+
+use crate::api::{self, Ctx};
+use crate::config::Config;
+use crate::domain::ids::random_base62;
+use crate::error::{ApiError, ApiResult};
+use worker::{Context, Env, Method, Request, Response};
+
+enum Route<'a> {
+    Health,
+    Register,
+    Login,
+    Me,
+    Members(&'a str),
+    Member(&'a str, &'a str),
+    ApiKeys,
+    ApiKey(&'a str),
+    Monitors,
+    Monitor(&'a str),
+    PauseMonitor(&'a str),
+    ResumeMonitor(&'a str),
+}
+
+impl<'a> Route<'a> {
+    fn parse(path: &'a str) -> Option<Route<'a>> {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        Some(match segments.as_slice() {
+            ["api", "health"] => Route::Health,
+            ["api", "v1", rest @ ..] => match rest {
+                ["auth", "register"] => Route::Register,
+                ["auth", "login"] => Route::Login,
+                ["me"] => Route::Me,
+                ["organizations", org, "members"] => Route::Members(org),
+                ["organizations", org, "members", user] => Route::Member(org, user),
+                ["api-keys"] => Route::ApiKeys,
+                ["api-keys", id] => Route::ApiKey(id),
+                ["monitors"] => Route::Monitors,
+                ["monitors", id] => Route::Monitor(id),
+                ["monitors", id, "pause"] => Route::PauseMonitor(id),
+                ["monitors", id, "resume"] => Route::ResumeMonitor(id),
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+
+    /// The methods the route answers, as an `Allow` header.
+    fn allow(&self) -> &'static str {
+        match self {
+            Route::Health | Route::Me => "GET",
+            Route::Register | Route::Login | Route::PauseMonitor(_) | Route::ResumeMonitor(_) => {
+                "POST"
+            }
+            Route::Members(_) | Route::ApiKeys | Route::Monitors => "GET, POST",
+            Route::Member(..) => "PATCH, DELETE",
+            Route::ApiKey(_) => "DELETE",
+            Route::Monitor(_) => "GET, PATCH, DELETE",
+        }
+    }
+}
+
+async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
+    let path = req.path();
+    let route = Route::parse(&path).ok_or(ApiError::NotFound("route"))?;
+    use Method::*;
+    match (&route, req.method()) {
+        (Route::Health, Get) => api::health::check(ctx).await,
+        (Route::Register, Post) => api::auth::register(ctx, req).await,
+        (Route::Login, Post) => api::auth::login(ctx, req).await,
+        (Route::Me, Get) => api::me::show(ctx, req).await,
+        (Route::Members(org), Get) => api::members::index(ctx, req, org).await,
+        (Route::Members(org), Post) => api::members::add(ctx, req, org).await,
+        (Route::Member(org, user), Patch) => api::members::update(ctx, req, org, user).await,
+        (Route::Member(org, user), Delete) => api::members::remove(ctx, req, org, user).await,
+        (Route::ApiKeys, Get) => api::api_keys::index(ctx, req).await,
+        (Route::ApiKeys, Post) => api::api_keys::create(ctx, req).await,
+        (Route::ApiKey(id), Delete) => api::api_keys::revoke(ctx, req, id).await,
+        (Route::Monitors, Get) => api::monitors::index(ctx, req).await,
+        (Route::Monitors, Post) => api::monitors::create(ctx, req).await,
+        (Route::Monitor(id), Get) => api::monitors::show(ctx, req, id).await,
+        (Route::Monitor(id), Patch) => api::monitors::update(ctx, req, id).await,
+        (Route::Monitor(id), Delete) => api::monitors::delete(ctx, req, id).await,
+        (Route::PauseMonitor(id), Post) => api::monitors::set_paused(ctx, req, id, true).await,
+        (Route::ResumeMonitor(id), Post) => api::monitors::set_paused(ctx, req, id, false).await,
+        _ => Err(ApiError::MethodNotAllowed(route.allow())),
+    }
+}
+
+/// A caller's own `X-Request-Id` (when short and plain) is kept, so logs on
+/// both sides line up; otherwise one is made.
+fn request_id(req: &Request) -> String {
+    req.headers()
+        .get("X-Request-Id")
+        .ok()
+        .flatten()
+        .filter(|id| {
+            !id.is_empty()
+                && id.len() <= 64
+                && id
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        })
+        .unwrap_or_else(|| format!("req_{}", random_base62(16)))
+}
+
+pub async fn handle(req: Request, env: Env, worker_ctx: Context) -> Response {
+    let request_id = request_id(&req);
+    let result = if req.method() == Method::Options {
+        preflight()
+    } else {
+        serve(req, env, worker_ctx).await
+    };
+    let response = result.unwrap_or_else(|error| error_response(&error, &request_id));
+    finish(response, &request_id).unwrap_or_else(|_| {
+        Response::error("internal error", 500).unwrap_or_else(|_| Response::empty().unwrap())
+    })
+}
+
+async fn serve(req: Request, env: Env, worker_ctx: Context) -> ApiResult<Response> {
+    let config = Config::from_env(&env).map_err(ApiError::Internal)?;
+    let db = env
+        .d1("DB")
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let ctx = Ctx::new(env, db, config, worker_ctx);
+    dispatch(&ctx, req).await
+}
+
+fn error_response(error: &ApiError, request_id: &str) -> Response {
+    if let ApiError::Internal(detail) | ApiError::Unavailable(detail) = error {
+        worker::console_error!("{request_id}: {detail}");
+    }
+    let mut response = Response::from_json(&error.body(request_id))
+        .map(|r| r.with_status(error.status()))
+        .unwrap_or_else(|_| Response::empty().unwrap().with_status(500));
+    if let ApiError::MethodNotAllowed(allow) = error {
+        let _ = response.headers_mut().set("Allow", allow);
+    }
+    response
+}
+
+fn preflight() -> ApiResult<Response> {
+    let mut response = Response::empty()?.with_status(204);
+    let headers = response.headers_mut();
+    headers.set(
+        "Access-Control-Allow-Methods",
+        "GET, POST, PATCH, DELETE, OPTIONS",
+    )?;
+    headers.set(
+        "Access-Control-Allow-Headers",
+        "Authorization, Content-Type, X-Api-Key, X-Organization-Id, X-Request-Id",
+    )?;
+    headers.set("Access-Control-Max-Age", "86400")?;
+    Ok(response)
+}
+
+fn finish(mut response: Response, request_id: &str) -> worker::Result<Response> {
+    let headers = response.headers_mut();
+    headers.set("X-Request-Id", request_id)?;
+    headers.set("Access-Control-Allow-Origin", "*")?;
+    headers.set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After")?;
+    Ok(response)
+}

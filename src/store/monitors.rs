@@ -1,0 +1,223 @@
+//! `monitors` and `monitor_tags`: the organization's monitors with their
+//! current status; tags have their own indexed table for the `tag` filter.
+
+use super::{all, execute, first, like_pattern, statement, Arg};
+use crate::domain::monitor::MonitorSpec;
+use crate::domain::page::Cursor;
+use serde::Deserialize;
+use worker::{D1Database, Result};
+
+const COLUMNS: &str =
+    "id, name, type, status, interval_seconds, tags, settings, created_at, updated_at";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MonitorRow {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: String,
+    pub interval_seconds: i64,
+    /// JSON list of strings.
+    pub tags: String,
+    /// JSON of `domain::monitor::Settings`.
+    pub settings: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl MonitorRow {
+    pub fn spec(&self) -> serde_json::Result<MonitorSpec> {
+        Ok(MonitorSpec {
+            name: self.name.clone(),
+            interval_seconds: self.interval_seconds as u32,
+            tags: serde_json::from_str(&self.tags)?,
+            settings: serde_json::from_str(&self.settings)?,
+        })
+    }
+}
+
+/// The stored form of a spec's columns.
+struct SpecColumns {
+    tags: String,
+    settings: String,
+    interval: i64,
+}
+
+impl SpecColumns {
+    fn of(spec: &MonitorSpec) -> SpecColumns {
+        SpecColumns {
+            tags: serde_json::to_string(&spec.tags).unwrap_or_else(|_| "[]".into()),
+            settings: serde_json::to_string(&spec.settings).unwrap_or_else(|_| "{}".into()),
+            interval: i64::from(spec.interval_seconds),
+        }
+    }
+}
+
+// Tags are copied from the monitor's own `tags` column, so the two never differ.
+const INSERT_TAGS: &str = "INSERT INTO monitor_tags (monitor_id, org_id, tag)
+    SELECT m.id, m.org_id, t.value FROM monitors m, json_each(m.tags) t WHERE m.id = ?1";
+
+/// Inserts a monitor unless the organization already has `max_monitors`;
+/// false then. The count is inside the insert so that concurrent creations
+/// cannot pass the limit together.
+pub async fn create(
+    db: &D1Database,
+    id: &str,
+    org_id: &str,
+    spec: &MonitorSpec,
+    max_monitors: i64,
+    now: &str,
+) -> Result<bool> {
+    let columns = SpecColumns::of(spec);
+    let insert = statement(
+        db,
+        "INSERT INTO monitors (id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at)
+         SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?8
+         WHERE (SELECT COUNT(*) FROM monitors WHERE org_id = ?2) < ?9",
+        &[id.into(), org_id.into(), (&spec.name).into(), spec.settings.kind().into(), columns.interval.into(), (&columns.tags).into(), (&columns.settings).into(), now.into(), max_monitors.into()],
+    )?;
+    let results = db
+        .batch(vec![insert, statement(db, INSERT_TAGS, &[id.into()])?])
+        .await?;
+    Ok(results
+        .first()
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|m| m.changes)
+        == Some(1))
+}
+
+/// Replaces a monitor's spec; false when it is not the organization's.
+pub async fn update(
+    db: &D1Database,
+    org_id: &str,
+    id: &str,
+    spec: &MonitorSpec,
+    now: &str,
+) -> Result<bool> {
+    let columns = SpecColumns::of(spec);
+    let update = statement(
+        db,
+        "UPDATE monitors SET name = ?3, interval_seconds = ?4, tags = ?5, settings = ?6, updated_at = ?7 WHERE id = ?1 AND org_id = ?2",
+        &[id.into(), org_id.into(), (&spec.name).into(), columns.interval.into(), (&columns.tags).into(), (&columns.settings).into(), now.into()],
+    )?;
+    let results = db
+        .batch(vec![
+            update,
+            statement(
+                db,
+                "DELETE FROM monitor_tags WHERE monitor_id = ?1",
+                &[id.into()],
+            )?,
+            statement(db, INSERT_TAGS, &[id.into()])?,
+        ])
+        .await?;
+    Ok(results
+        .first()
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|m| m.changes)
+        == Some(1))
+}
+
+pub async fn set_status(
+    db: &D1Database,
+    org_id: &str,
+    id: &str,
+    status: &str,
+    now: &str,
+) -> Result<bool> {
+    let sql = "UPDATE monitors SET status = ?3, updated_at = ?4 WHERE id = ?1 AND org_id = ?2";
+    Ok(execute(
+        db,
+        sql,
+        &[id.into(), org_id.into(), status.into(), now.into()],
+    )
+    .await?
+        == 1)
+}
+
+pub async fn delete(db: &D1Database, org_id: &str, id: &str) -> Result<bool> {
+    Ok(execute(
+        db,
+        "DELETE FROM monitors WHERE id = ?1 AND org_id = ?2",
+        &[id.into(), org_id.into()],
+    )
+    .await?
+        == 1)
+}
+
+pub async fn get(db: &D1Database, org_id: &str, id: &str) -> Result<Option<MonitorRow>> {
+    first(
+        db,
+        &format!("SELECT {COLUMNS} FROM monitors WHERE id = ?1 AND org_id = ?2"),
+        &[id.into(), org_id.into()],
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+struct Count {
+    n: i64,
+}
+
+pub async fn count(db: &D1Database, org_id: &str) -> Result<i64> {
+    let row: Option<Count> = first(
+        db,
+        "SELECT COUNT(*) AS n FROM monitors WHERE org_id = ?1",
+        &[org_id.into()],
+    )
+    .await?;
+    Ok(row.map_or(0, |c| c.n))
+}
+
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub tag: Option<String>,
+    /// Part of the name, any case.
+    pub name_contains: Option<String>,
+}
+
+/// One page of the organization's monitors, oldest first, after `cursor`.
+/// Every filter is served by an index on `org_id` first.
+pub async fn list(
+    db: &D1Database,
+    org_id: &str,
+    filter: &ListFilter,
+    cursor: Option<&Cursor>,
+    limit: u32,
+) -> Result<Vec<MonitorRow>> {
+    let pattern = filter.name_contains.as_deref().map(like_pattern);
+    let mut sql = format!("SELECT {COLUMNS} FROM monitors WHERE org_id = ?");
+    let mut args: Vec<Arg> = vec![org_id.into()];
+    if let Some(kind) = &filter.kind {
+        sql.push_str(" AND type = ?");
+        args.push(kind.into());
+    }
+    if let Some(status) = &filter.status {
+        sql.push_str(" AND status = ?");
+        args.push(status.into());
+    }
+    if let Some(tag) = &filter.tag {
+        sql.push_str(
+            " AND id IN (SELECT monitor_id FROM monitor_tags WHERE org_id = ? AND tag = ?)",
+        );
+        args.extend([org_id.into(), tag.into()]);
+    }
+    if let Some(pattern) = &pattern {
+        sql.push_str(" AND name LIKE ? ESCAPE '\\'");
+        args.push(pattern.into());
+    }
+    if let Some(cursor) = cursor {
+        sql.push_str(" AND (created_at > ? OR (created_at = ? AND id > ?))");
+        args.extend([
+            (&cursor.after_key).into(),
+            (&cursor.after_key).into(),
+            (&cursor.after_id).into(),
+        ]);
+    }
+    sql.push_str(" ORDER BY created_at, id LIMIT ?");
+    args.push(i64::from(limit).into());
+    all(db, &sql, &args).await
+}

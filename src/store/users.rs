@@ -1,0 +1,76 @@
+//! `users`: accounts that sign in with an email and a password.
+
+use super::{first, statement, Arg};
+use serde::Deserialize;
+use worker::{D1Database, Result};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub personal_org_id: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Credentials {
+    pub id: String,
+    pub password_hash: String,
+}
+
+pub struct NewAccount<'a> {
+    pub user_id: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub org_id: &'a str,
+    pub org_name: &'a str,
+    pub plan: &'a str,
+    pub now: &'a str,
+}
+
+/// Creates the user, their personal organization and their owner membership
+/// in one batch, so that none exists without the others. A duplicate email
+/// fails the batch with a UNIQUE violation.
+pub async fn create_with_organization(db: &D1Database, account: &NewAccount<'_>) -> Result<()> {
+    let a = account;
+    db.batch(vec![
+        statement(db, "INSERT INTO organizations (id, name, plan, created_at) VALUES (?1, ?2, ?3, ?4)", &[a.org_id.into(), a.org_name.into(), a.plan.into(), a.now.into()])?,
+        statement(
+            db,
+            "INSERT INTO users (id, email, name, password_hash, personal_org_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            &[a.user_id.into(), a.email.into(), a.name.into(), a.password_hash.into(), a.org_id.into(), a.now.into()],
+        )?,
+        statement(db, "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, 'owner', ?3)", &[a.org_id.into(), a.user_id.into(), a.now.into()])?,
+    ])
+    .await?;
+    Ok(())
+}
+
+pub async fn credentials_by_email(db: &D1Database, email: &str) -> Result<Option<Credentials>> {
+    first(
+        db,
+        "SELECT id, password_hash FROM users WHERE email = ?1",
+        &[Arg::Text(email)],
+    )
+    .await
+}
+
+pub async fn by_id(db: &D1Database, id: &str) -> Result<Option<User>> {
+    first(
+        db,
+        "SELECT id, email, name, personal_org_id, created_at FROM users WHERE id = ?1",
+        &[id.into()],
+    )
+    .await
+}
+
+pub async fn by_email(db: &D1Database, email: &str) -> Result<Option<User>> {
+    first(
+        db,
+        "SELECT id, email, name, personal_org_id, created_at FROM users WHERE email = ?1",
+        &[email.into()],
+    )
+    .await
+}
