@@ -13,7 +13,7 @@ dev: tools
 test: unit e2e
 
 unit:
-	cargo test --lib --quiet
+	cargo test --quiet --lib --test schema
 
 e2e: tools
 	scripts/e2e.sh

@@ -1,0 +1,14 @@
+//! End-to-end tests: black-box HTTP against the built Worker running in
+//! `wrangler dev` (workerd) with real local D1, KV and Durable Objects.
+//! Run them with `make test`, which starts that Worker for them.
+
+mod api_keys;
+mod auth;
+mod authorization;
+mod conventions;
+mod deployment;
+mod health;
+mod me;
+mod members;
+mod monitors;
+mod support;

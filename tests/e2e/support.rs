@@ -1,0 +1,308 @@
+//! What every end-to-end test uses: an HTTP client for the Worker under test
+//! (`PW_TEST_URL`, started by scripts/e2e.sh), accounts made through the real
+//! API, and a way to start a Worker of one's own (for restarts and settings).
+
+use reqwest::blocking::{Client as Http, Response};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub fn base_url() -> String {
+    std::env::var("PW_TEST_URL").expect("PW_TEST_URL is set by scripts/e2e.sh (run `make test`)")
+}
+
+/// The JWT secret the Worker under test signs with, to mint expired tokens.
+pub fn jwt_secret() -> String {
+    std::env::var("PW_JWT_SECRET").expect("PW_JWT_SECRET is set by scripts/e2e.sh")
+}
+
+fn http() -> &'static Http {
+    static HTTP: OnceLock<Http> = OnceLock::new();
+    HTTP.get_or_init(|| {
+        Http::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("an HTTP client")
+    })
+}
+
+/// A unique email for each call, so tests never collide.
+pub fn unique_email(label: &str) -> String {
+    format!(
+        "{label}-{}@example.com",
+        pingwarden::domain::ids::random_base62(10).to_lowercase()
+    )
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    fn from(response: Response) -> Reply {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status and returns `data`.
+    #[track_caller]
+    pub fn data(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.body);
+        &self.body["data"]
+    }
+
+    /// Asserts an error answer with this status and code.
+    #[track_caller]
+    pub fn error(&self, status: u16, code: &str) -> &Reply {
+        assert_eq!(
+            (self.status, self.body["code"].as_str()),
+            (status, Some(code)),
+            "unexpected answer: {}",
+            self.body
+        );
+        assert!(
+            self.body["error"].as_str().is_some_and(|m| !m.is_empty()),
+            "an error message: {}",
+            self.body
+        );
+        self
+    }
+
+    /// Asserts a 422 naming `field`.
+    #[track_caller]
+    pub fn invalid(&self, field: &str) {
+        self.error(422, "invalid_field");
+        assert_eq!(self.body["field"], json!(field), "{}", self.body);
+    }
+}
+
+/// How a request authenticates.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    None,
+    Bearer(String),
+    ApiKeyHeader(String),
+}
+
+/// A client bound to a base URL, a credential and optionally an organization.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub base: String,
+    pub credential: Credential,
+    pub organization: Option<String>,
+}
+
+impl Client {
+    pub fn anonymous() -> Client {
+        Client {
+            base: base_url(),
+            credential: Credential::None,
+            organization: None,
+        }
+    }
+
+    pub fn bearer(token: &str) -> Client {
+        Client {
+            credential: Credential::Bearer(token.to_string()),
+            ..Client::anonymous()
+        }
+    }
+
+    pub fn in_organization(&self, org_id: &str) -> Client {
+        Client {
+            organization: Some(org_id.to_string()),
+            ..self.clone()
+        }
+    }
+
+    pub fn on(&self, base: &str) -> Client {
+        Client {
+            base: base.to_string(),
+            ..self.clone()
+        }
+    }
+
+    pub fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
+        let mut request = http().request(method, format!("{}{path}", self.base));
+        request = match &self.credential {
+            Credential::None => request,
+            Credential::Bearer(token) => request.bearer_auth(token),
+            Credential::ApiKeyHeader(key) => request.header("X-Api-Key", key),
+        };
+        if let Some(org) = &self.organization {
+            request = request.header("X-Organization-Id", org);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        Reply::from(request.send().expect("the Worker answers"))
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None)
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, Some(&body))
+    }
+
+    pub fn patch(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::PATCH, path, Some(&body))
+    }
+
+    pub fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, None)
+    }
+}
+
+/// A registered user with their personal organization.
+pub struct Account {
+    pub email: String,
+    pub password: String,
+    pub user_id: String,
+    pub org_id: String,
+    pub token: String,
+}
+
+impl Account {
+    pub fn register(label: &str) -> Account {
+        Account::register_on(&base_url(), label)
+    }
+
+    pub fn register_on(base: &str, label: &str) -> Account {
+        let (email, password) = (unique_email(label), "correct horse battery".to_string());
+        let reply = Client::anonymous().on(base).post(
+            "/api/v1/auth/register",
+            json!({ "email": email, "password": password }),
+        );
+        let data = reply.data(201);
+        Account {
+            user_id: data["user"]["id"].as_str().unwrap().into(),
+            org_id: data["organization"]["id"].as_str().unwrap().into(),
+            token: data["token"].as_str().unwrap().into(),
+            email,
+            password,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::bearer(&self.token)
+    }
+
+    /// A new API key of this account's organization.
+    pub fn api_key(&self, scopes: &[&str]) -> String {
+        let reply = self.client().post(
+            "/api/v1/api-keys",
+            json!({ "name": "test key", "scopes": scopes }),
+        );
+        reply.data(201)["key"].as_str().unwrap().to_string()
+    }
+
+    pub fn create_monitor(&self, body: Value) -> Value {
+        self.client()
+            .post("/api/v1/monitors", body)
+            .data(201)
+            .clone()
+    }
+}
+
+pub fn http_monitor(name: &str) -> Value {
+    json!({ "type": "http", "name": name, "url": "http://127.0.0.1:9/health", "interval_seconds": 60 })
+}
+
+/// A Worker of a test's own, on a free port with the given state folder and
+/// extra settings; stopped (with everything it started) when dropped.
+pub struct Server {
+    pub url: String,
+    child: Child,
+}
+
+impl Server {
+    pub fn start(state_dir: &Path, settings: &[(&str, &str)]) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let mut command = Command::new(root.join("scripts/serve.sh"));
+        command
+            .env("PORT", port.to_string())
+            .env("STATE_DIR", state_dir)
+            .envs(settings.iter().copied());
+        command
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        // Its own process group, so that stopping it stops workerd too.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command.spawn().expect("scripts/serve.sh starts");
+        let server = Server {
+            url: format!("http://127.0.0.1:{port}"),
+            child,
+        };
+        server.wait_until_healthy();
+        server
+    }
+
+    fn wait_until_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while Instant::now() < deadline {
+            if http()
+                .get(format!("{}/api/health", self.url))
+                .send()
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        panic!(
+            "the Worker on {} did not become healthy within 90 s",
+            self.url
+        );
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// A fresh temporary folder, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!(
+            "pingwarden-{label}-{}",
+            pingwarden::domain::ids::random_base62(8)
+        ));
+        std::fs::create_dir_all(&dir).expect("a temporary folder");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
