@@ -19,6 +19,11 @@ pub struct Config {
     pub allow_private_targets: bool,
     /// The HS256 key for user tokens (`PW_JWT_SECRET`, a secret).
     pub jwt_secret: Option<String>,
+    /// How long raw check results are kept (`PW_RESULT_RETENTION_DAYS`, default 30).
+    pub result_retention_days: u32,
+    /// Where DNS monitors send queries: a DNS-over-HTTPS URL or `host:port`
+    /// for DNS over TCP (`PW_DNS_RESOLVER`).
+    pub dns_resolver: String,
 }
 
 impl Config {
@@ -39,15 +44,16 @@ impl Config {
                 .transpose()
         };
         let plan_name = text("PW_DEFAULT_PLAN").unwrap_or_else(|| "free".into());
-        let default_plan = Plan::named(&plan_name)
-            .ok_or_else(|| format!("PW_DEFAULT_PLAN names no plan: {plan_name:?}"))?;
+        let default_plan =
+            Plan::named(&plan_name).ok_or_else(|| format!("PW_DEFAULT_PLAN names no plan: {plan_name:?}"))?;
         Ok(Config {
             default_plan,
             min_interval_seconds: number("PW_MIN_INTERVAL_SECONDS")?,
             min_grace_seconds: number("PW_MIN_GRACE_SECONDS")?.unwrap_or(60),
-            allow_private_targets: text("PW_ALLOW_PRIVATE_TARGETS")
-                .is_some_and(|v| v == "true" || v == "1"),
+            allow_private_targets: text("PW_ALLOW_PRIVATE_TARGETS").is_some_and(|v| v == "true" || v == "1"),
             jwt_secret: text("PW_JWT_SECRET"),
+            result_retention_days: number("PW_RESULT_RETENTION_DAYS")?.unwrap_or(30).max(1),
+            dns_resolver: text("PW_DNS_RESOLVER").unwrap_or_else(|| "https://cloudflare-dns.com/dns-query".into()),
         })
     }
 

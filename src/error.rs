@@ -82,32 +82,14 @@ impl ApiError {
     /// The JSON body; `request_id` lets a user quote a 500 to an operator.
     pub fn body(&self, request_id: &str) -> Value {
         let (code, message, field): (&str, String, Option<&str>) = match self {
-            ApiError::BadRequest {
-                code,
-                message,
-                field,
-            } => (code, message.clone(), field.as_deref()),
+            ApiError::BadRequest { code, message, field } => (code, message.clone(), field.as_deref()),
             ApiError::Unauthorized(message) => ("unauthorized", message.to_string(), None),
-            ApiError::Forbidden {
-                code,
-                message,
-                field,
-            } => (code, message.clone(), field.as_deref()),
+            ApiError::Forbidden { code, message, field } => (code, message.clone(), field.as_deref()),
             ApiError::NotFound(what) => ("not_found", format!("{what} not found"), None),
-            ApiError::MethodNotAllowed(_) => (
-                "method_not_allowed",
-                "method not allowed on this route".into(),
-                None,
-            ),
+            ApiError::MethodNotAllowed(_) => ("method_not_allowed", "method not allowed on this route".into(), None),
             ApiError::Conflict { code, message } => (code, message.clone(), None),
-            ApiError::PayloadTooLarge => (
-                "payload_too_large",
-                "request body is larger than 1 MiB".into(),
-                None,
-            ),
-            ApiError::Invalid(error) => {
-                ("invalid_field", error.message.clone(), Some(&error.field))
-            }
+            ApiError::PayloadTooLarge => ("payload_too_large", "request body is larger than 1 MiB".into(), None),
+            ApiError::Invalid(error) => ("invalid_field", error.message.clone(), Some(&error.field)),
             ApiError::Unavailable(_) => (
                 "unavailable",
                 "the database is unavailable, try again shortly".into(),

@@ -9,14 +9,19 @@ mod config;
 pub mod domain;
 mod error;
 mod objects;
+mod probe;
+mod reconcile;
 mod router;
 mod store;
 
 #[worker::event(fetch)]
-async fn fetch(
-    req: worker::Request,
-    env: worker::Env,
-    ctx: worker::Context,
-) -> worker::Result<worker::Response> {
+async fn fetch(req: worker::Request, env: worker::Env, ctx: worker::Context) -> worker::Result<worker::Response> {
     Ok(router::handle(req, env, ctx).await)
+}
+
+#[worker::event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: worker::Env, _ctx: worker::ScheduleContext) {
+    if let Err(error) = reconcile::run(&env).await {
+        worker::console_error!("the reconciler failed: {error}");
+    }
 }

@@ -23,6 +23,11 @@ enum Route<'a> {
     Monitor(&'a str),
     PauseMonitor(&'a str),
     ResumeMonitor(&'a str),
+    MonitorChecks(&'a str),
+    MonitorUptime(&'a str),
+    Incidents,
+    Incident(&'a str),
+    IncidentUpdates(&'a str),
 }
 
 impl<'a> Route<'a> {
@@ -42,6 +47,11 @@ impl<'a> Route<'a> {
                 ["monitors", id] => Route::Monitor(id),
                 ["monitors", id, "pause"] => Route::PauseMonitor(id),
                 ["monitors", id, "resume"] => Route::ResumeMonitor(id),
+                ["monitors", id, "checks"] => Route::MonitorChecks(id),
+                ["monitors", id, "uptime"] => Route::MonitorUptime(id),
+                ["incidents"] => Route::Incidents,
+                ["incidents", id] => Route::Incident(id),
+                ["incidents", id, "updates"] => Route::IncidentUpdates(id),
                 _ => return None,
             },
             _ => return None,
@@ -51,11 +61,14 @@ impl<'a> Route<'a> {
     /// The methods the route answers, as an `Allow` header.
     fn allow(&self) -> &'static str {
         match self {
-            Route::Health | Route::Me => "GET",
-            Route::Register | Route::Login | Route::PauseMonitor(_) | Route::ResumeMonitor(_) => {
-                "POST"
-            }
-            Route::Members(_) | Route::ApiKeys | Route::Monitors => "GET, POST",
+            Route::Health | Route::Me | Route::MonitorChecks(_) | Route::MonitorUptime(_) => "GET",
+            Route::Register
+            | Route::Login
+            | Route::PauseMonitor(_)
+            | Route::ResumeMonitor(_)
+            | Route::IncidentUpdates(_) => "POST",
+            Route::Members(_) | Route::ApiKeys | Route::Monitors | Route::Incidents => "GET, POST",
+            Route::Incident(_) => "GET, PATCH",
             Route::Member(..) => "PATCH, DELETE",
             Route::ApiKey(_) => "DELETE",
             Route::Monitor(_) => "GET, PATCH, DELETE",
@@ -86,6 +99,13 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::Monitor(id), Delete) => api::monitors::delete(ctx, req, id).await,
         (Route::PauseMonitor(id), Post) => api::monitors::set_paused(ctx, req, id, true).await,
         (Route::ResumeMonitor(id), Post) => api::monitors::set_paused(ctx, req, id, false).await,
+        (Route::MonitorChecks(id), Get) => api::checks::index(ctx, req, id).await,
+        (Route::MonitorUptime(id), Get) => api::checks::uptime(ctx, req, id).await,
+        (Route::Incidents, Get) => api::incidents::index(ctx, req).await,
+        (Route::Incidents, Post) => api::incidents::create(ctx, req).await,
+        (Route::Incident(id), Get) => api::incidents::show(ctx, req, id).await,
+        (Route::Incident(id), Patch) => api::incidents::update(ctx, req, id).await,
+        (Route::IncidentUpdates(id), Post) => api::incidents::add_update(ctx, req, id).await,
         _ => Err(ApiError::MethodNotAllowed(route.allow())),
     }
 }
@@ -98,11 +118,7 @@ fn request_id(req: &Request) -> String {
         .ok()
         .flatten()
         .filter(|id| {
-            !id.is_empty()
-                && id.len() <= 64
-                && id
-                    .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+            !id.is_empty() && id.len() <= 64 && id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
         })
         .unwrap_or_else(|| format!("req_{}", random_base62(16)))
 }
@@ -115,16 +131,13 @@ pub async fn handle(req: Request, env: Env, worker_ctx: Context) -> Response {
         serve(req, env, worker_ctx).await
     };
     let response = result.unwrap_or_else(|error| error_response(&error, &request_id));
-    finish(response, &request_id).unwrap_or_else(|_| {
-        Response::error("internal error", 500).unwrap_or_else(|_| Response::empty().unwrap())
-    })
+    finish(response, &request_id)
+        .unwrap_or_else(|_| Response::error("internal error", 500).unwrap_or_else(|_| Response::empty().unwrap()))
 }
 
 async fn serve(req: Request, env: Env, worker_ctx: Context) -> ApiResult<Response> {
     let config = Config::from_env(&env).map_err(ApiError::Internal)?;
-    let db = env
-        .d1("DB")
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let db = env.d1("DB").map_err(|e| ApiError::Unavailable(e.to_string()))?;
     let ctx = Ctx::new(env, db, config, worker_ctx);
     dispatch(&ctx, req).await
 }
@@ -145,10 +158,7 @@ fn error_response(error: &ApiError, request_id: &str) -> Response {
 fn preflight() -> ApiResult<Response> {
     let mut response = Response::empty()?.with_status(204);
     let headers = response.headers_mut();
-    headers.set(
-        "Access-Control-Allow-Methods",
-        "GET, POST, PATCH, DELETE, OPTIONS",
-    )?;
+    headers.set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")?;
     headers.set(
         "Access-Control-Allow-Headers",
         "Authorization, Content-Type, X-Api-Key, X-Organization-Id, X-Request-Id",

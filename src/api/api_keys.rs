@@ -44,9 +44,7 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     if !store::api_keys::create(&ctx.db, &key).await? {
         return Err(ApiError::conflict(
             "key_limit",
-            format!(
-                "an organization may hold at most {MAX_ACTIVE_KEYS} active keys; revoke one first"
-            ),
+            format!("an organization may hold at most {MAX_ACTIVE_KEYS} active keys; revoke one first"),
         ));
     }
     created(

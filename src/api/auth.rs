@@ -20,9 +20,10 @@ pub async fn register(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
         None | Some(Value::Null) => display_name(None, &email)?,
         Some(Value::String(name)) => display_name(Some(name), &email)?,
         Some(_) => {
-            return Err(ApiError::Invalid(
-                crate::domain::validation::FieldError::new("name", "name must be a string"),
-            ))
+            return Err(ApiError::Invalid(crate::domain::validation::FieldError::new(
+                "name",
+                "name must be a string",
+            )))
         }
     };
     if store::users::by_email(&ctx.db, &email).await?.is_some() {
@@ -50,8 +51,7 @@ pub async fn register(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
             error.into()
         });
     }
-    let (token, expires_ms) =
-        jwt::issue(ctx.jwt_secret()?, &user_id, ctx.now_ms).map_err(ApiError::Internal)?;
+    let (token, expires_ms) = jwt::issue(ctx.jwt_secret()?, &user_id, ctx.now_ms).map_err(ApiError::Internal)?;
     created(json!({
         "user": { "id": user_id, "email": email, "name": name, "created_at": now },
         "organization": { "id": org_id, "name": org_name, "plan": plan, "role": "owner" },
@@ -81,7 +81,6 @@ pub async fn login(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     {
         return Err(refused);
     }
-    let (token, expires_ms) =
-        jwt::issue(ctx.jwt_secret()?, &user.id, ctx.now_ms).map_err(ApiError::Internal)?;
+    let (token, expires_ms) = jwt::issue(ctx.jwt_secret()?, &user.id, ctx.now_ms).map_err(ApiError::Internal)?;
     ok(json!({ "token": token, "expires_at": ctx.iso(expires_ms), "user_id": user.id }))
 }

@@ -42,16 +42,13 @@ async fn identity(ctx: &Ctx, principal: &Principal) -> ApiResult<(Value, Value, 
             let user = store::users::by_id(&ctx.db, user_id).await?;
             let organizations = store::organizations::of_user(&ctx.db, user_id).await?;
             let personal = user.as_ref().map(|u| u.personal_org_id.clone());
-            let user = user.map(|u| json!({ "id": u.id, "email": u.email, "name": u.name, "created_at": u.created_at }));
+            let user =
+                user.map(|u| json!({ "id": u.id, "email": u.email, "name": u.name, "created_at": u.created_at }));
             let organizations: Vec<Value> = organizations
                 .into_iter()
                 .map(|o| json!({ "id": o.id, "name": o.name, "plan": o.plan, "role": o.role, "personal": Some(&o.id) == personal.as_ref(), "created_at": o.created_at }))
                 .collect();
-            Ok((
-                user.unwrap_or(Value::Null),
-                json!(organizations),
-                Value::Null,
-            ))
+            Ok((user.unwrap_or(Value::Null), json!(organizations), Value::Null))
         }
         Actor::Key { key_id, scopes } => Ok((
             Value::Null,

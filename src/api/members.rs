@@ -31,15 +31,7 @@ pub async fn add(ctx: &Ctx, mut req: Request, org_id: &str) -> ApiResult<Respons
     let user = store::users::by_email(&ctx.db, &email)
         .await?
         .ok_or(ApiError::NotFound("user with this email"))?;
-    if !store::memberships::add(
-        &ctx.db,
-        &principal.org_id,
-        &user.id,
-        role.as_str(),
-        &ctx.now(),
-    )
-    .await?
-    {
+    if !store::memberships::add(&ctx.db, &principal.org_id, &user.id, role.as_str(), &ctx.now()).await? {
         return Err(ApiError::conflict(
             "already_member",
             "this user is already a member; PATCH their membership to change the role",
@@ -49,21 +41,13 @@ pub async fn add(ctx: &Ctx, mut req: Request, org_id: &str) -> ApiResult<Respons
     created(member_json(&member))
 }
 
-pub async fn update(
-    ctx: &Ctx,
-    mut req: Request,
-    org_id: &str,
-    user_id: &str,
-) -> ApiResult<Response> {
+pub async fn update(ctx: &Ctx, mut req: Request, org_id: &str, user_id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, Some(org_id)).await?;
     let caller = principal.require_admin()?;
     let body = read_json(&mut req).await?;
     let role = Role::from_field(body.get("role"))?;
     let member = find(ctx, &principal, user_id).await?;
-    require_owner_for(
-        caller,
-        &[role, Role::parse(&member.role).unwrap_or(Role::Viewer)],
-    )?;
+    require_owner_for(caller, &[role, Role::parse(&member.role).unwrap_or(Role::Viewer)])?;
     if !store::memberships::change_role(&ctx.db, &principal.org_id, user_id, role.as_str()).await? {
         return Err(last_owner());
     }

@@ -4,7 +4,9 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod checks;
 pub mod health;
+pub mod incidents;
 pub mod me;
 pub mod members;
 pub mod monitors;
@@ -91,9 +93,7 @@ pub async fn read_json(req: &mut Request) -> ApiResult<Map<String, Value>> {
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(malformed("request body must be a JSON object".into())),
-        Err(error) => Err(malformed(format!(
-            "request body is not valid JSON: {error}"
-        ))),
+        Err(error) => Err(malformed(format!("request body is not valid JSON: {error}"))),
     }
 }
 

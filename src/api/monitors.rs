@@ -9,15 +9,16 @@ use crate::domain::page::{parse_limit, Cursor};
 use crate::domain::plan::Plan;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
+use crate::objects::stub::{self, ObjectConfig};
 use crate::store::{self, monitors::ListFilter, monitors::MonitorRow};
 use serde_json::{Map, Value};
 use worker::{Request, Response};
 
 /// The monitor as the API shows it: its spec's fields plus id, status and times.
 fn monitor_json(row: &MonitorRow) -> ApiResult<Value> {
-    let spec = row.spec().map_err(|e| {
-        ApiError::Internal(format!("monitor {} has unreadable settings: {e}", row.id))
-    })?;
+    let spec = row
+        .spec()
+        .map_err(|e| ApiError::Internal(format!("monitor {} has unreadable settings: {e}", row.id)))?;
     let mut fields = spec.to_input();
     for (key, value) in [
         ("id", &row.id),
@@ -62,21 +63,13 @@ pub async fn index(ctx: &Ctx, req: Request) -> ApiResult<Response> {
             "status must be one of pending, up, down, paused",
         )));
     }
-    let limit = parse_limit(params.get("limit").map(String::as_str))
-        .map_err(|e| ApiError::bad_query(&e))?;
+    let limit = parse_limit(params.get("limit").map(String::as_str)).map_err(|e| ApiError::bad_query(&e))?;
     let cursor = params
         .get("cursor")
         .map(|c| Cursor::decode(c))
         .transpose()
         .map_err(|e| ApiError::bad_query(&e))?;
-    let mut rows = store::monitors::list(
-        &ctx.db,
-        &principal.org_id,
-        &filter,
-        cursor.as_ref(),
-        limit + 1,
-    )
-    .await?;
+    let mut rows = store::monitors::list(&ctx.db, &principal.org_id, &filter, cursor.as_ref(), limit + 1).await?;
     let next_cursor = (rows.len() > limit as usize).then(|| {
         rows.truncate(limit as usize);
         rows.last().map(|last| {
@@ -101,16 +94,7 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     let plan = ctx.plan(&principal.plan);
     check_interval(ctx, &plan, &spec)?;
     let id = new_id("mon");
-    if !store::monitors::create(
-        &ctx.db,
-        &id,
-        &principal.org_id,
-        &spec,
-        plan.max_monitors,
-        &ctx.now(),
-    )
-    .await?
-    {
+    if !store::monitors::create(&ctx.db, &id, &principal.org_id, &spec, plan.max_monitors, &ctx.now()).await? {
         return Err(plan_limit(
             format!(
                 "the {} plan allows {} monitors; delete one or change plan",
@@ -119,7 +103,9 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
             None,
         ));
     }
-    created(monitor_json(&fetch(ctx, &principal.org_id, &id).await?)?)
+    let row = fetch(ctx, &principal.org_id, &id).await?;
+    start_object(ctx, &row).await;
+    created(monitor_json(&row)?)
 }
 
 pub async fn show(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
@@ -133,15 +119,8 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
     principal.require_write()?;
     let patch = read_json(&mut req).await?;
     let row = fetch(ctx, &principal.org_id, id).await?;
-    if patch
-        .get("type")
-        .is_some_and(|t| t.as_str() != Some(row.kind.as_str()))
-    {
-        return Err(FieldError::new(
-            "type",
-            "type cannot be changed; create a new monitor instead",
-        )
-        .into());
+    if patch.get("type").is_some_and(|t| t.as_str() != Some(row.kind.as_str())) {
+        return Err(FieldError::new("type", "type cannot be changed; create a new monitor instead").into());
     }
     let current = row
         .spec()
@@ -153,12 +132,19 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
     if !store::monitors::update(&ctx.db, &principal.org_id, id, &spec, &ctx.now()).await? {
         return Err(ApiError::NotFound("monitor"));
     }
-    ok(monitor_json(&fetch(ctx, &principal.org_id, id).await?)?)
+    let row = fetch(ctx, &principal.org_id, id).await?;
+    if row.status != MonitorStatus::Paused.as_str() {
+        start_object(ctx, &row).await;
+    }
+    ok(monitor_json(&row)?)
 }
 
 pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     principal.require_write()?;
+    fetch(ctx, &principal.org_id, id).await?;
+    // The object first: if it cannot be stopped, the monitor is not deleted.
+    stub::forget(&ctx.env, id).await?;
     if !store::monitors::delete(&ctx.db, &principal.org_id, id).await? {
         return Err(ApiError::NotFound("monitor"));
     }
@@ -171,16 +157,42 @@ pub async fn set_paused(ctx: &Ctx, req: Request, id: &str, paused: bool) -> ApiR
     principal.require_write()?;
     let row = fetch(ctx, &principal.org_id, id).await?;
     let is_paused = row.status == MonitorStatus::Paused.as_str();
-    if paused != is_paused {
-        let status = if paused {
-            MonitorStatus::Paused
-        } else {
-            MonitorStatus::Pending
-        };
-        store::monitors::set_status(&ctx.db, &principal.org_id, id, status.as_str(), &ctx.now())
-            .await?;
+    if paused && !is_paused {
+        // The object first: if it cannot be stopped, the monitor stays active.
+        stub::pause(&ctx.env, id).await?;
+        store::monitors::set_status(
+            &ctx.db,
+            &principal.org_id,
+            id,
+            MonitorStatus::Paused.as_str(),
+            &ctx.now(),
+        )
+        .await?;
+    } else if !paused && is_paused {
+        store::monitors::set_status(
+            &ctx.db,
+            &principal.org_id,
+            id,
+            MonitorStatus::Pending.as_str(),
+            &ctx.now(),
+        )
+        .await?;
+        start_object(ctx, &fetch(ctx, &principal.org_id, id).await?).await;
     }
     ok(monitor_json(&fetch(ctx, &principal.org_id, id).await?)?)
+}
+
+/// Hands the monitor's configuration to its object, which checks at once.
+/// A failure is logged, not returned: the cron reconciler configures the
+/// object within a minute.
+async fn start_object(ctx: &Ctx, row: &MonitorRow) {
+    let result = match ObjectConfig::of(row) {
+        Ok(config) => stub::configure(&ctx.env, &config).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = result {
+        worker::console_error!("starting monitor {} failed: {error}", row.id);
+    }
 }
 
 async fn fetch(ctx: &Ctx, org_id: &str, id: &str) -> ApiResult<MonitorRow> {
@@ -193,10 +205,7 @@ fn check_interval(ctx: &Ctx, plan: &Plan, spec: &MonitorSpec) -> ApiResult<()> {
     let floor = plan.interval_floor(ctx.config.min_interval_seconds);
     if spec.interval_seconds < floor {
         return Err(plan_limit(
-            format!(
-                "interval_seconds must be at least {floor} on the {} plan",
-                plan.name
-            ),
+            format!("interval_seconds must be at least {floor} on the {} plan", plan.name),
             Some("interval_seconds"),
         ));
     }

@@ -20,24 +20,12 @@ const TOUCH_EVERY_MS: i64 = 60_000;
 
 fn credential(req: &Request) -> Option<String> {
     let headers = req.headers();
-    let bearer = headers
-        .get("Authorization")
-        .ok()
-        .flatten()
-        .and_then(|value| {
-            let (scheme, token) = value.trim().split_once(' ')?;
-            scheme
-                .eq_ignore_ascii_case("bearer")
-                .then(|| token.trim().to_string())
-        });
+    let bearer = headers.get("Authorization").ok().flatten().and_then(|value| {
+        let (scheme, token) = value.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    });
     bearer
-        .or_else(|| {
-            headers
-                .get("X-Api-Key")
-                .ok()
-                .flatten()
-                .map(|v| v.trim().to_string())
-        })
+        .or_else(|| headers.get("X-Api-Key").ok().flatten().map(|v| v.trim().to_string()))
         .filter(|c| !c.is_empty())
 }
 
@@ -90,8 +78,8 @@ async fn by_key(ctx: &Ctx, key: &str, org_id: Option<&str>) -> ApiResult<Princip
 }
 
 async fn by_token(ctx: &Ctx, token: &str, org_id: Option<&str>) -> ApiResult<Principal> {
-    let user_id = jwt::verify(ctx.jwt_secret()?, token, ctx.now_ms)
-        .ok_or(ApiError::Unauthorized("invalid or expired token"))?;
+    let user_id =
+        jwt::verify(ctx.jwt_secret()?, token, ctx.now_ms).ok_or(ApiError::Unauthorized("invalid or expired token"))?;
     match store::memberships::resolve(&ctx.db, &user_id, org_id).await? {
         Some(m) => Ok(Principal {
             org_id: m.org_id,

@@ -32,12 +32,8 @@ async fn derive(password: &str, salt: &[u8], iterations: u32) -> Result<Vec<u8>,
         iterations,
         &Uint8Array::from(salt),
     );
-    let bits = JsFuture::from(subtle.derive_bits_with_object(
-        &params,
-        &key.unchecked_into::<CryptoKey>(),
-        256,
-    )?)
-    .await?;
+    let bits =
+        JsFuture::from(subtle.derive_bits_with_object(&params, &key.unchecked_into::<CryptoKey>(), 256)?).await?;
     Ok(Uint8Array::new(&bits).to_vec())
 }
 
@@ -60,23 +56,15 @@ pub async fn verify(password: &str, stored: &str) -> Result<bool, String> {
     let [SCHEME, iterations, salt, expected] = parts.as_slice() else {
         return Ok(false);
     };
-    let (Ok(iterations), Ok(salt), Ok(expected)) = (
-        iterations.parse::<u32>(),
-        B64.decode(salt),
-        B64.decode(expected),
-    ) else {
+    let (Ok(iterations), Ok(salt), Ok(expected)) = (iterations.parse::<u32>(), B64.decode(salt), B64.decode(expected))
+    else {
         return Ok(false);
     };
     let derived = derive(password, &salt, iterations)
         .await
         .map_err(|e| format!("{e:?}"))?;
     // Compare every byte, so the time taken says nothing about where they differ.
-    Ok(derived.len() == expected.len()
-        && derived
-            .iter()
-            .zip(&expected)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0)
+    Ok(derived.len() == expected.len() && derived.iter().zip(&expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0)
 }
 
 /// Spends the time of a verification, so that an unknown email answers as

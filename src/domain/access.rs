@@ -36,9 +36,7 @@ impl Role {
         value
             .and_then(Value::as_str)
             .and_then(Role::parse)
-            .ok_or_else(|| {
-                FieldError::new("role", "role must be one of owner, admin, member, viewer")
-            })
+            .ok_or_else(|| FieldError::new("role", "role must be one of owner, admin, member, viewer"))
     }
 }
 
@@ -52,8 +50,7 @@ pub enum KeyScopes {
 impl KeyScopes {
     /// Accepts `["read"]` or `["read","write"]`, in any order.
     pub fn from_field(value: Option<&Value>) -> Result<KeyScopes, FieldError> {
-        let invalid =
-            || FieldError::new("scopes", r#"scopes must be ["read"] or ["read","write"]"#);
+        let invalid = || FieldError::new("scopes", r#"scopes must be ["read"] or ["read","write"]"#);
         let list = value.and_then(Value::as_array).ok_or_else(invalid)?;
         let mut names: Vec<&str> = list
             .iter()
@@ -193,18 +190,12 @@ mod tests {
         assert_eq!(user(Role::Owner).require_admin(), Ok(Role::Owner));
         assert_eq!(user(Role::Admin).require_admin(), Ok(Role::Admin));
         assert_eq!(user(Role::Member).require_admin(), Err(Denied::Role));
-        assert_eq!(
-            key(KeyScopes::ReadWrite).require_admin(),
-            Err(Denied::UserOnly)
-        );
+        assert_eq!(key(KeyScopes::ReadWrite).require_admin(), Err(Denied::UserOnly));
     }
 
     #[test]
     fn scopes_accept_read_or_read_write_only() {
-        assert_eq!(
-            KeyScopes::from_field(Some(&json!(["read"]))),
-            Ok(KeyScopes::Read)
-        );
+        assert_eq!(KeyScopes::from_field(Some(&json!(["read"]))), Ok(KeyScopes::Read));
         assert_eq!(
             KeyScopes::from_field(Some(&json!(["write", "read"]))),
             Ok(KeyScopes::ReadWrite)
@@ -216,17 +207,10 @@ mod tests {
             json!("read"),
             json!([1]),
         ] {
-            assert_eq!(
-                KeyScopes::from_field(Some(&bad)).unwrap_err().field,
-                "scopes",
-                "{bad}"
-            );
+            assert_eq!(KeyScopes::from_field(Some(&bad)).unwrap_err().field, "scopes", "{bad}");
         }
         assert!(KeyScopes::from_field(None).is_err());
-        assert_eq!(
-            KeyScopes::parse(KeyScopes::ReadWrite.as_str()),
-            KeyScopes::ReadWrite
-        );
+        assert_eq!(KeyScopes::parse(KeyScopes::ReadWrite.as_str()), KeyScopes::ReadWrite);
     }
 
     #[test]

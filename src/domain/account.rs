@@ -9,12 +9,7 @@ pub const MAX_PASSWORD_CHARS: usize = 256;
 /// at most 64 characters, and a domain of dot-separated labels.
 pub fn normalize_email(raw: &str) -> Result<String, FieldError> {
     let email = raw.trim().to_lowercase();
-    let invalid = || {
-        FieldError::new(
-            "email",
-            "email must be a valid address such as you@example.com",
-        )
-    };
+    let invalid = || FieldError::new("email", "email must be a valid address such as you@example.com");
     if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid());
     }
@@ -38,9 +33,7 @@ pub fn validate_password(password: &str) -> Result<(), FieldError> {
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&len) {
         return Err(FieldError::new(
             "password",
-            format!(
-                "password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters long"
-            ),
+            format!("password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters long"),
         ));
     }
     Ok(())
@@ -60,10 +53,7 @@ mod tests {
 
     #[test]
     fn emails_are_lower_cased_and_trimmed() {
-        assert_eq!(
-            normalize_email("  Ada@Example.COM ").unwrap(),
-            "ada@example.com"
-        );
+        assert_eq!(normalize_email("  Ada@Example.COM ").unwrap(), "ada@example.com");
     }
 
     #[test]
@@ -94,10 +84,7 @@ mod tests {
     #[test]
     fn display_name_defaults_to_the_local_part() {
         assert_eq!(display_name(None, "ada@example.com").unwrap(), "ada");
-        assert_eq!(
-            display_name(Some(" Ada L "), "ada@example.com").unwrap(),
-            "Ada L"
-        );
+        assert_eq!(display_name(Some(" Ada L "), "ada@example.com").unwrap(), "Ada L");
         assert!(display_name(Some(""), "ada@example.com").is_err());
     }
 }

@@ -37,9 +37,7 @@ mod tests {
         let key = generate();
         assert_eq!(key.len(), KEY_PREFIX.len() + 32);
         assert!(looks_like_key(&key));
-        assert!(key[KEY_PREFIX.len()..]
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric()));
+        assert!(key[KEY_PREFIX.len()..].bytes().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(generate(), key);
         assert_eq!(shown_prefix(&key), key[..12]);
     }

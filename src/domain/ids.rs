@@ -34,8 +34,6 @@ mod tests {
         let b = new_id("mon");
         assert!(a.starts_with("mon_") && a.len() == 24);
         assert_ne!(a, b);
-        assert!(random_base62(100)
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric()));
+        assert!(random_base62(100).bytes().all(|c| c.is_ascii_alphanumeric()));
     }
 }

@@ -23,9 +23,7 @@ pub fn issue(secret: &str, user_id: &str, now_ms: i64) -> Result<(String, i64), 
         sub: user_id.to_string(),
     })
     .set_duration_and_issuance(&clock(now_ms), Duration::days(LIFETIME_DAYS));
-    let expires_ms = claims
-        .expiration
-        .map_or(now_ms, |exp| exp.timestamp_millis());
+    let expires_ms = claims.expiration.map_or(now_ms, |exp| exp.timestamp_millis());
     let token = Hs256
         .token(&Header::empty(), &claims, &Hs256Key::new(secret.as_bytes()))
         .map_err(|e| e.to_string())?;
@@ -36,10 +34,7 @@ pub fn issue(secret: &str, user_id: &str, now_ms: i64) -> Result<(String, i64), 
 pub fn verify(secret: &str, token: &str, now_ms: i64) -> Option<String> {
     let untrusted = UntrustedToken::new(token).ok()?;
     let key = Hs256Key::new(secret.as_bytes());
-    let token = Hs256
-        .validator::<UserClaims>(&key)
-        .validate(&untrusted)
-        .ok()?;
+    let token = Hs256.validator::<UserClaims>(&key).validate(&untrusted).ok()?;
     // A token without an expiry is refused: every token we issue has one.
     token.claims().expiration?;
     token.claims().validate_expiration(&clock(now_ms)).ok()?;

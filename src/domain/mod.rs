@@ -4,11 +4,17 @@
 pub mod access;
 pub mod account;
 pub mod api_key;
+pub mod dns;
 pub mod ids;
+pub mod incident;
 pub mod jwt;
 pub mod monitor;
 pub mod page;
 pub mod plan;
+pub mod probe;
+pub mod schedule;
+pub mod status;
 pub mod target;
 pub mod time;
+pub mod uptime;
 pub mod validation;

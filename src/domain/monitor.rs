@@ -42,9 +42,7 @@ pub const KINDS: [&str; 4] = ["http", "tcp", "dns", "heartbeat"];
 pub const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 pub const RECORD_TYPES: [&str; 6] = ["A", "AAAA", "MX", "TXT", "CNAME", "NS"];
 /// Cloudflare's Durable Object location hints.
-pub const REGIONS: [&str; 9] = [
-    "wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me",
-];
+pub const REGIONS: [&str; 9] = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"];
 
 const MAX_ACTIVE_INTERVAL: u32 = 86_400;
 const MAX_HEARTBEAT_PERIOD: u32 = 31_536_000;
@@ -83,6 +81,24 @@ impl Settings {
             Settings::Dns(_) => "dns",
             Settings::Heartbeat(_) => "heartbeat",
         }
+    }
+
+    /// The options of an actively probed kind; none for heartbeats.
+    pub fn probe_options(&self) -> Option<&ProbeOptions> {
+        match self {
+            Settings::Http(http) => Some(&http.probe),
+            Settings::Tcp(tcp) => Some(&tcp.probe),
+            Settings::Dns(dns) => Some(&dns.probe),
+            Settings::Heartbeat(_) => None,
+        }
+    }
+
+    pub fn failure_threshold(&self) -> u32 {
+        self.probe_options().map_or(1, |p| p.failure_threshold)
+    }
+
+    pub fn regions(&self) -> &[String] {
+        self.probe_options().map_or(&[], |p| &p.regions)
     }
 }
 
@@ -193,34 +209,17 @@ impl MonitorSpec {
     }
 
     /// Validates a whole JSON body (a creation, or a stored spec with a PATCH applied).
-    pub fn from_input(
-        input: &Map<String, Value>,
-        rules: &Rules,
-    ) -> Result<MonitorSpec, FieldError> {
+    pub fn from_input(input: &Map<String, Value>, rules: &Rules) -> Result<MonitorSpec, FieldError> {
         let mut fields = Fields::new(input);
-        let kind = fields
-            .string("type")?
-            .ok_or_else(|| one_of("type", &KINDS))?;
+        let kind = fields.string("type")?.ok_or_else(|| one_of("type", &KINDS))?;
         let name = fields
             .string("name")?
             .ok_or_else(|| FieldError::new("name", "name is required"))?;
         let name = trimmed_text("name", name, 1, 100)?;
-        let tags = tags(
-            fields
-                .string_list("tags", MAX_TAGS, 50)?
-                .unwrap_or_default(),
-        );
+        let tags = tags(fields.string_list("tags", MAX_TAGS, 50)?.unwrap_or_default());
         let (settings, default_interval, max_interval) = match kind {
-            "http" => (
-                Settings::Http(http(&mut fields, rules)?),
-                300,
-                MAX_ACTIVE_INTERVAL,
-            ),
-            "tcp" => (
-                Settings::Tcp(tcp(&mut fields, rules)?),
-                300,
-                MAX_ACTIVE_INTERVAL,
-            ),
+            "http" => (Settings::Http(http(&mut fields, rules)?), 300, MAX_ACTIVE_INTERVAL),
+            "tcp" => (Settings::Tcp(tcp(&mut fields, rules)?), 300, MAX_ACTIVE_INTERVAL),
             "dns" => (Settings::Dns(dns(&mut fields)?), 300, MAX_ACTIVE_INTERVAL),
             "heartbeat" => (
                 Settings::Heartbeat(heartbeat(&mut fields, rules)?),
@@ -260,17 +259,11 @@ fn http(fields: &mut Fields, rules: &Rules) -> Result<HttpSettings, FieldError> 
             return Err(FieldError::new("body", "body must be at most 10 KB"));
         }
         if method == "GET" || method == "HEAD" {
-            return Err(FieldError::new(
-                "body",
-                "body cannot be sent with GET or HEAD",
-            ));
+            return Err(FieldError::new("body", "body cannot be sent with GET or HEAD"));
         }
     }
     let expected_status_codes = match fields.get("expected_status_codes") {
-        None => vec![
-            StatusCodeRule::Class("2xx".into()),
-            StatusCodeRule::Class("3xx".into()),
-        ],
+        None => vec![StatusCodeRule::Class("2xx".into()), StatusCodeRule::Class("3xx".into())],
         Some(value) => status_rules(value)?,
     };
     let keyword = fields
@@ -316,10 +309,7 @@ fn dns(fields: &mut Fields) -> Result<DnsSettings, FieldError> {
         .string("host")?
         .ok_or_else(|| FieldError::new("host", "host is required"))?;
     if !is_valid_hostname(host) {
-        return Err(FieldError::new(
-            "host",
-            "host must be a DNS name such as example.com",
-        ));
+        return Err(FieldError::new("host", "host must be a DNS name such as example.com"));
     }
     let record_type = match fields.string("record_type")? {
         None => "A".to_string(),
@@ -327,9 +317,7 @@ fn dns(fields: &mut Fields) -> Result<DnsSettings, FieldError> {
             .filter(|t| RECORD_TYPES.contains(&t.as_str()))
             .ok_or_else(|| one_of("record_type", &RECORD_TYPES))?,
     };
-    let expected_values = fields
-        .string_list("expected_values", 20, 255)?
-        .unwrap_or_default();
+    let expected_values = fields.string_list("expected_values", 20, 255)?.unwrap_or_default();
     Ok(DnsSettings {
         host: host.to_ascii_lowercase(),
         record_type,
@@ -340,11 +328,7 @@ fn dns(fields: &mut Fields) -> Result<DnsSettings, FieldError> {
 
 fn heartbeat(fields: &mut Fields, rules: &Rules) -> Result<HeartbeatSettings, FieldError> {
     let grace_seconds = fields
-        .uint(
-            "grace_seconds",
-            rules.min_grace_seconds,
-            MAX_HEARTBEAT_PERIOD,
-        )?
+        .uint("grace_seconds", rules.min_grace_seconds, MAX_HEARTBEAT_PERIOD)?
         .unwrap_or(3_600);
     Ok(HeartbeatSettings { grace_seconds })
 }
@@ -354,19 +338,14 @@ fn probe_options(fields: &mut Fields, default_timeout_ms: u32) -> Result<ProbeOp
         .uint("timeout_ms", 100, MAX_TIMEOUT_MS)?
         .unwrap_or(default_timeout_ms);
     let failure_threshold = fields.uint("failure_threshold", 1, 10)?.unwrap_or(2);
-    let regions = fields
-        .string_list("regions", REGIONS.len(), 10)?
-        .unwrap_or_default();
+    let regions = fields.string_list("regions", REGIONS.len(), 10)?.unwrap_or_default();
     let mut seen = BTreeSet::new();
     for region in &regions {
         if !REGIONS.contains(&region.as_str()) {
             return Err(one_of("regions", &REGIONS));
         }
         if !seen.insert(region) {
-            return Err(FieldError::new(
-                "regions",
-                format!("region {region} is listed twice"),
-            ));
+            return Err(FieldError::new("regions", format!("region {region} is listed twice")));
         }
     }
     Ok(ProbeOptions {
@@ -381,35 +360,32 @@ fn http_url(raw: &str, rules: &Rules) -> Result<String, FieldError> {
     if raw.len() > 2048 {
         return Err(invalid("must be at most 2048 characters"));
     }
-    let url = url::Url::parse(raw.trim())
-        .map_err(|_| invalid("must be an absolute http:// or https:// URL"))?;
+    let url = url::Url::parse(raw.trim()).map_err(|_| invalid("must be an absolute http:// or https:// URL"))?;
     if url.scheme() != "http" && url.scheme() != "https" {
         return Err(invalid("must use http or https"));
     }
     let host = url.host_str().ok_or_else(|| invalid("must have a host"))?;
     if !rules.allow_private_targets && is_private_host(host) {
-        return Err(invalid("points at a private, loopback or link-local address, which this deployment does not allow"));
+        return Err(invalid(
+            "points at a private, loopback or link-local address, which this deployment does not allow",
+        ));
     }
     Ok(url.to_string())
 }
 
-fn target_host(
-    fields: &mut Fields,
-    rules: &Rules,
-    valid: fn(&str) -> bool,
-) -> Result<String, FieldError> {
+fn target_host(fields: &mut Fields, rules: &Rules, valid: fn(&str) -> bool) -> Result<String, FieldError> {
     let host = fields
         .string("host")?
         .ok_or_else(|| FieldError::new("host", "host is required"))?
         .trim();
     if !valid(host) {
-        return Err(FieldError::new(
-            "host",
-            "host must be a host name or an IP address",
-        ));
+        return Err(FieldError::new("host", "host must be a host name or an IP address"));
     }
     if !rules.allow_private_targets && is_private_host(host) {
-        return Err(FieldError::new("host", "host is a private, loopback or link-local address, which this deployment does not allow"));
+        return Err(FieldError::new(
+            "host",
+            "host is a private, loopback or link-local address, which this deployment does not allow",
+        ));
     }
     Ok(host.to_ascii_lowercase())
 }
@@ -418,12 +394,9 @@ fn headers(value: Option<&Value>) -> Result<BTreeMap<String, String>, FieldError
     let Some(value) = value else {
         return Ok(BTreeMap::new());
     };
-    let map = value.as_object().ok_or_else(|| {
-        FieldError::new(
-            "headers",
-            "headers must be an object of name: value strings",
-        )
-    })?;
+    let map = value
+        .as_object()
+        .ok_or_else(|| FieldError::new("headers", "headers must be an object of name: value strings"))?;
     if map.len() > MAX_HEADERS {
         return Err(FieldError::new(
             "headers",
@@ -440,9 +413,9 @@ fn headers(value: Option<&Value>) -> Result<BTreeMap<String, String>, FieldError
                     format!("header name {name:?} is not a valid HTTP header name"),
                 ));
             }
-            let value = value.as_str().ok_or_else(|| {
-                FieldError::new(&field, format!("header {name} must be a string"))
-            })?;
+            let value = value
+                .as_str()
+                .ok_or_else(|| FieldError::new(&field, format!("header {name} must be a string")))?;
             if value.len() > 1000 || value.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
                 return Err(FieldError::new(
                     field,
@@ -473,16 +446,11 @@ fn status_rules(value: &Value) -> Result<Vec<StatusCodeRule>, FieldError> {
 /// Trimmed, without duplicates, in the order given.
 fn tags(raw: Vec<String>) -> Vec<String> {
     let mut seen = BTreeSet::new();
-    raw.into_iter()
-        .filter(|tag| seen.insert(tag.clone()))
-        .collect()
+    raw.into_iter().filter(|tag| seen.insert(tag.clone())).collect()
 }
 
 fn one_of(field: &str, allowed: &[&str]) -> FieldError {
-    FieldError::new(
-        field,
-        format!("{field} must be one of {}", allowed.join(", ")),
-    )
+    FieldError::new(field, format!("{field} must be one of {}", allowed.join(", ")))
 }
 
 /// Reads a JSON object's fields by name, remembering which were read so that
@@ -521,12 +489,7 @@ impl<'a> Fields<'a> {
                 v.as_u64()
                     .filter(|n| (min as u64..=max as u64).contains(n))
                     .map(|n| n as u32)
-                    .ok_or_else(|| {
-                        FieldError::new(
-                            name,
-                            format!("{name} must be an integer from {min} to {max}"),
-                        )
-                    })
+                    .ok_or_else(|| FieldError::new(name, format!("{name} must be an integer from {min} to {max}")))
             })
             .transpose()
     }
@@ -550,12 +513,12 @@ impl<'a> Fields<'a> {
             return Ok(None);
         };
         let invalid = || {
-            FieldError::new(name, format!("{name} must be a list of at most {max_items} strings of 1 to {max_chars} characters"))
+            FieldError::new(
+                name,
+                format!("{name} must be a list of at most {max_items} strings of 1 to {max_chars} characters"),
+            )
         };
-        let list = value
-            .as_array()
-            .filter(|l| l.len() <= max_items)
-            .ok_or_else(invalid)?;
+        let list = value.as_array().filter(|l| l.len() <= max_items).ok_or_else(invalid)?;
         list.iter()
             .map(|item| {
                 item.as_str()
@@ -568,15 +531,9 @@ impl<'a> Fields<'a> {
 
     /// Refuses any field that was not read.
     fn finish(self) -> Result<(), FieldError> {
-        match self
-            .map
-            .keys()
-            .find(|key| !self.read.contains(key.as_str()))
-        {
+        match self.map.keys().find(|key| !self.read.contains(key.as_str())) {
             None => Ok(()),
-            Some(key) if READ_ONLY.contains(&key.as_str()) => {
-                Err(FieldError::new(key, format!("{key} is read only")))
-            }
+            Some(key) if READ_ONLY.contains(&key.as_str()) => Err(FieldError::new(key, format!("{key} is read only"))),
             Some(key) => Err(FieldError::new(
                 key,
                 format!("unknown field {key} for this monitor type"),

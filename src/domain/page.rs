@@ -14,12 +14,7 @@ pub fn parse_limit(raw: Option<&str>) -> Result<u32, FieldError> {
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                FieldError::new(
-                    "limit",
-                    format!("limit must be an integer from 1 to {MAX_LIMIT}"),
-                )
-            }),
+            .ok_or_else(|| FieldError::new("limit", format!("limit must be an integer from 1 to {MAX_LIMIT}"))),
     }
 }
 

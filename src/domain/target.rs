@@ -15,11 +15,7 @@ pub fn is_private_host(host: &str) -> bool {
         .trim_end_matches(']')
         .trim_end_matches('.')
         .to_ascii_lowercase();
-    if host == "localhost"
-        || host.ends_with(".localhost")
-        || host.ends_with(".local")
-        || host.ends_with(".internal")
-    {
+    if host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local") || host.ends_with(".internal") {
         return true;
     }
     match host.parse::<IpAddr>() {

@@ -25,12 +25,7 @@ impl fmt::Display for FieldError {
 }
 
 /// Checks a string's length in characters, after trimming, and returns it trimmed.
-pub fn trimmed_text(
-    field: &str,
-    value: &str,
-    min: usize,
-    max: usize,
-) -> Result<String, FieldError> {
+pub fn trimmed_text(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
     let value = value.trim();
     let len = value.chars().count();
     if len < min || len > max {

@@ -1,3 +1,4 @@
-//! Durable Objects: one per monitor (and per region).
+//! Durable Objects: one per monitor, plus one per extra region it probes from.
 
 pub mod monitor;
+pub mod stub;

@@ -1,21 +1,405 @@
-//! `MonitorObject`: one per monitor and region, addressed by
-//! `id_from_name(monitor_id[@region])`. It owns the monitor's schedule
-//! (alarms) and its raw history in its own SQLite storage.
+//! `MonitorObject`: one per monitor, addressed by `id_from_name(monitor_id)`.
+//! It owns the monitor's schedule (an alarm per check, to the second), its
+//! raw history (results and status flips, in its own SQLite storage) and the
+//! verdict up/down. For a monitor with regions it asks one object per region
+//! (`monitor_id@region`, placed with that location hint) to run the probe,
+//! and decides by majority. D1 is written only when the status changes and
+//! when a day ends (the daily rollup).
 
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+use super::stub::{ObjectConfig, ProbeRequest};
+use crate::config::Config;
+use crate::domain::ids::new_id;
+use crate::domain::monitor::{MonitorStatus, Settings};
+use crate::domain::probe::ProbeResult;
+use crate::domain::schedule::{current_due, next_due};
+use crate::domain::status::{next_status, RegionTally};
+use crate::domain::time::{duration_words, iso_from_millis};
+use crate::domain::uptime::{downtime_ms, uptime_pct, Apdex};
+use crate::probe::{self, ProbeContext};
+use crate::store::history::{History, Page, ResultRow};
+use crate::store::{incidents, monitors, rollups};
+use serde_json::json;
+use std::cell::Cell;
+use worker::{console_error, durable_object, DurableObject, Env, Method, Request, Response, Result, State};
+
+const DAY_MS: i64 = 86_400_000;
+const PRUNE_EVERY_MS: i64 = 3_600_000;
 
 #[durable_object]
 pub struct MonitorObject {
-    #[allow(dead_code)]
     state: State,
+    env: Env,
+    /// When results were last pruned; kept in memory only, as pruning again
+    /// after an eviction costs little.
+    last_prune_ms: Cell<i64>,
 }
 
 impl DurableObject for MonitorObject {
-    fn new(state: State, _env: Env) -> Self {
-        MonitorObject { state }
+    fn new(state: State, env: Env) -> Self {
+        MonitorObject {
+            state,
+            env,
+            last_prune_ms: Cell::new(0),
+        }
     }
 
-    async fn fetch(&self, _req: Request) -> Result<Response> {
-        Response::error("not found", 404)
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let path = req.path();
+        match (req.method(), path.as_str()) {
+            (Method::Put, "/config") => self.configure(req.json().await?, true).await,
+            (Method::Post, "/ensure") => self.configure(req.json().await?, false).await,
+            (Method::Post, "/pause") => self.pause().await,
+            (Method::Delete, "/") => self.forget().await,
+            (Method::Get, "/checks") => self.checks(&req),
+            (Method::Get, "/uptime") => self.uptime(&req).await,
+            (Method::Post, "/probe") => self.probe_here(req.json().await?).await,
+            _ => Response::error("no such object route", 404),
+        }
     }
+
+    async fn alarm(&self) -> Result<Response> {
+        // Errors are logged, not thrown: a throwing alarm is retried, and the
+        // next check is already scheduled before any probe runs.
+        if let Err(error) = self.run_due_check().await {
+            console_error!("monitor check failed: {error}");
+        }
+        Response::ok("")
+    }
+}
+
+impl MonitorObject {
+    fn config_settings(&self) -> Result<Config> {
+        Config::from_env(&self.env).map_err(worker::Error::RustError)
+    }
+
+    fn history(&self) -> Result<History> {
+        History::open(self.state.storage().sql())
+    }
+
+    async fn stored_config(&self) -> Result<Option<ObjectConfig>> {
+        let text: Option<String> = self.state.storage().get("config").await?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
+    async fn save_config(&self, config: &ObjectConfig) -> Result<()> {
+        self.state.storage().put("config", serde_json::to_string(config)?).await
+    }
+
+    fn now() -> i64 {
+        worker::Date::now().as_millis() as i64
+    }
+
+    /// Takes a monitor's configuration. `restart` (a create, edit or resume)
+    /// starts the schedule now; otherwise (the reconciler) the alarm is only
+    /// re-armed when it is missing or late by more than an interval.
+    async fn configure(&self, mut incoming: ObjectConfig, restart: bool) -> Result<Response> {
+        let now = Self::now();
+        let stored = self.stored_config().await?;
+        let changed = stored.as_ref().is_none_or(|s| s.version != incoming.version);
+        if !restart && !changed {
+            let interval_ms = i64::from(incoming.spec.interval_seconds) * 1000;
+            let alarm = self.state.storage().get_alarm().await?;
+            let healthy = alarm.is_some_and(|at| at >= now - interval_ms);
+            if healthy || incoming.status == MonitorStatus::Paused {
+                return Response::from_json(&json!({ "rearmed": false }));
+            }
+        }
+        // The object's own status is the latest verdict; D1 may lag by a flip.
+        if let Some(stored) = &stored {
+            if incoming.status != MonitorStatus::Paused && stored.status != MonitorStatus::Paused && !restart {
+                incoming.status = stored.status;
+            }
+        }
+        incoming.start_ms = if restart || changed {
+            now
+        } else {
+            stored.as_ref().map_or(now, |s| s.start_ms)
+        };
+        incoming.observed_since_ms = stored.as_ref().map_or(now, |s| s.observed_since_ms);
+        self.save_config(&incoming).await?;
+        if incoming.status == MonitorStatus::Paused || matches!(incoming.spec.settings, Settings::Heartbeat(_)) {
+            self.state.storage().delete_alarm().await?;
+        } else {
+            self.state.storage().set_alarm(now.max(incoming.start_ms)).await?;
+        }
+        Response::from_json(&json!({ "rearmed": true }))
+    }
+
+    async fn pause(&self) -> Result<Response> {
+        self.state.storage().delete_alarm().await?;
+        if let Some(mut config) = self.stored_config().await? {
+            config.status = MonitorStatus::Paused;
+            self.save_config(&config).await?;
+        }
+        Response::empty()
+    }
+
+    /// The monitor was deleted: stop and drop everything.
+    async fn forget(&self) -> Result<Response> {
+        self.state.storage().delete_alarm().await?;
+        self.state.storage().delete_all().await?;
+        Response::empty()
+    }
+
+    async fn run_due_check(&self) -> Result<()> {
+        let Some(mut config) = self.stored_config().await? else {
+            return Ok(());
+        };
+        if config.status == MonitorStatus::Paused || matches!(config.spec.settings, Settings::Heartbeat(_)) {
+            return Ok(());
+        }
+        let settings = self.config_settings()?;
+        let history = self.history()?;
+        let now = Self::now();
+        let interval_ms = i64::from(config.spec.interval_seconds) * 1000;
+        let previous_check = history
+            .page(&Page {
+                limit: 1,
+                ..Page::default()
+            })?
+            .into_iter()
+            .next();
+        let due = current_due(config.start_ms, history.latest_due()?, interval_ms, now);
+        self.state.storage().set_alarm(next_due(due, interval_ms, now)).await?;
+
+        let results = self.probe_all(&config, &settings).await;
+        for (region, result) in &results {
+            history.insert(&result_row(region, result, now, due))?;
+        }
+        let threshold = config.spec.settings.failure_threshold();
+        let tallies = results
+            .iter()
+            .map(|(region, _)| {
+                history
+                    .consecutive_failures(region, threshold)
+                    .map(|consecutive_failures| RegionTally { consecutive_failures })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let status = next_status(config.status, &tallies, threshold);
+        if status != config.status {
+            self.flip(&mut config, &history, status, &results, now).await?;
+        }
+        if let Some(previous) = previous_check {
+            let previous_day = previous.checked_at.div_euclid(DAY_MS);
+            if previous_day < now.div_euclid(DAY_MS) {
+                self.write_rollup(&config, &history, previous_day * DAY_MS, now).await?;
+            }
+        }
+        if now - self.last_prune_ms.get() > PRUNE_EVERY_MS {
+            history.prune(now - i64::from(settings.result_retention_days) * DAY_MS)?;
+            self.last_prune_ms.set(now);
+        }
+        Ok(())
+    }
+
+    /// Runs the probe here, or in each region's object.
+    async fn probe_all(&self, config: &ObjectConfig, settings: &Config) -> Vec<(String, ProbeResult)> {
+        let regions = config.spec.settings.regions();
+        if regions.is_empty() {
+            let context = ProbeContext {
+                dns_resolver: settings.dns_resolver.clone(),
+            };
+            return vec![(String::new(), probe::run(&config.spec.settings, &context).await)];
+        }
+        let request = ProbeRequest {
+            settings: config.spec.settings.clone(),
+        };
+        let calls = regions
+            .iter()
+            .map(|region| super::stub::probe_in_region(&self.env, &config.monitor_id, region, &request));
+        let results = futures_util::future::join_all(calls).await;
+        regions.iter().cloned().zip(results).collect()
+    }
+
+    /// Records a change of status here and in D1 (status, incident, today's rollup).
+    async fn flip(
+        &self,
+        config: &mut ObjectConfig,
+        history: &History,
+        status: MonitorStatus,
+        results: &[(String, ProbeResult)],
+        now: i64,
+    ) -> Result<()> {
+        let old = config.status;
+        let reason = failure_hint(results).unwrap_or_else(|| "checks succeed".into());
+        history.record_flip(now, old, status, &reason)?;
+        config.status = status;
+        self.save_config(config).await?;
+
+        let db = self.env.d1("DB")?;
+        let at = iso_from_millis(now);
+        let mut statements = vec![monitors::change_status(
+            &db,
+            &config.monitor_id,
+            old.as_str(),
+            status.as_str(),
+            &at,
+        )?];
+        match status {
+            MonitorStatus::Down => {
+                let title = format!("{} is down", config.name);
+                statements.extend(incidents::open_automatic(
+                    &db,
+                    &new_id("inc"),
+                    &config.org_id,
+                    &config.monitor_id,
+                    &title,
+                    &reason,
+                    &at,
+                )?);
+            }
+            MonitorStatus::Up if old == MonitorStatus::Down => {
+                let down_since = history
+                    .flips()?
+                    .iter()
+                    .rev()
+                    .find(|f| f.to == MonitorStatus::Down && f.at_ms < now)
+                    .map_or(now, |f| f.at_ms);
+                let message = format!(
+                    "{} is back up after {}.",
+                    config.name,
+                    duration_words((now - down_since) / 1000)
+                );
+                statements.extend(incidents::resolve_automatic(&db, &config.monitor_id, &message, &at)?);
+            }
+            _ => {}
+        }
+        let day_start = now.div_euclid(DAY_MS) * DAY_MS;
+        statements.push(rollups::upsert(
+            &db,
+            &config.monitor_id,
+            &day_of(day_start),
+            &day_stats(config, history, day_start, now)?,
+        )?);
+        db.batch(statements).await?;
+        Ok(())
+    }
+
+    async fn write_rollup(&self, config: &ObjectConfig, history: &History, day_start: i64, now: i64) -> Result<()> {
+        let db = self.env.d1("DB")?;
+        let stats = day_stats(config, history, day_start, now.min(day_start + DAY_MS))?;
+        rollups::upsert(&db, &config.monitor_id, &day_of(day_start), &stats)?
+            .run()
+            .await?;
+        Ok(())
+    }
+
+    /// `GET /checks?up=&since=&until=&after_at=&after_id=&limit=`
+    fn checks(&self, req: &Request) -> Result<Response> {
+        let params: std::collections::HashMap<String, String> = req.url()?.query_pairs().into_owned().collect();
+        let int = |name: &str| params.get(name).and_then(|v| v.parse::<i64>().ok());
+        let page = Page {
+            up: params.get("up").map(|v| v == "1"),
+            since_ms: int("since"),
+            until_ms: int("until"),
+            after: int("after_at").zip(params.get("after_id").cloned()),
+            limit: int("limit").unwrap_or(50).clamp(1, 201) as u32,
+        };
+        Response::from_json(&self.history()?.page(&page)?)
+    }
+
+    /// `GET /uptime?apdex_ms=`: 24 h, 7 d and 30 d from raw results, and
+    /// today's figures for the 90-day total that D1's rollups complete.
+    async fn uptime(&self, req: &Request) -> Result<Response> {
+        let apdex_ms = req
+            .url()?
+            .query_pairs()
+            .find(|(k, _)| k == "apdex_ms")
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+            .unwrap_or(500);
+        let Some(config) = self.stored_config().await? else {
+            return Response::from_json(&json!({ "windows": {}, "today": null }));
+        };
+        let history = self.history()?;
+        let flips = history.flips()?;
+        let now = Self::now();
+        let mut windows = serde_json::Map::new();
+        for (name, days) in [("24h", 1), ("7d", 7), ("30d", 30)] {
+            let from = now - days * DAY_MS;
+            let stats = history.window(from, now, apdex_ms)?;
+            let observed = now - from.max(config.observed_since_ms);
+            let apdex = Apdex {
+                satisfied: stats.satisfied.unwrap_or(0) as u64,
+                tolerating: stats.tolerating.unwrap_or(0) as u64,
+                total: stats.checks as u64,
+            };
+            windows.insert(name.into(), json!({
+                "uptime_pct": if stats.checks > 0 { uptime_pct(downtime_ms(&flips, from, now), observed) } else { None },
+                "checks": stats.checks,
+                "failures": stats.failures.unwrap_or(0),
+                "avg_response_ms": stats.avg_ms.map(f64::round),
+                "apdex": apdex.score(),
+            }));
+        }
+        let day_start = now.div_euclid(DAY_MS) * DAY_MS;
+        Response::from_json(
+            &json!({ "windows": windows, "today": day_stats(&config, &history, day_start, now)?, "today_day": day_of(day_start) }),
+        )
+    }
+
+    /// A region's object: run the probe here and answer with the result.
+    async fn probe_here(&self, request: ProbeRequest) -> Result<Response> {
+        let settings = self.config_settings()?;
+        let result = probe::run(
+            &request.settings,
+            &ProbeContext {
+                dns_resolver: settings.dns_resolver,
+            },
+        )
+        .await;
+        Response::from_json(&result)
+    }
+}
+
+fn result_row(region: &str, result: &ProbeResult, checked_at: i64, due_at: i64) -> ResultRow {
+    let ms = |v: Option<u32>| v.map(i64::from);
+    ResultRow {
+        id: new_id("chk"),
+        up: i64::from(result.is_up()),
+        status_code: result.status_code.map(i64::from),
+        error: result.failure.as_ref().map(|f| f.hint()),
+        region: region.to_string(),
+        dns_ms: ms(result.timings.dns_ms),
+        connect_ms: ms(result.timings.connect_ms),
+        tls_ms: ms(result.timings.tls_ms),
+        ttfb_ms: ms(result.timings.ttfb_ms),
+        total_ms: i64::from(result.timings.total_ms),
+        checked_at,
+        due_at,
+    }
+}
+
+/// The failing results' hints, prefixed by region when there are several.
+fn failure_hint(results: &[(String, ProbeResult)]) -> Option<String> {
+    let hints: Vec<String> = results
+        .iter()
+        .filter_map(|(region, result)| {
+            result.failure.as_ref().map(|f| {
+                if region.is_empty() {
+                    f.hint()
+                } else {
+                    format!("{region}: {}", f.hint())
+                }
+            })
+        })
+        .collect();
+    (!hints.is_empty()).then(|| hints.join("; "))
+}
+
+fn day_of(day_start_ms: i64) -> String {
+    iso_from_millis(day_start_ms)[..10].to_string()
+}
+
+fn day_stats(config: &ObjectConfig, history: &History, from: i64, to: i64) -> Result<rollups::DayStats> {
+    let stats = history.window(from, to, 0)?;
+    let failures = stats.failures.unwrap_or(0);
+    let observed_from = from.max(config.observed_since_ms);
+    Ok(rollups::DayStats {
+        checks: stats.checks,
+        failures,
+        downtime_seconds: downtime_ms(&history.flips()?, from, to) / 1000,
+        observed_seconds: (to - observed_from).max(0) / 1000,
+        avg_response_ms: stats.avg_ms.map(|ms| ms.round() as i64),
+        p95_response_ms: history.p95_ms(from, to, stats.checks - failures)?,
+    })
 }

@@ -80,8 +80,7 @@ pub async fn find_active(db: &D1Database, hash: &str) -> Result<Option<ActiveKey
 
 /// Revokes an active key of the organization; false when there is none.
 pub async fn revoke(db: &D1Database, org_id: &str, id: &str, now: &str) -> Result<bool> {
-    let sql =
-        "UPDATE api_keys SET revoked_at = ?3 WHERE id = ?1 AND org_id = ?2 AND revoked_at IS NULL";
+    let sql = "UPDATE api_keys SET revoked_at = ?3 WHERE id = ?1 AND org_id = ?2 AND revoked_at IS NULL";
     Ok(execute(db, sql, &[id.into(), org_id.into(), now.into()]).await? == 1)
 }
 

@@ -14,11 +14,7 @@ pub struct Membership {
 
 /// The user's membership in `org_id`, or in their personal organization when
 /// no organization is named.
-pub async fn resolve(
-    db: &D1Database,
-    user_id: &str,
-    org_id: Option<&str>,
-) -> Result<Option<Membership>> {
+pub async fn resolve(db: &D1Database, user_id: &str, org_id: Option<&str>) -> Result<Option<Membership>> {
     first(
         db,
         "SELECT m.org_id, o.plan, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id
@@ -58,37 +54,27 @@ pub async fn get(db: &D1Database, org_id: &str, user_id: &str) -> Result<Option<
 }
 
 /// Adds a member; false when they already were one.
-pub async fn add(
-    db: &D1Database,
-    org_id: &str,
-    user_id: &str,
-    role: &str,
-    now: &str,
-) -> Result<bool> {
+pub async fn add(db: &D1Database, org_id: &str, user_id: &str, role: &str, now: &str) -> Result<bool> {
     let sql = "INSERT OR IGNORE INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)";
-    Ok(execute(
-        db,
-        sql,
-        &[org_id.into(), user_id.into(), role.into(), now.into()],
-    )
-    .await?
-        == 1)
+    Ok(execute(db, sql, &[org_id.into(), user_id.into(), role.into(), now.into()]).await? == 1)
 }
 
 // The two writes below keep at least one owner. The check sits inside the
 // statement, not in a read before it, so two owners demoting each other at
 // the same moment cannot both succeed.
-const STAYS_OWNED: &str = "(role <> 'owner' OR (SELECT COUNT(*) FROM memberships WHERE org_id = ?1 AND role = 'owner') > 1)";
+const STAYS_OWNED: &str =
+    "(role <> 'owner' OR (SELECT COUNT(*) FROM memberships WHERE org_id = ?1 AND role = 'owner') > 1)";
 
 /// Changes a member's role; false when that would leave no owner.
 pub async fn change_role(db: &D1Database, org_id: &str, user_id: &str, role: &str) -> Result<bool> {
-    let sql = format!("UPDATE memberships SET role = ?3 WHERE org_id = ?1 AND user_id = ?2 AND (?3 = 'owner' OR {STAYS_OWNED})");
+    let sql = format!(
+        "UPDATE memberships SET role = ?3 WHERE org_id = ?1 AND user_id = ?2 AND (?3 = 'owner' OR {STAYS_OWNED})"
+    );
     Ok(execute(db, &sql, &[org_id.into(), user_id.into(), role.into()]).await? == 1)
 }
 
 /// Removes a member; false when that would leave no owner.
 pub async fn remove(db: &D1Database, org_id: &str, user_id: &str) -> Result<bool> {
-    let sql =
-        format!("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2 AND {STAYS_OWNED}");
+    let sql = format!("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2 AND {STAYS_OWNED}");
     Ok(execute(db, &sql, &[org_id.into(), user_id.into()]).await? == 1)
 }

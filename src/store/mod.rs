@@ -2,9 +2,12 @@
 //! over D1 that take and return plain values.
 
 pub mod api_keys;
+pub mod history;
+pub mod incidents;
 pub mod memberships;
 pub mod monitors;
 pub mod organizations;
+pub mod rollups;
 pub mod users;
 
 use serde::de::DeserializeOwned;
@@ -58,19 +61,11 @@ pub fn statement(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<D1Prepa
     db.prepare(sql).bind(&values)
 }
 
-pub async fn first<T: DeserializeOwned>(
-    db: &D1Database,
-    sql: &str,
-    args: &[Arg<'_>],
-) -> Result<Option<T>> {
+pub async fn first<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<Option<T>> {
     statement(db, sql, args)?.first::<T>(None).await
 }
 
-pub async fn all<T: DeserializeOwned>(
-    db: &D1Database,
-    sql: &str,
-    args: &[Arg<'_>],
-) -> Result<Vec<T>> {
+pub async fn all<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<Vec<T>> {
     statement(db, sql, args)?.all().await?.results::<T>()
 }
 
@@ -87,9 +82,6 @@ pub fn is_unique_violation(error: &worker::Error) -> bool {
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 pub fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }

@@ -7,12 +7,12 @@ use crate::domain::page::Cursor;
 use serde::Deserialize;
 use worker::{D1Database, Result};
 
-const COLUMNS: &str =
-    "id, name, type, status, interval_seconds, tags, settings, created_at, updated_at";
+const COLUMNS: &str = "id, name, type, status, interval_seconds, tags, settings, created_at, updated_at";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct MonitorRow {
     pub id: String,
+    pub org_id: String,
     pub name: String,
     #[serde(rename = "type")]
     pub kind: String,
@@ -88,13 +88,7 @@ pub async fn create(
 }
 
 /// Replaces a monitor's spec; false when it is not the organization's.
-pub async fn update(
-    db: &D1Database,
-    org_id: &str,
-    id: &str,
-    spec: &MonitorSpec,
-    now: &str,
-) -> Result<bool> {
+pub async fn update(db: &D1Database, org_id: &str, id: &str, spec: &MonitorSpec, now: &str) -> Result<bool> {
     let columns = SpecColumns::of(spec);
     let update = statement(
         db,
@@ -104,11 +98,7 @@ pub async fn update(
     let results = db
         .batch(vec![
             update,
-            statement(
-                db,
-                "DELETE FROM monitor_tags WHERE monitor_id = ?1",
-                &[id.into()],
-            )?,
+            statement(db, "DELETE FROM monitor_tags WHERE monitor_id = ?1", &[id.into()])?,
             statement(db, INSERT_TAGS, &[id.into()])?,
         ])
         .await?;
@@ -119,21 +109,9 @@ pub async fn update(
         == Some(1))
 }
 
-pub async fn set_status(
-    db: &D1Database,
-    org_id: &str,
-    id: &str,
-    status: &str,
-    now: &str,
-) -> Result<bool> {
+pub async fn set_status(db: &D1Database, org_id: &str, id: &str, status: &str, now: &str) -> Result<bool> {
     let sql = "UPDATE monitors SET status = ?3, updated_at = ?4 WHERE id = ?1 AND org_id = ?2";
-    Ok(execute(
-        db,
-        sql,
-        &[id.into(), org_id.into(), status.into(), now.into()],
-    )
-    .await?
-        == 1)
+    Ok(execute(db, sql, &[id.into(), org_id.into(), status.into(), now.into()]).await? == 1)
 }
 
 pub async fn delete(db: &D1Database, org_id: &str, id: &str) -> Result<bool> {
@@ -200,9 +178,7 @@ pub async fn list(
         args.push(status.into());
     }
     if let Some(tag) = &filter.tag {
-        sql.push_str(
-            " AND id IN (SELECT monitor_id FROM monitor_tags WHERE org_id = ? AND tag = ?)",
-        );
+        sql.push_str(" AND id IN (SELECT monitor_id FROM monitor_tags WHERE org_id = ? AND tag = ?)");
         args.extend([org_id.into(), tag.into()]);
     }
     if let Some(pattern) = &pattern {
@@ -220,4 +196,43 @@ pub async fn list(
     sql.push_str(" ORDER BY created_at, id LIMIT ?");
     args.push(i64::from(limit).into());
     all(db, &sql, &args).await
+}
+
+/// Records a change of status made by the monitor's Durable Object, only if
+/// the status is still the one the object last saw: a pause or an edit
+/// through the API in between wins over the probe's verdict.
+pub fn change_status(
+    db: &D1Database,
+    id: &str,
+    from: &str,
+    to: &str,
+    now: &str,
+) -> Result<worker::D1PreparedStatement> {
+    statement(
+        db,
+        "UPDATE monitors SET status = ?3, status_changed_at = ?4 WHERE id = ?1 AND status = ?2",
+        &[id.into(), from.into(), to.into(), now.into()],
+    )
+}
+
+/// Active (not paused) monitors after `after_id`, in id order: the
+/// reconciler walks them page by page.
+pub async fn active_page(db: &D1Database, after_id: &str, limit: u32) -> Result<Vec<MonitorRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM monitors WHERE id > ?1 AND status <> 'paused' ORDER BY id LIMIT ?2");
+    all(db, &sql, &[after_id.into(), i64::from(limit).into()]).await
+}
+
+/// Which of these ids (a JSON list) are the organization's monitors.
+pub async fn existing_ids(db: &D1Database, org_id: &str, ids_json: &str) -> Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let rows: Vec<Id> = all(
+        db,
+        "SELECT id FROM monitors WHERE org_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+        &[org_id.into(), ids_json.into()],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }

@@ -12,16 +12,10 @@ fn register_creates_a_user_an_owned_organization_and_a_working_token() {
     assert_eq!(data["user"]["email"], email.to_lowercase());
     assert_eq!(data["user"]["name"], "Ada");
     assert!(data["user"]["id"].as_str().unwrap().starts_with("usr_"));
-    assert!(data["organization"]["id"]
-        .as_str()
-        .unwrap()
-        .starts_with("org_"));
+    assert!(data["organization"]["id"].as_str().unwrap().starts_with("org_"));
     assert_eq!(data["organization"]["role"], "owner");
     assert_eq!(data["organization"]["plan"], "free");
-    assert!(
-        data["user"].get("password_hash").is_none()
-            && !reply.body.to_string().contains("correct horse")
-    );
+    assert!(data["user"].get("password_hash").is_none() && !reply.body.to_string().contains("correct horse"));
     let me = Client::bearer(data["token"].as_str().unwrap()).get("/api/v1/me");
     assert_eq!(me.data(200)["user"]["id"], data["user"]["id"]);
 }
@@ -41,23 +35,14 @@ fn register_refuses_a_taken_email_whatever_its_case() {
 fn register_validates_each_field() {
     let cases = [
         (json!({ "password": "long enough" }), "email"),
-        (
-            json!({ "email": "not-an-email", "password": "long enough" }),
-            "email",
-        ),
+        (json!({ "email": "not-an-email", "password": "long enough" }), "email"),
         (json!({ "email": unique_email("v") }), "password"),
-        (
-            json!({ "email": unique_email("v"), "password": "short" }),
-            "password",
-        ),
+        (json!({ "email": unique_email("v"), "password": "short" }), "password"),
         (
             json!({ "email": unique_email("v"), "password": "x".repeat(257) }),
             "password",
         ),
-        (
-            json!({ "email": unique_email("v"), "password": 12345678 }),
-            "password",
-        ),
+        (json!({ "email": unique_email("v"), "password": 12345678 }), "password"),
         (
             json!({ "email": unique_email("v"), "password": "long enough", "name": "" }),
             "name",
@@ -68,9 +53,7 @@ fn register_validates_each_field() {
         ),
     ];
     for (body, field) in cases {
-        Client::anonymous()
-            .post("/api/v1/auth/register", body)
-            .invalid(field);
+        Client::anonymous().post("/api/v1/auth/register", body).invalid(field);
     }
 }
 
@@ -82,10 +65,7 @@ fn login_returns_a_token_for_the_right_password() {
         json!({ "email": account.email.to_uppercase(), "password": account.password }),
     );
     let token = reply.data(200)["token"].as_str().unwrap().to_string();
-    assert!(reply.body["data"]["expires_at"]
-        .as_str()
-        .unwrap()
-        .ends_with('Z'));
+    assert!(reply.body["data"]["expires_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(
         Client::bearer(&token).get("/api/v1/me").data(200)["user"]["email"],
         account.email

@@ -24,13 +24,7 @@ struct Route {
     names_an_object: bool,
 }
 
-fn route(
-    method: Method,
-    path: String,
-    body: Option<Value>,
-    needs: Needs,
-    names_an_object: bool,
-) -> Route {
+fn route(method: Method, path: String, body: Option<Value>, needs: Needs, names_an_object: bool) -> Route {
     Route {
         method,
         path,
@@ -47,10 +41,7 @@ fn routes(owner: &Account, colleague: &Account) -> Vec<Route> {
         .to_string();
     let key_id = owner
         .client()
-        .post(
-            "/api/v1/api-keys",
-            json!({ "name": "guarded", "scopes": ["read"] }),
-        )
+        .post("/api/v1/api-keys", json!({ "name": "guarded", "scopes": ["read"] }))
         .data(201)["id"]
         .as_str()
         .unwrap()
@@ -78,20 +69,8 @@ fn routes(owner: &Account, colleague: &Account) -> Vec<Route> {
             true,
         ),
         route(Method::DELETE, m.clone(), None, Write, true),
-        route(
-            Method::POST,
-            format!("{m}/pause"),
-            Some(json!({})),
-            Write,
-            true,
-        ),
-        route(
-            Method::POST,
-            format!("{m}/resume"),
-            Some(json!({})),
-            Write,
-            true,
-        ),
+        route(Method::POST, format!("{m}/pause"), Some(json!({})), Write, true),
+        route(Method::POST, format!("{m}/resume"), Some(json!({})), Write, true),
         route(Method::GET, "/api/v1/api-keys".into(), None, Admin, false),
         route(
             Method::POST,
@@ -100,13 +79,7 @@ fn routes(owner: &Account, colleague: &Account) -> Vec<Route> {
             Admin,
             false,
         ),
-        route(
-            Method::DELETE,
-            format!("/api/v1/api-keys/{key_id}"),
-            None,
-            Admin,
-            true,
-        ),
+        route(Method::DELETE, format!("/api/v1/api-keys/{key_id}"), None, Admin, true),
         route(Method::GET, members.clone(), None, Read, true),
         route(
             Method::POST,
@@ -152,14 +125,10 @@ fn every_route_refuses_every_bad_credential() {
         revoked.data(201)["id"].as_str().unwrap().to_string(),
         revoked.body["data"]["key"].as_str().unwrap().to_string(),
     );
-    owner
-        .client()
-        .delete(&format!("/api/v1/api-keys/{revoked_id}"));
+    owner.client().delete(&format!("/api/v1/api-keys/{revoked_id}"));
 
     let now_ms = chrono_now_ms();
-    let forged = jwt::issue("not-the-secret", &owner.user_id, now_ms)
-        .unwrap()
-        .0;
+    let forged = jwt::issue("not-the-secret", &owner.user_id, now_ms).unwrap().0;
     let expired = jwt::issue(&jwt_secret(), &owner.user_id, now_ms - 8 * 86_400_000)
         .unwrap()
         .0;
@@ -185,8 +154,7 @@ fn every_route_refuses_every_bad_credential() {
             let reply = client.send(route.method.clone(), &route.path, route.body.as_ref());
             assert_eq!(reply.status, 401, "{label} with {who}: {}", reply.body);
         }
-        let with_read_key =
-            Client::bearer(&read_key).send(route.method.clone(), &route.path, route.body.as_ref());
+        let with_read_key = Client::bearer(&read_key).send(route.method.clone(), &route.path, route.body.as_ref());
         let as_viewer = viewer_in_org.send(route.method.clone(), &route.path, route.body.as_ref());
         match route.needs {
             Needs::Read => {
@@ -195,11 +163,7 @@ fn every_route_refuses_every_bad_credential() {
                     "{label} with a read key: {}",
                     with_read_key.body
                 );
-                assert!(
-                    as_viewer.status < 300,
-                    "{label} as a viewer: {}",
-                    as_viewer.body
-                );
+                assert!(as_viewer.status < 300, "{label} as a viewer: {}", as_viewer.body);
             }
             Needs::Write => {
                 with_read_key.error(403, "insufficient_scope");
@@ -211,15 +175,10 @@ fn every_route_refuses_every_bad_credential() {
             }
         }
         if route.names_an_object {
-            let reply =
-                stranger
-                    .client()
-                    .send(route.method.clone(), &route.path, route.body.as_ref());
-            assert_eq!(
-                reply.status, 404,
-                "{label} from another organization: {}",
-                reply.body
-            );
+            let reply = stranger
+                .client()
+                .send(route.method.clone(), &route.path, route.body.as_ref());
+            assert_eq!(reply.status, 404, "{label} from another organization: {}", reply.body);
         }
     }
     // Nothing of the owner's was changed by any refused request.

@@ -9,10 +9,7 @@ use serde_json::json;
 fn an_unknown_route_is_a_json_404() {
     let reply = Client::anonymous().get("/api/v1/nothing-here");
     reply.error(404, "not_found");
-    assert!(reply
-        .header("content-type")
-        .unwrap()
-        .starts_with("application/json"));
+    assert!(reply.header("content-type").unwrap().starts_with("application/json"));
 }
 
 #[test]
@@ -31,10 +28,7 @@ fn a_wrong_method_is_a_405_with_allow() {
 #[test]
 fn a_body_over_1_mib_is_refused_with_413_before_parsing() {
     let account = Account::register("big");
-    let body = format!(
-        "{{\"type\":\"http\",\"name\":\"{}\"}}",
-        "x".repeat(1024 * 1024 + 10)
-    );
+    let body = format!("{{\"type\":\"http\",\"name\":\"{}\"}}", "x".repeat(1024 * 1024 + 10));
     let reply = Http::new()
         .post(format!("{}/api/v1/monitors", base_url()))
         .bearer_auth(&account.token)
@@ -42,10 +36,7 @@ fn a_body_over_1_mib_is_refused_with_413_before_parsing() {
         .send()
         .unwrap();
     assert_eq!(reply.status(), 413);
-    assert_eq!(
-        reply.json::<serde_json::Value>().unwrap()["code"],
-        "payload_too_large"
-    );
+    assert_eq!(reply.json::<serde_json::Value>().unwrap()["code"], "payload_too_large");
 }
 
 #[test]
@@ -59,20 +50,14 @@ fn malformed_json_is_a_400() {
             .send()
             .unwrap();
         assert_eq!(reply.status(), 400, "{body:?}");
-        assert_eq!(
-            reply.json::<serde_json::Value>().unwrap()["code"],
-            "malformed_json"
-        );
+        assert_eq!(reply.json::<serde_json::Value>().unwrap()["code"], "malformed_json");
     }
 }
 
 #[test]
 fn cors_preflight_allows_the_api_headers_from_any_origin() {
     let reply = Http::new()
-        .request(
-            reqwest::Method::OPTIONS,
-            format!("{}/api/v1/monitors", base_url()),
-        )
+        .request(reqwest::Method::OPTIONS, format!("{}/api/v1/monitors", base_url()))
         .header("Origin", "https://dashboard.example.com")
         .header("Access-Control-Request-Method", "POST")
         .header(
@@ -92,10 +77,7 @@ fn cors_preflight_allows_the_api_headers_from_any_origin() {
     };
     assert_eq!(header("access-control-allow-origin"), "*");
     for allowed in ["Authorization", "Content-Type", "X-Api-Key"] {
-        assert!(
-            header("access-control-allow-headers").contains(allowed),
-            "{allowed}"
-        );
+        assert!(header("access-control-allow-headers").contains(allowed), "{allowed}");
     }
     assert!(header("access-control-allow-methods").contains("PATCH"));
     assert_eq!(
@@ -113,10 +95,7 @@ fn every_answer_carries_a_request_id_and_a_callers_id_is_kept() {
         .header("x-request-id")
         .unwrap()
         .starts_with("req_"));
-    assert!(Client::anonymous()
-        .get("/nowhere")
-        .header("x-request-id")
-        .is_some());
+    assert!(Client::anonymous().get("/nowhere").header("x-request-id").is_some());
     let reply = Http::new()
         .get(format!("{}/api/health", base_url()))
         .header("X-Request-Id", "trace-42")
@@ -154,9 +133,5 @@ fn hostile_input_never_crashes_the_worker() {
         .send()
         .unwrap();
     assert_eq!(reply.status(), 400);
-    assert_eq!(
-        Client::anonymous().get("/api/health").status,
-        200,
-        "still serving"
-    );
+    assert_eq!(Client::anonymous().get("/api/health").status, 200, "still serving");
 }

@@ -12,10 +12,7 @@ fn accounts_keys_and_monitors_survive_a_restart_on_the_same_state() {
         let account = Account::register_on(&server.url, "restart");
         let client = account.client().on(&server.url);
         let key = client
-            .post(
-                "/api/v1/api-keys",
-                json!({ "name": "kept", "scopes": ["read"] }),
-            )
+            .post("/api/v1/api-keys", json!({ "name": "kept", "scopes": ["read"] }))
             .data(201)["key"]
             .as_str()
             .unwrap()
@@ -24,11 +21,7 @@ fn accounts_keys_and_monitors_survive_a_restart_on_the_same_state() {
             "/api/v1/monitors",
             json!({ "type": "tcp", "name": "kept", "host": "127.0.0.1", "port": 22 }),
         );
-        (
-            account,
-            key,
-            monitor.data(201)["id"].as_str().unwrap().to_string(),
-        )
+        (account, key, monitor.data(201)["id"].as_str().unwrap().to_string())
     };
     let server = Server::start(&state.0, &[]);
     let login = Client::anonymous().on(&server.url).post(
@@ -41,8 +34,7 @@ fn accounts_keys_and_monitors_survive_a_restart_on_the_same_state() {
         .get(&format!("/api/v1/monitors/{monitor_id}"));
     assert_eq!(monitor.data(200)["name"], "kept");
     assert_eq!(
-        account.client().on(&server.url).get("/api/v1/me").data(200)["organization"]["usage"]
-            ["monitors"]["used"],
+        account.client().on(&server.url).get("/api/v1/me").data(200)["organization"]["usage"]["monitors"]["used"],
         1
     );
 }
@@ -60,12 +52,10 @@ fn the_deployment_settings_decide_plan_interval_floor_and_private_targets() {
     );
     let account = Account::register_on(&server.url, "settings");
     let client = account.client().on(&server.url);
-    assert_eq!(
-        client.get("/api/v1/me").data(200)["organization"]["plan"],
-        "pro"
-    );
+    assert_eq!(client.get("/api/v1/me").data(200)["organization"]["plan"], "pro");
 
-    let monitor = |url: &str, interval: u32| json!({ "type": "http", "name": "x", "url": url, "interval_seconds": interval });
+    let monitor =
+        |url: &str, interval: u32| json!({ "type": "http", "name": "x", "url": url, "interval_seconds": interval });
     let too_often = client.post("/api/v1/monitors", monitor("https://example.com", 10));
     too_often.error(403, "plan_limit");
     assert_eq!(too_often.body["field"], "interval_seconds");
@@ -79,9 +69,12 @@ fn the_deployment_settings_decide_plan_interval_floor_and_private_targets() {
         "http://[::1]/",
         "http://169.254.169.254/latest",
     ] {
-        client
-            .post("/api/v1/monitors", monitor(private, 60))
-            .invalid("url");
+        client.post("/api/v1/monitors", monitor(private, 60)).invalid("url");
     }
-    client.post("/api/v1/monitors", json!({ "type": "tcp", "name": "x", "host": "192.168.1.1", "port": 22, "interval_seconds": 60 })).invalid("host");
+    client
+        .post(
+            "/api/v1/monitors",
+            json!({ "type": "tcp", "name": "x", "host": "192.168.1.1", "port": 22, "interval_seconds": 60 }),
+        )
+        .invalid("host");
 }

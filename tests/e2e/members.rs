@@ -49,10 +49,7 @@ fn adding_members_is_validated() {
     let path = members_path(&owner.org_id);
     owner
         .client()
-        .post(
-            &path,
-            json!({ "email": "nobody-here@example.com", "role": "member" }),
-        )
+        .post(&path, json!({ "email": "nobody-here@example.com", "role": "member" }))
         .error(404, "not_found");
     owner
         .client()
@@ -62,10 +59,7 @@ fn adding_members_is_validated() {
         .client()
         .post(&path, json!({ "email": "not an email", "role": "member" }))
         .invalid("email");
-    owner
-        .client()
-        .post(&path, json!({ "role": "member" }))
-        .invalid("email");
+    owner.client().post(&path, json!({ "role": "member" })).invalid("email");
     owner
         .client()
         .post(&path, json!({ "email": bob.email, "role": "viewer" }))
@@ -96,25 +90,16 @@ fn only_owners_grant_or_take_the_owner_role() {
         .post(&path, json!({ "email": carol.email, "role": "member" }))
         .data(201);
     as_admin
-        .patch(
-            &format!("{path}/{}", owner.user_id),
-            json!({ "role": "member" }),
-        )
+        .patch(&format!("{path}/{}", owner.user_id), json!({ "role": "member" }))
         .error(403, "insufficient_role");
     as_admin
         .delete(&format!("{path}/{}", owner.user_id))
         .error(403, "insufficient_role");
     carol
         .client()
-        .patch(
-            &format!("{path}/{}", admin.user_id),
-            json!({ "role": "viewer" }),
-        )
+        .patch(&format!("{path}/{}", admin.user_id), json!({ "role": "viewer" }))
         .error(403, "insufficient_role");
-    let changed = as_admin.patch(
-        &format!("{path}/{}", carol.user_id),
-        json!({ "role": "viewer" }),
-    );
+    let changed = as_admin.patch(&format!("{path}/{}", carol.user_id), json!({ "role": "viewer" }));
     assert_eq!(changed.data(200)["role"], "viewer");
 }
 
@@ -134,10 +119,7 @@ fn the_last_owner_can_be_neither_demoted_nor_removed() {
         .post(&path, json!({ "email": bob.email, "role": "owner" }))
         .data(201);
     assert_eq!(
-        owner
-            .client()
-            .patch(&me, json!({ "role": "admin" }))
-            .data(200)["role"],
+        owner.client().patch(&me, json!({ "role": "admin" })).data(200)["role"],
         "admin"
     );
     bob.client()
@@ -153,12 +135,7 @@ fn a_member_can_leave_and_then_sees_nothing_of_the_organization() {
         .client()
         .post(&path, json!({ "email": bob.email, "role": "member" }))
         .data(201);
-    assert_eq!(
-        bob.client()
-            .delete(&format!("{path}/{}", bob.user_id))
-            .status,
-        204
-    );
+    assert_eq!(bob.client().delete(&format!("{path}/{}", bob.user_id)).status, 204);
     bob.client().get(&path).error(404, "not_found");
     bob.client()
         .in_organization(&owner.org_id)
@@ -166,9 +143,6 @@ fn a_member_can_leave_and_then_sees_nothing_of_the_organization() {
         .error(404, "not_found");
     owner
         .client()
-        .patch(
-            &format!("{path}/{}", bob.user_id),
-            json!({ "role": "admin" }),
-        )
+        .patch(&format!("{path}/{}", bob.user_id), json!({ "role": "admin" }))
         .error(404, "not_found");
 }

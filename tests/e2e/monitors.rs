@@ -5,9 +5,7 @@ use std::collections::BTreeSet;
 #[test]
 fn each_kind_is_created_pending_with_its_defaults() {
     let account = Account::register("kinds");
-    let http = account.create_monitor(
-        json!({ "type": "http", "name": "Site", "url": "http://127.0.0.1:8080/health" }),
-    );
+    let http = account.create_monitor(json!({ "type": "http", "name": "Site", "url": "http://127.0.0.1:8080/health" }));
     assert!(http["id"].as_str().unwrap().starts_with("mon_"));
     assert_eq!(http["status"], "pending");
     assert_eq!(http["method"], "GET");
@@ -18,7 +16,9 @@ fn each_kind_is_created_pending_with_its_defaults() {
     assert_eq!(http["interval_seconds"], 300);
     assert!(http["created_at"].as_str().unwrap().ends_with('Z'));
 
-    let tcp = account.create_monitor(json!({ "type": "tcp", "name": "DB", "host": "127.0.0.1", "port": 5432, "interval_seconds": 30 }));
+    let tcp = account.create_monitor(
+        json!({ "type": "tcp", "name": "DB", "host": "127.0.0.1", "port": 5432, "interval_seconds": 30 }),
+    );
     assert_eq!(
         (tcp["port"].clone(), tcp["timeout_ms"].clone()),
         (json!(5432), json!(5000))
@@ -48,10 +48,7 @@ fn a_full_http_monitor_round_trips() {
     let created = account.create_monitor(body.clone());
     let fetched = account
         .client()
-        .get(&format!(
-            "/api/v1/monitors/{}",
-            created["id"].as_str().unwrap()
-        ))
+        .get(&format!("/api/v1/monitors/{}", created["id"].as_str().unwrap()))
         .data(200)
         .clone();
     assert_eq!(created, fetched);
@@ -65,25 +62,17 @@ fn every_invalid_field_is_refused_with_422_naming_it() {
     let account = Account::register("invalid");
     let with = |extra: Value| {
         let mut body = http_monitor("x");
-        body.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         body
     };
     let cases = [
         (json!({ "name": "x" }), "type"),
         (json!({ "type": "ftp", "name": "x" }), "type"),
-        (
-            json!({ "type": "http", "url": "https://example.com" }),
-            "name",
-        ),
+        (json!({ "type": "http", "url": "https://example.com" }), "name"),
         (with(json!({ "name": "" })), "name"),
         (with(json!({ "name": "n".repeat(101) })), "name"),
         (with(json!({ "interval_seconds": 0 })), "interval_seconds"),
-        (
-            with(json!({ "interval_seconds": 86_401 })),
-            "interval_seconds",
-        ),
+        (with(json!({ "interval_seconds": 86_401 })), "interval_seconds"),
         (
             with(json!({ "tags": (0..21).map(|i| format!("t{i}")).collect::<Vec<_>>() })),
             "tags",
@@ -112,28 +101,16 @@ fn every_invalid_field_is_refused_with_422_naming_it() {
         ),
         (with(json!({ "keyword_mode": "nearby" })), "keyword_mode"),
         (with(json!({ "timeout_ms": 30_001 })), "timeout_ms"),
-        (
-            with(json!({ "follow_redirects": "no" })),
-            "follow_redirects",
-        ),
+        (with(json!({ "follow_redirects": "no" })), "follow_redirects"),
         (with(json!({ "regions": ["moon"] })), "regions"),
-        (
-            with(json!({ "failure_threshold": 11 })),
-            "failure_threshold",
-        ),
-        (
-            json!({ "type": "tcp", "name": "x", "host": "db.example.com" }),
-            "port",
-        ),
+        (with(json!({ "failure_threshold": 11 })), "failure_threshold"),
+        (json!({ "type": "tcp", "name": "x", "host": "db.example.com" }), "port"),
         (
             json!({ "type": "tcp", "name": "x", "host": "db.example.com", "port": 70_000 }),
             "port",
         ),
         (json!({ "type": "tcp", "name": "x", "port": 22 }), "host"),
-        (
-            json!({ "type": "dns", "name": "x", "host": "exa mple.com" }),
-            "host",
-        ),
+        (json!({ "type": "dns", "name": "x", "host": "exa mple.com" }), "host"),
         (
             json!({ "type": "dns", "name": "x", "host": "example.com", "record_type": "PTR" }),
             "record_type",
@@ -142,16 +119,10 @@ fn every_invalid_field_is_refused_with_422_naming_it() {
             json!({ "type": "heartbeat", "name": "x", "grace_seconds": -1 }),
             "grace_seconds",
         ),
-        (
-            json!({ "type": "heartbeat", "name": "x", "port": 80 }),
-            "port",
-        ),
+        (json!({ "type": "heartbeat", "name": "x", "port": 80 }), "port"),
     ];
     for (body, field) in cases {
-        account
-            .client()
-            .post("/api/v1/monitors", body)
-            .invalid(field);
+        account.client().post("/api/v1/monitors", body).invalid(field);
     }
     assert_eq!(
         account.client().get("/api/v1/monitors").body["count"],
@@ -163,9 +134,18 @@ fn every_invalid_field_is_refused_with_422_naming_it() {
 #[test]
 fn patch_changes_only_the_given_fields_and_null_resets_one() {
     let account = Account::register("patch");
-    let created = account.create_monitor(json!({ "type": "http", "name": "Site", "url": "https://example.com", "keyword": "ok", "tags": ["a"] }));
+    let created = account.create_monitor(
+        json!({ "type": "http", "name": "Site", "url": "https://example.com", "keyword": "ok", "tags": ["a"] }),
+    );
     let path = format!("/api/v1/monitors/{}", created["id"].as_str().unwrap());
-    let patched = account.client().patch(&path, json!({ "name": "Renamed", "interval_seconds": 120, "tags": ["b", "c"], "keyword": null })).data(200).clone();
+    let patched = account
+        .client()
+        .patch(
+            &path,
+            json!({ "name": "Renamed", "interval_seconds": 120, "tags": ["b", "c"], "keyword": null }),
+        )
+        .data(200)
+        .clone();
     assert_eq!(patched["name"], "Renamed");
     assert_eq!(patched["interval_seconds"], 120);
     assert_eq!(patched["tags"], json!(["b", "c"]));
@@ -174,10 +154,7 @@ fn patch_changes_only_the_given_fields_and_null_resets_one() {
     assert_eq!(patched["created_at"], created["created_at"]);
     assert!(patched["updated_at"].as_str() >= created["updated_at"].as_str());
 
-    account
-        .client()
-        .patch(&path, json!({ "type": "tcp" }))
-        .invalid("type");
+    account.client().patch(&path, json!({ "type": "tcp" })).invalid("type");
     account
         .client()
         .patch(&path, json!({ "timeout_ms": 0 }))
@@ -192,14 +169,8 @@ fn patch_changes_only_the_given_fields_and_null_resets_one() {
         "a refused patch changes nothing"
     );
     // The tag filter follows the new tags.
-    assert_eq!(
-        account.client().get("/api/v1/monitors?tag=a").body["count"],
-        0
-    );
-    assert_eq!(
-        account.client().get("/api/v1/monitors?tag=c").body["count"],
-        1
-    );
+    assert_eq!(account.client().get("/api/v1/monitors?tag=a").body["count"], 0);
+    assert_eq!(account.client().get("/api/v1/monitors?tag=c").body["count"], 1);
 }
 
 #[test]
@@ -213,10 +184,7 @@ fn pause_and_resume_set_the_status() {
         .client()
         .post(&format!("/api/v1/monitors/{id}/pause"), json!({}));
     assert_eq!(paused.data(200)["status"], "paused");
-    assert_eq!(
-        account.client().get("/api/v1/monitors?status=paused").body["count"],
-        1
-    );
+    assert_eq!(account.client().get("/api/v1/monitors?status=paused").body["count"], 1);
     let resumed = account
         .client()
         .post(&format!("/api/v1/monitors/{id}/resume"), json!({}));
@@ -230,13 +198,7 @@ fn delete_removes_the_monitor() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(
-        account
-            .client()
-            .delete(&format!("/api/v1/monitors/{id}"))
-            .status,
-        204
-    );
+    assert_eq!(account.client().delete(&format!("/api/v1/monitors/{id}")).status, 204);
     account
         .client()
         .get(&format!("/api/v1/monitors/{id}"))
@@ -250,11 +212,13 @@ fn delete_removes_the_monitor() {
 #[test]
 fn list_filters_by_type_status_tag_and_name() {
     let account = Account::register("filters");
-    account.create_monitor(json!({ "type": "http", "name": "Public website", "url": "https://example.com", "tags": ["prod", "web"] }));
-    account.create_monitor(json!({ "type": "tcp", "name": "Database", "host": "db.example.com", "port": 5432, "tags": ["prod"] }));
-    let beat = account.create_monitor(
-        json!({ "type": "heartbeat", "name": "Nightly 100%_backup", "tags": ["ops"] }),
+    account.create_monitor(
+        json!({ "type": "http", "name": "Public website", "url": "https://example.com", "tags": ["prod", "web"] }),
     );
+    account.create_monitor(
+        json!({ "type": "tcp", "name": "Database", "host": "db.example.com", "port": 5432, "tags": ["prod"] }),
+    );
+    let beat = account.create_monitor(json!({ "type": "heartbeat", "name": "Nightly 100%_backup", "tags": ["ops"] }));
     account
         .client()
         .post(
@@ -267,9 +231,7 @@ fn list_filters_by_type_status_tag_and_name() {
         let reply = account.client().get(&format!("/api/v1/monitors?{query}"));
         let data = reply.data(200).as_array().unwrap().clone();
         assert_eq!(reply.body["count"], data.len());
-        data.iter()
-            .map(|m| m["name"].as_str().unwrap().to_string())
-            .collect()
+        data.iter().map(|m| m["name"].as_str().unwrap().to_string()).collect()
     };
     assert_eq!(names("type=tcp"), ["Database"]);
     assert_eq!(names("status=paused"), ["Nightly 100%_backup"]);
@@ -277,11 +239,7 @@ fn list_filters_by_type_status_tag_and_name() {
     assert_eq!(names("tag=prod"), ["Public website", "Database"]);
     assert_eq!(names("tag=prod&type=http"), ["Public website"]);
     assert_eq!(names("q=WEB"), ["Public website"]);
-    assert_eq!(
-        names("q=100%25_"),
-        ["Nightly 100%_backup"],
-        "% and _ match literally"
-    );
+    assert_eq!(names("q=100%25_"), ["Nightly 100%_backup"], "% and _ match literally");
     assert!(names("q=%25").len() == 1);
     assert!(names("tag=none").is_empty());
 
@@ -354,8 +312,5 @@ fn the_plan_limits_the_number_of_monitors() {
         .client()
         .post("/api/v1/monitors", http_monitor("one too many"))
         .error(403, "plan_limit");
-    assert_eq!(
-        account.client().get("/api/v1/monitors?limit=200").body["count"],
-        20
-    );
+    assert_eq!(account.client().get("/api/v1/monitors?limit=200").body["count"], 20);
 }

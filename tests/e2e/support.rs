@@ -50,11 +50,7 @@ impl Reply {
         let headers = response.headers().clone();
         let text = response.text().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply {
-            status,
-            body,
-            headers,
-        }
+        Reply { status, body, headers }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -188,10 +184,9 @@ impl Account {
 
     pub fn register_on(base: &str, label: &str) -> Account {
         let (email, password) = (unique_email(label), "correct horse battery".to_string());
-        let reply = Client::anonymous().on(base).post(
-            "/api/v1/auth/register",
-            json!({ "email": email, "password": password }),
-        );
+        let reply = Client::anonymous()
+            .on(base)
+            .post("/api/v1/auth/register", json!({ "email": email, "password": password }));
         let data = reply.data(201);
         Account {
             user_id: data["user"]["id"].as_str().unwrap().into(),
@@ -208,18 +203,14 @@ impl Account {
 
     /// A new API key of this account's organization.
     pub fn api_key(&self, scopes: &[&str]) -> String {
-        let reply = self.client().post(
-            "/api/v1/api-keys",
-            json!({ "name": "test key", "scopes": scopes }),
-        );
+        let reply = self
+            .client()
+            .post("/api/v1/api-keys", json!({ "name": "test key", "scopes": scopes }));
         reply.data(201)["key"].as_str().unwrap().to_string()
     }
 
     pub fn create_monitor(&self, body: Value) -> Value {
-        self.client()
-            .post("/api/v1/monitors", body)
-            .data(201)
-            .clone()
+        self.client().post("/api/v1/monitors", body).data(201).clone()
     }
 }
 
@@ -272,10 +263,7 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(250));
         }
-        panic!(
-            "the Worker on {} did not become healthy within 90 s",
-            self.url
-        );
+        panic!("the Worker on {} did not become healthy within 90 s", self.url);
     }
 }
 

@@ -46,18 +46,13 @@ fn an_http_monitor_gets_sensible_defaults() {
 fn each_invalid_field_is_named() {
     let http = |extra: Value| {
         let mut body = json!({"type": "http", "name": "x", "url": "https://example.com"});
-        body.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         body
     };
     let cases = [
         (json!({"name": "x"}), "type"),
         (json!({"type": "smtp", "name": "x"}), "type"),
-        (
-            json!({"type": "http", "url": "https://example.com"}),
-            "name",
-        ),
+        (json!({"type": "http", "url": "https://example.com"}), "name"),
         (http(json!({"name": ""})), "name"),
         (http(json!({"name": "x".repeat(101)})), "name"),
         (json!({"type": "http", "name": "x"}), "url"),
@@ -69,15 +64,10 @@ fn each_invalid_field_is_named() {
         (http(json!({"url": "http://169.254.169.254/"})), "url"),
         (http(json!({"method": "BREW"})), "method"),
         (http(json!({"headers": ["x"]})), "headers"),
-        (
-            http(json!({"headers": {"bad name": "x"}})),
-            "headers.bad name",
-        ),
+        (http(json!({"headers": {"bad name": "x"}})), "headers.bad name"),
         (http(json!({"headers": {"X-A": "a\r\nb"}})), "headers.X-A"),
         (
-            http(
-                json!({"headers": (0..21).map(|i| (format!("h{i}"), json!("v"))).collect::<Map<_, _>>()}),
-            ),
+            http(json!({"headers": (0..21).map(|i| (format!("h{i}"), json!("v"))).collect::<Map<_, _>>()})),
             "headers",
         ),
         (
@@ -85,18 +75,9 @@ fn each_invalid_field_is_named() {
             "body",
         ),
         (http(json!({"body": "x"})), "body"),
-        (
-            http(json!({"expected_status_codes": []})),
-            "expected_status_codes",
-        ),
-        (
-            http(json!({"expected_status_codes": [99]})),
-            "expected_status_codes",
-        ),
-        (
-            http(json!({"expected_status_codes": ["6xx"]})),
-            "expected_status_codes",
-        ),
+        (http(json!({"expected_status_codes": []})), "expected_status_codes"),
+        (http(json!({"expected_status_codes": [99]})), "expected_status_codes"),
+        (http(json!({"expected_status_codes": ["6xx"]})), "expected_status_codes"),
         (http(json!({"keyword_mode": "maybe"})), "keyword_mode"),
         (http(json!({"keyword": ""})), "keyword"),
         (http(json!({"timeout_ms": 30_001})), "timeout_ms"),
@@ -106,10 +87,7 @@ fn each_invalid_field_is_named() {
         (http(json!({"regions": ["weur", "weur"]})), "regions"),
         (http(json!({"failure_threshold": 0})), "failure_threshold"),
         (http(json!({"interval_seconds": 0})), "interval_seconds"),
-        (
-            http(json!({"interval_seconds": 86_401})),
-            "interval_seconds",
-        ),
+        (http(json!({"interval_seconds": 86_401})), "interval_seconds"),
         (http(json!({"interval_seconds": 1.5})), "interval_seconds"),
         (
             http(json!({"tags": (0..21).map(|i| i.to_string()).collect::<Vec<_>>()})),
@@ -120,10 +98,7 @@ fn each_invalid_field_is_named() {
         (http(json!({"status": "up"})), "status"),
         (http(json!({"intervall": 60})), "intervall"),
         (http(json!({"port": 80})), "port"),
-        (
-            json!({"type": "tcp", "name": "x", "host": "example.com"}),
-            "port",
-        ),
+        (json!({"type": "tcp", "name": "x", "host": "example.com"}), "port"),
         (
             json!({"type": "tcp", "name": "x", "host": "example.com", "port": 0}),
             "port",
@@ -231,10 +206,7 @@ fn a_spec_round_trips_through_its_input_form_and_a_patch_applies_onto_it() {
     )
     .unwrap();
     let mut input = spec.to_input();
-    assert_eq!(
-        validate(Value::Object(input.clone()), &PUBLIC_ONLY).unwrap(),
-        spec
-    );
+    assert_eq!(validate(Value::Object(input.clone()), &PUBLIC_ONLY).unwrap(), spec);
     input.insert("keyword".into(), Value::Null);
     input.insert("interval_seconds".into(), json!(60));
     let patched = validate(Value::Object(input), &PUBLIC_ONLY).unwrap();
@@ -244,8 +216,5 @@ fn a_spec_round_trips_through_its_input_form_and_a_patch_applies_onto_it() {
     assert_eq!(http.keyword, None);
     assert_eq!(patched.interval_seconds, 60);
     let stored = serde_json::to_string(&patched.settings).unwrap();
-    assert_eq!(
-        serde_json::from_str::<Settings>(&stored).unwrap(),
-        patched.settings
-    );
+    assert_eq!(serde_json::from_str::<Settings>(&stored).unwrap(), patched.settings);
 }

@@ -1,0 +1,134 @@
+//! `GET /api/v1/monitors/{id}/checks` and `…/uptime`: a monitor's raw results
+//! (from its Durable Object) and its uptime figures.
+
+use super::{list, ok, query, Ctx};
+use crate::auth::authenticate;
+use crate::domain::page::{parse_limit, Cursor};
+use crate::domain::time::{iso_from_millis, millis_from_iso};
+use crate::domain::uptime::{round3, uptime_pct};
+use crate::domain::validation::FieldError;
+use crate::error::{ApiError, ApiResult};
+use crate::objects::stub;
+use crate::store::{self, history::ResultRow};
+use serde_json::{json, Value};
+use worker::{Request, Response};
+
+const DAY_MS: i64 = 86_400_000;
+
+fn check_json(monitor_id: &str, row: &ResultRow) -> Value {
+    json!({
+        "id": row.id,
+        "monitor_id": monitor_id,
+        "status": if row.up == 1 { "up" } else { "down" },
+        "status_code": row.status_code,
+        "error": row.error,
+        "region": if row.region.is_empty() { Value::Null } else { json!(row.region) },
+        "timings": { "dns_ms": row.dns_ms, "connect_ms": row.connect_ms, "tls_ms": row.tls_ms, "ttfb_ms": row.ttfb_ms, "total_ms": row.total_ms },
+        "checked_at": iso_from_millis(row.checked_at),
+        "scheduled_at": iso_from_millis(row.due_at),
+    })
+}
+
+/// Newest first; filters `status` (up/down), `since` and `until` (ISO 8601).
+pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    store::monitors::get(&ctx.db, &principal.org_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("monitor"))?;
+    let params = query(&req)?;
+    let bad = |field: &str, message: &str| ApiError::bad_query(&FieldError::new(field, message));
+    let limit = parse_limit(params.get("limit").map(String::as_str)).map_err(|e| ApiError::bad_query(&e))?;
+    let mut object_query = vec![format!("limit={}", limit + 1)];
+    match params.get("status").map(String::as_str) {
+        None => {}
+        Some("up") => object_query.push("up=1".into()),
+        Some("down") => object_query.push("up=0".into()),
+        Some(_) => return Err(bad("status", "status must be up or down")),
+    }
+    for field in ["since", "until"] {
+        if let Some(text) = params.get(field) {
+            let ms = millis_from_iso(text).ok_or_else(|| {
+                bad(
+                    field,
+                    &format!("{field} must be an ISO 8601 timestamp such as 2026-05-14T16:24:09Z"),
+                )
+            })?;
+            object_query.push(format!("{field}={ms}"));
+        }
+    }
+    if let Some(raw) = params.get("cursor") {
+        let cursor = Cursor::decode(raw).map_err(|e| ApiError::bad_query(&e))?;
+        let at = cursor
+            .after_key
+            .parse::<i64>()
+            .map_err(|_| bad("cursor", "cursor is not one this API returned"))?;
+        let after_id: String = url::form_urlencoded::byte_serialize(cursor.after_id.as_bytes()).collect();
+        object_query.push(format!("after_at={at}&after_id={after_id}"));
+    }
+    let mut rows: Vec<ResultRow> = stub::checks(&ctx.env, id, &object_query.join("&")).await?;
+    let next_cursor = (rows.len() > limit as usize).then(|| {
+        rows.truncate(limit as usize);
+        rows.last().map(|last| {
+            Cursor {
+                after_key: last.checked_at.to_string(),
+                after_id: last.id.clone(),
+            }
+            .encode()
+        })
+    });
+    list(
+        rows.iter().map(|row| check_json(id, row)).collect(),
+        next_cursor.flatten(),
+    )
+}
+
+/// Uptime over 24 h, 7 d and 30 d from the object's raw history, and over
+/// 90 d from D1's daily rollups plus today's figures.
+pub async fn uptime(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    store::monitors::get(&ctx.db, &principal.org_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("monitor"))?;
+    let params = query(&req)?;
+    let apdex_ms = match params.get("apdex_threshold_ms") {
+        None => 500,
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|ms| (1..=60_000).contains(ms))
+            .ok_or_else(|| {
+                ApiError::bad_query(&FieldError::new(
+                    "apdex_threshold_ms",
+                    "apdex_threshold_ms must be an integer from 1 to 60000",
+                ))
+            })?,
+    };
+    let live = stub::uptime(&ctx.env, id, apdex_ms).await?;
+    let mut windows = live["windows"].as_object().cloned().unwrap_or_default();
+    windows.insert("90d".into(), ninety_days(ctx, id, &live).await?);
+    ok(json!({ "monitor_id": id, "apdex_threshold_ms": apdex_ms, "windows": windows }))
+}
+
+async fn ninety_days(ctx: &Ctx, id: &str, live: &Value) -> ApiResult<Value> {
+    let today = live["today_day"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| iso_from_millis(ctx.now_ms)[..10].to_string());
+    let from = iso_from_millis(ctx.now_ms - 89 * DAY_MS)[..10].to_string();
+    let past = store::rollups::totals(&ctx.db, id, &from, &today).await?;
+    let now = &live["today"];
+    let sum = |past: Option<i64>, field: &str| past.unwrap_or(0) + now[field].as_i64().unwrap_or(0);
+    let checks = sum(past.checks, "checks");
+    let failures = sum(past.failures, "failures");
+    let successes_today = now["checks"].as_i64().unwrap_or(0) - now["failures"].as_i64().unwrap_or(0);
+    let response_sum =
+        past.response_ms_sum.unwrap_or(0.0) + now["avg_response_ms"].as_f64().unwrap_or(0.0) * successes_today as f64;
+    let successes = checks - failures;
+    Ok(json!({
+        "uptime_pct": if checks > 0 { uptime_pct(sum(past.downtime_seconds, "downtime_seconds"), sum(past.observed_seconds, "observed_seconds")) } else { None },
+        "checks": checks,
+        "failures": failures,
+        "avg_response_ms": (successes > 0).then(|| round3(response_sum / successes as f64).round()),
+        "apdex": null,
+    }))
+}

@@ -1,0 +1,151 @@
+//! What a probe returns, and the root-cause hint in plain words that a
+//! failure becomes (shown on the check result and on the incident).
+
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds spent in each phase. The Workers runtime exposes only when
+/// the response headers arrive (`ttfb_ms`) and when the probe ended
+/// (`total_ms`); DNS, connect and TLS times are not observable there, so
+/// they are `null` rather than guessed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    pub dns_ms: Option<u32>,
+    pub connect_ms: Option<u32>,
+    pub tls_ms: Option<u32>,
+    pub ttfb_ms: Option<u32>,
+    pub total_ms: u32,
+}
+
+/// Why a probe failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Failure {
+    /// The answer's status code is not an expected one.
+    HttpStatus {
+        code: u16,
+    },
+    KeywordMissing {
+        keyword: String,
+    },
+    KeywordPresent {
+        keyword: String,
+    },
+    Timeout {
+        after_ms: u32,
+    },
+    ConnectionRefused,
+    Unreachable {
+        detail: String,
+    },
+    /// The DNS server answered with an error code (NXDOMAIN, SERVFAIL, …).
+    DnsError {
+        rcode: String,
+    },
+    DnsNoAnswer {
+        record_type: String,
+    },
+    DnsUnexpected {
+        expected: Vec<String>,
+        got: Vec<String>,
+    },
+    /// Any other network or protocol error, with the platform's message.
+    Other {
+        detail: String,
+    },
+}
+
+impl Failure {
+    /// The hint in plain words, e.g. `HTTP 503 Service Unavailable`.
+    pub fn hint(&self) -> String {
+        match self {
+            Failure::HttpStatus { code } => {
+                let reason = http::StatusCode::from_u16(*code)
+                    .ok()
+                    .and_then(|s| s.canonical_reason());
+                reason.map_or(format!("HTTP {code}"), |reason| format!("HTTP {code} {reason}"))
+            }
+            Failure::KeywordMissing { keyword } => format!("keyword {keyword:?} not found"),
+            Failure::KeywordPresent { keyword } => format!("keyword {keyword:?} found"),
+            Failure::Timeout { after_ms } => format!("timed out after {after_ms} ms"),
+            Failure::ConnectionRefused => "connection refused".into(),
+            Failure::Unreachable { detail } => format!("host unreachable: {detail}"),
+            Failure::DnsError { rcode } => format!("DNS {rcode}"),
+            Failure::DnsNoAnswer { record_type } => format!("DNS answer has no {record_type} record"),
+            Failure::DnsUnexpected { expected, got } => {
+                format!("DNS answer {} does not include {}", list(got), list(expected))
+            }
+            Failure::Other { detail } => detail.clone(),
+        }
+    }
+}
+
+fn list(values: &[String]) -> String {
+    if values.is_empty() {
+        "(empty)".into()
+    } else {
+        values.join(", ")
+    }
+}
+
+/// One probe's outcome, from one region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeResult {
+    pub failure: Option<Failure>,
+    pub status_code: Option<u16>,
+    pub timings: Timings,
+}
+
+impl ProbeResult {
+    pub fn is_up(&self) -> bool {
+        self.failure.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_read_as_plain_words() {
+        let cases = [
+            (Failure::HttpStatus { code: 503 }, "HTTP 503 Service Unavailable"),
+            (Failure::HttpStatus { code: 599 }, "HTTP 599"),
+            (
+                Failure::KeywordMissing {
+                    keyword: "healthy".into(),
+                },
+                "keyword \"healthy\" not found",
+            ),
+            (
+                Failure::KeywordPresent {
+                    keyword: "error".into(),
+                },
+                "keyword \"error\" found",
+            ),
+            (Failure::Timeout { after_ms: 10_000 }, "timed out after 10000 ms"),
+            (Failure::ConnectionRefused, "connection refused"),
+            (
+                Failure::DnsError {
+                    rcode: "NXDOMAIN".into(),
+                },
+                "DNS NXDOMAIN",
+            ),
+            (
+                Failure::DnsNoAnswer {
+                    record_type: "AAAA".into(),
+                },
+                "DNS answer has no AAAA record",
+            ),
+            (
+                Failure::DnsUnexpected {
+                    expected: vec!["1.2.3.4".into()],
+                    got: vec![],
+                },
+                "DNS answer (empty) does not include 1.2.3.4",
+            ),
+        ];
+        for (failure, hint) in cases {
+            assert_eq!(failure.hint(), hint);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Uptime arithmetic: downtime from status flips over a window, uptime
+//! percentages, response-time averages and Apdex.
+
+use super::monitor::MonitorStatus;
+
+/// A change of status at a moment (ms since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flip {
+    pub at_ms: i64,
+    pub to: MonitorStatus,
+}
+
+/// Milliseconds spent `down` within `[from, to)`, given the flips in time
+/// order (earlier flips set the status at `from`).
+pub fn downtime_ms(flips: &[Flip], from_ms: i64, to_ms: i64) -> i64 {
+    let mut total = 0;
+    let mut down_since: Option<i64> = None;
+    for flip in flips {
+        if flip.at_ms >= to_ms {
+            break;
+        }
+        match (down_since, flip.to == MonitorStatus::Down) {
+            (None, true) => down_since = Some(flip.at_ms),
+            (Some(start), false) => {
+                total += overlap(start, flip.at_ms, from_ms, to_ms);
+                down_since = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = down_since {
+        total += overlap(start, to_ms, from_ms, to_ms);
+    }
+    total
+}
+
+fn overlap(start: i64, end: i64, from: i64, to: i64) -> i64 {
+    (end.min(to) - start.max(from)).max(0)
+}
+
+/// Uptime as a percentage of the observed time, rounded to 3 decimals;
+/// `None` when nothing was observed.
+pub fn uptime_pct(downtime_ms: i64, observed_ms: i64) -> Option<f64> {
+    (observed_ms > 0).then(|| round3(100.0 * (1.0 - downtime_ms.min(observed_ms) as f64 / observed_ms as f64)))
+}
+
+pub fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+/// Apdex for a threshold T: satisfied (up within T), tolerating (up within
+/// 4T), frustrated (slower, or failed). `None` without samples.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Apdex {
+    pub satisfied: u64,
+    pub tolerating: u64,
+    pub total: u64,
+}
+
+impl Apdex {
+    pub fn add(&mut self, up: bool, total_ms: u32, threshold_ms: u32) {
+        self.total += 1;
+        if up && total_ms <= threshold_ms {
+            self.satisfied += 1;
+        } else if up && total_ms <= threshold_ms.saturating_mul(4) {
+            self.tolerating += 1;
+        }
+    }
+
+    pub fn score(&self) -> Option<f64> {
+        (self.total > 0).then(|| round3((self.satisfied as f64 + self.tolerating as f64 / 2.0) / self.total as f64))
+    }
+}
+
+/// The 95th percentile (nearest rank) of some values.
+pub fn p95(values: &mut [u32]) -> Option<u32> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let rank = ((values.len() as f64) * 0.95).ceil() as usize;
+    Some(values[rank.clamp(1, values.len()) - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use MonitorStatus::*;
+
+    fn flip(at_ms: i64, to: MonitorStatus) -> Flip {
+        Flip { at_ms, to }
+    }
+
+    #[test]
+    fn downtime_counts_only_down_spans_inside_the_window() {
+        let flips = [flip(0, Up), flip(100, Down), flip(300, Up), flip(500, Down)];
+        assert_eq!(downtime_ms(&flips, 0, 1000), 200 + 500);
+        assert_eq!(downtime_ms(&flips, 200, 400), 100);
+        assert_eq!(downtime_ms(&flips, 600, 700), 100, "down since before the window");
+        assert_eq!(downtime_ms(&flips, 350, 450), 0);
+        assert_eq!(downtime_ms(&[], 0, 1000), 0);
+        assert_eq!(
+            downtime_ms(&[flip(100, Down), flip(200, Down), flip(300, Up)], 0, 1000),
+            200,
+            "repeated downs count once"
+        );
+    }
+
+    #[test]
+    fn uptime_is_a_share_of_observed_time() {
+        assert_eq!(uptime_pct(0, 1000), Some(100.0));
+        assert_eq!(uptime_pct(1, 3000), Some(99.967));
+        assert_eq!(uptime_pct(5000, 1000), Some(0.0));
+        assert_eq!(uptime_pct(0, 0), None);
+    }
+
+    #[test]
+    fn apdex_weighs_satisfied_tolerating_and_frustrated() {
+        let mut apdex = Apdex::default();
+        assert_eq!(apdex.score(), None);
+        for (up, ms) in [(true, 100), (true, 500), (true, 1500), (true, 2500), (false, 10)] {
+            apdex.add(up, ms, 500);
+        }
+        assert_eq!((apdex.satisfied, apdex.tolerating, apdex.total), (2, 1, 5));
+        assert_eq!(apdex.score(), Some(0.5));
+    }
+
+    #[test]
+    fn p95_uses_the_nearest_rank() {
+        let mut values: Vec<u32> = (1..=100).collect();
+        assert_eq!(p95(&mut values), Some(95));
+        assert_eq!(p95(&mut [7]), Some(7));
+        assert_eq!(p95(&mut []), None);
+    }
+}

@@ -1,0 +1,86 @@
+//! DNS probe: one RFC 1035 query to the configured resolver, over
+//! DNS-over-HTTPS (`https://…`, the default) or over TCP (`host:port`).
+
+use super::{network_failure, Outcome};
+use crate::domain::dns::{check_expected, decode_answer, encode_query};
+use crate::domain::monitor::DnsSettings;
+use crate::domain::probe::Failure;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use worker::{Fetch, Headers, Method, Request, RequestInit, Socket};
+
+pub(super) async fn probe(settings: &DnsSettings, resolver: &str) -> Outcome {
+    let id = query_id();
+    let query = match encode_query(id, &settings.host, &settings.record_type) {
+        Ok(query) => query,
+        Err(detail) => return Outcome::failed(Failure::Other { detail }),
+    };
+    let answer = if resolver.starts_with("https://") {
+        over_https(resolver, query).await
+    } else {
+        over_tcp(resolver, &query).await
+    };
+    let failure = answer
+        .and_then(|bytes| decode_answer(&bytes, id, &settings.record_type))
+        .and_then(|values| check_expected(values, &settings.expected_values))
+        .err();
+    Outcome {
+        failure,
+        ..Outcome::default()
+    }
+}
+
+fn query_id() -> u16 {
+    let mut bytes = [0u8; 2];
+    // A fixed id would do over TCP; a random one also guards against a stale answer.
+    let _ = getrandom::getrandom(&mut bytes);
+    u16::from_be_bytes(bytes)
+}
+
+async fn over_https(resolver: &str, query: Vec<u8>) -> Result<Vec<u8>, Failure> {
+    let attempt = async {
+        let headers = Headers::new();
+        headers.set("Content-Type", "application/dns-message")?;
+        headers.set("Accept", "application/dns-message")?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_headers(headers)
+            .with_body(Some(js_sys::Uint8Array::from(query.as_slice()).into()));
+        let mut response = Fetch::Request(Request::new_with_init(resolver, &init)?).send().await?;
+        if response.status_code() != 200 {
+            return Err(worker::Error::RustError(format!(
+                "DNS-over-HTTPS resolver answered HTTP {}",
+                response.status_code()
+            )));
+        }
+        response.bytes().await
+    };
+    attempt.await.map_err(network_failure)
+}
+
+/// RFC 1035 §4.2.2: over TCP, each message is preceded by its length.
+async fn over_tcp(resolver: &str, query: &[u8]) -> Result<Vec<u8>, Failure> {
+    let (host, port) = resolver
+        .rsplit_once(':')
+        .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
+        .unwrap_or((resolver, 53));
+    let mut socket = Socket::builder()
+        .connect(host.to_string(), port)
+        .map_err(network_failure)?;
+    let exchange = async {
+        socket
+            .opened()
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut message = (query.len() as u16).to_be_bytes().to_vec();
+        message.extend_from_slice(query);
+        socket.write_all(&message).await?;
+        let mut length = [0u8; 2];
+        socket.read_exact(&mut length).await?;
+        let mut answer = vec![0u8; usize::from(u16::from_be_bytes(length))];
+        socket.read_exact(&mut answer).await?;
+        Ok::<_, std::io::Error>(answer)
+    };
+    let answer = exchange.await.map_err(network_failure);
+    let _ = socket.close().await;
+    answer
+}

@@ -1,0 +1,93 @@
+//! Probes, one file per kind. A probe never fails and never hangs: every
+//! error becomes a failed result, and every probe is raced against its
+//! monitor's timeout.
+
+mod dns;
+mod http;
+mod tcp;
+
+use crate::domain::monitor::Settings;
+use crate::domain::probe::{Failure, ProbeResult, Timings};
+use futures_util::future::{select, Either};
+use std::future::Future;
+use std::time::Duration;
+use worker::{Date, Delay};
+
+/// Where DNS monitors send their queries (`PW_DNS_RESOLVER`).
+pub struct ProbeContext {
+    pub dns_resolver: String,
+}
+
+/// What one kind's probe found; timings are added around it.
+#[derive(Debug, Default)]
+struct Outcome {
+    failure: Option<Failure>,
+    status_code: Option<u16>,
+    ttfb_ms: Option<u32>,
+}
+
+impl Outcome {
+    fn failed(failure: Failure) -> Outcome {
+        Outcome {
+            failure: Some(failure),
+            ..Outcome::default()
+        }
+    }
+}
+
+pub async fn run(settings: &Settings, context: &ProbeContext) -> ProbeResult {
+    let started = now_ms();
+    let outcome = match settings {
+        Settings::Http(http) => within(http.probe.timeout_ms, http::probe(http, started)).await,
+        Settings::Tcp(tcp) => within(tcp.probe.timeout_ms, tcp::probe(tcp)).await,
+        Settings::Dns(dns) => within(dns.probe.timeout_ms, dns::probe(dns, &context.dns_resolver)).await,
+        // Heartbeats are not probed: their pings arrive on their own.
+        Settings::Heartbeat(_) => Outcome::failed(Failure::Other {
+            detail: "heartbeat monitors are not probed".into(),
+        }),
+    };
+    let timings = Timings {
+        ttfb_ms: outcome.ttfb_ms,
+        total_ms: elapsed_since(started),
+        ..Timings::default()
+    };
+    ProbeResult {
+        failure: outcome.failure,
+        status_code: outcome.status_code,
+        timings,
+    }
+}
+
+/// Runs `work`, or gives up with a timeout failure after `timeout_ms`.
+async fn within(timeout_ms: u32, work: impl Future<Output = Outcome>) -> Outcome {
+    let work = std::pin::pin!(work);
+    let delay = std::pin::pin!(Delay::from(Duration::from_millis(u64::from(timeout_ms))));
+    match select(work, delay).await {
+        Either::Left((outcome, _)) => outcome,
+        Either::Right(_) => Outcome::failed(Failure::Timeout { after_ms: timeout_ms }),
+    }
+}
+
+fn now_ms() -> f64 {
+    Date::now().as_millis() as f64
+}
+
+fn elapsed_since(started: f64) -> u32 {
+    (now_ms() - started).max(0.0) as u32
+}
+
+/// Sorts a platform error into refused, unreachable or something else.
+fn network_failure(error: impl std::fmt::Display) -> Failure {
+    let detail = error.to_string();
+    let lower = detail.to_lowercase();
+    if lower.contains("refused") {
+        Failure::ConnectionRefused
+    } else if ["unreachable", "no route", "not known", "enotfound"]
+        .iter()
+        .any(|s| lower.contains(s))
+    {
+        Failure::Unreachable { detail }
+    } else {
+        Failure::Other { detail }
+    }
+}

@@ -1,0 +1,231 @@
+//! A monitor's raw history, in its Durable Object's own SQLite storage:
+//! check results (one row per result and region) and status flips.
+
+use crate::domain::monitor::MonitorStatus;
+use crate::domain::uptime::Flip;
+use serde::{Deserialize, Serialize};
+use worker::{Result, SqlStorage, SqlStorageValue};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS results (
+    id TEXT PRIMARY KEY,
+    up INTEGER NOT NULL,
+    status_code INTEGER,
+    error TEXT,
+    region TEXT NOT NULL,
+    dns_ms INTEGER, connect_ms INTEGER, tls_ms INTEGER, ttfb_ms INTEGER,
+    total_ms INTEGER NOT NULL,
+    checked_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS results_by_time ON results (checked_at, id);
+CREATE INDEX IF NOT EXISTS results_by_region ON results (region, checked_at);
+CREATE TABLE IF NOT EXISTS flips (at INTEGER NOT NULL, old TEXT NOT NULL, new TEXT NOT NULL, reason TEXT NOT NULL);
+";
+
+/// One stored check result. `region` is empty for a monitor without regions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResultRow {
+    pub id: String,
+    pub up: i64,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    pub region: String,
+    pub dns_ms: Option<i64>,
+    pub connect_ms: Option<i64>,
+    pub tls_ms: Option<i64>,
+    pub ttfb_ms: Option<i64>,
+    pub total_ms: i64,
+    pub checked_at: i64,
+    pub due_at: i64,
+}
+
+#[derive(Debug, Deserialize)]
+struct FlipRow {
+    at: i64,
+    new: String,
+}
+
+/// Aggregates of the results in a time window.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct WindowRow {
+    pub checks: i64,
+    pub failures: Option<i64>,
+    pub avg_ms: Option<f64>,
+    pub satisfied: Option<i64>,
+    pub tolerating: Option<i64>,
+}
+
+/// Which results a page holds.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub up: Option<bool>,
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    pub after: Option<(i64, String)>,
+    pub limit: u32,
+}
+
+pub struct History {
+    sql: SqlStorage,
+}
+
+fn int(n: i64) -> SqlStorageValue {
+    SqlStorageValue::Integer(n)
+}
+
+impl History {
+    pub fn open(sql: SqlStorage) -> Result<History> {
+        sql.exec(SCHEMA, None)?;
+        Ok(History { sql })
+    }
+
+    pub fn insert(&self, row: &ResultRow) -> Result<()> {
+        let opt = |v: Option<i64>| v.map_or(SqlStorageValue::Null, int);
+        self.sql.exec(
+            "INSERT INTO results (id, up, status_code, error, region, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, checked_at, due_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                row.id.as_str().into(),
+                int(row.up),
+                opt(row.status_code),
+                row.error.clone().into(),
+                row.region.as_str().into(),
+                opt(row.dns_ms),
+                opt(row.connect_ms),
+                opt(row.tls_ms),
+                opt(row.ttfb_ms),
+                int(row.total_ms),
+                int(row.checked_at),
+                int(row.due_at),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The due time of the latest check, from which the schedule continues.
+    pub fn latest_due(&self) -> Result<Option<i64>> {
+        #[derive(Deserialize)]
+        struct Due {
+            due_at: i64,
+        }
+        let rows: Vec<Due> = self
+            .sql
+            .exec(
+                "SELECT due_at FROM results ORDER BY checked_at DESC, id DESC LIMIT 1",
+                None,
+            )?
+            .to_array()?;
+        Ok(rows.first().map(|r| r.due_at))
+    }
+
+    /// How many of the region's latest results failed in a row, looking back
+    /// at most `limit` results (more would not change the verdict).
+    pub fn consecutive_failures(&self, region: &str, limit: u32) -> Result<u32> {
+        #[derive(Deserialize)]
+        struct Up {
+            up: i64,
+        }
+        let rows: Vec<Up> = self
+            .sql
+            .exec(
+                "SELECT up FROM results WHERE region = ? ORDER BY checked_at DESC LIMIT ?",
+                vec![region.into(), int(i64::from(limit))],
+            )?
+            .to_array()?;
+        Ok(rows.iter().take_while(|r| r.up == 0).count() as u32)
+    }
+
+    pub fn record_flip(&self, at_ms: i64, old: MonitorStatus, new: MonitorStatus, reason: &str) -> Result<()> {
+        self.sql.exec(
+            "INSERT INTO flips (at, old, new, reason) VALUES (?, ?, ?, ?)",
+            vec![int(at_ms), old.as_str().into(), new.as_str().into(), reason.into()],
+        )?;
+        Ok(())
+    }
+
+    pub fn flips(&self) -> Result<Vec<Flip>> {
+        let rows: Vec<FlipRow> = self
+            .sql
+            .exec("SELECT at, new FROM flips ORDER BY at", None)?
+            .to_array()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| MonitorStatus::parse(&r.new).map(|to| Flip { at_ms: r.at, to }))
+            .collect())
+    }
+
+    /// A page of results, newest first.
+    pub fn page(&self, page: &Page) -> Result<Vec<ResultRow>> {
+        let mut sql = String::from("SELECT * FROM results WHERE 1 = 1");
+        let mut args: Vec<SqlStorageValue> = Vec::new();
+        if let Some(up) = page.up {
+            sql.push_str(" AND up = ?");
+            args.push(int(i64::from(up)));
+        }
+        if let Some(since) = page.since_ms {
+            sql.push_str(" AND checked_at >= ?");
+            args.push(int(since));
+        }
+        if let Some(until) = page.until_ms {
+            sql.push_str(" AND checked_at < ?");
+            args.push(int(until));
+        }
+        if let Some((at, id)) = &page.after {
+            sql.push_str(" AND (checked_at < ? OR (checked_at = ? AND id < ?))");
+            args.extend([int(*at), int(*at), id.as_str().into()]);
+        }
+        sql.push_str(" ORDER BY checked_at DESC, id DESC LIMIT ?");
+        args.push(int(i64::from(page.limit)));
+        self.sql.exec(&sql, args)?.to_array()
+    }
+
+    /// Counts, failures, average response time of successes and Apdex
+    /// counts (threshold `apdex_ms`) of the results in `[from, to)`.
+    pub fn window(&self, from_ms: i64, to_ms: i64, apdex_ms: i64) -> Result<WindowRow> {
+        let rows: Vec<WindowRow> = self
+            .sql
+            .exec(
+                "SELECT COUNT(*) AS checks, SUM(1 - up) AS failures,
+                        AVG(CASE WHEN up = 1 THEN total_ms END) AS avg_ms,
+                        SUM(CASE WHEN up = 1 AND total_ms <= ? THEN 1 ELSE 0 END) AS satisfied,
+                        SUM(CASE WHEN up = 1 AND total_ms > ? AND total_ms <= ? THEN 1 ELSE 0 END) AS tolerating
+                 FROM results WHERE checked_at >= ? AND checked_at < ?",
+                vec![
+                    int(apdex_ms),
+                    int(apdex_ms),
+                    int(4 * apdex_ms),
+                    int(from_ms),
+                    int(to_ms),
+                ],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next().unwrap_or_default())
+    }
+
+    /// The 95th-percentile response time of the successes in `[from, to)`.
+    pub fn p95_ms(&self, from_ms: i64, to_ms: i64, successes: i64) -> Result<Option<i64>> {
+        #[derive(Deserialize)]
+        struct Ms {
+            total_ms: i64,
+        }
+        if successes <= 0 {
+            return Ok(None);
+        }
+        let rank = ((successes as f64) * 0.95).ceil() as i64;
+        let rows: Vec<Ms> = self
+            .sql
+            .exec(
+                "SELECT total_ms FROM results WHERE up = 1 AND checked_at >= ? AND checked_at < ? ORDER BY total_ms LIMIT 1 OFFSET ?",
+                vec![int(from_ms), int(to_ms), int(rank.max(1) - 1)],
+            )?
+            .to_array()?;
+        Ok(rows.first().map(|r| r.total_ms))
+    }
+
+    pub fn prune(&self, before_ms: i64) -> Result<()> {
+        self.sql
+            .exec("DELETE FROM results WHERE checked_at < ?", vec![int(before_ms)])?;
+        Ok(())
+    }
+}

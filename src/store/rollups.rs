@@ -1,0 +1,66 @@
+//! `daily_rollups`: one row per monitor and UTC day (checks, failures,
+//! downtime, response times), the source of long-range uptime.
+
+use super::{execute, first, statement};
+use serde::{Deserialize, Serialize};
+use worker::{D1Database, D1PreparedStatement, Result};
+
+/// How long rollups are kept.
+pub const RETENTION_DAYS: i64 = 400;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DayStats {
+    pub checks: i64,
+    pub failures: i64,
+    pub downtime_seconds: i64,
+    pub observed_seconds: i64,
+    pub avg_response_ms: Option<i64>,
+    pub p95_response_ms: Option<i64>,
+}
+
+pub fn upsert(db: &D1Database, monitor_id: &str, day: &str, stats: &DayStats) -> Result<D1PreparedStatement> {
+    statement(
+        db,
+        "INSERT INTO daily_rollups (monitor_id, day, checks, failures, downtime_seconds, observed_seconds, avg_response_ms, p95_response_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (monitor_id, day) DO UPDATE SET checks = excluded.checks, failures = excluded.failures,
+           downtime_seconds = excluded.downtime_seconds, observed_seconds = excluded.observed_seconds,
+           avg_response_ms = excluded.avg_response_ms, p95_response_ms = excluded.p95_response_ms",
+        &[
+            monitor_id.into(),
+            day.into(),
+            stats.checks.into(),
+            stats.failures.into(),
+            stats.downtime_seconds.into(),
+            stats.observed_seconds.into(),
+            stats.avg_response_ms.map_or(super::Arg::Null, super::Arg::Int),
+            stats.p95_response_ms.map_or(super::Arg::Null, super::Arg::Int),
+        ],
+    )
+}
+
+/// The sums over the monitor's days from `from_day` up to, not including, `to_day`.
+#[derive(Debug, Default, Deserialize)]
+pub struct Totals {
+    pub checks: Option<i64>,
+    pub failures: Option<i64>,
+    pub downtime_seconds: Option<i64>,
+    pub observed_seconds: Option<i64>,
+    pub response_ms_sum: Option<f64>,
+}
+
+pub async fn totals(db: &D1Database, monitor_id: &str, from_day: &str, to_day: &str) -> Result<Totals> {
+    let row = first(
+        db,
+        "SELECT SUM(checks) AS checks, SUM(failures) AS failures, SUM(downtime_seconds) AS downtime_seconds,
+                SUM(observed_seconds) AS observed_seconds, SUM(avg_response_ms * (checks - failures)) AS response_ms_sum
+         FROM daily_rollups WHERE monitor_id = ?1 AND day >= ?2 AND day < ?3",
+        &[monitor_id.into(), from_day.into(), to_day.into()],
+    )
+    .await?;
+    Ok(row.unwrap_or_default())
+}
+
+pub async fn prune(db: &D1Database, before_day: &str) -> Result<usize> {
+    execute(db, "DELETE FROM daily_rollups WHERE day < ?1", &[before_day.into()]).await
+}
