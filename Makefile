@@ -15,7 +15,8 @@ test: unit e2e
 unit:
 	cargo test --quiet --lib --test schema
 
-e2e: tools
+e2e:
+	@scripts/install-tools.sh test
 	scripts/e2e.sh
 
 bench: tools

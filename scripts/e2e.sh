@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The end-to-end suite: builds the Worker and the tests, serves the Worker with
-# `wrangler dev` on a free port with a fresh state folder, runs tests/e2e
-# against it, and stops everything it started, whatever the outcome.
+# The end-to-end suite: builds the Worker and the tests, starts a DNS server
+# (dnsmasq) with a test zone and the Worker (`wrangler dev`) on free ports
+# with a fresh state folder, runs tests/e2e against them, and stops
+# everything it started, whatever the outcome.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,18 +10,31 @@ make -s build
 cargo test --test e2e --no-run --quiet
 
 state=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+server="" dns=""
+stop() {
+  for group in $server $dns; do
+    kill -TERM -- "-$group" 2>/dev/null && wait "$group" 2>/dev/null
+  done
+  rm -rf "$state"
+}
+trap stop EXIT
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+dns_port=$(free_port)
+
+# The test zone the DNS monitors' tests query (see tests/e2e/checks.rs).
+setsid "$(command -v dnsmasq || echo /usr/sbin/dnsmasq)" --keep-in-foreground --port="$dns_port" \
+  --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts --pid-file= --local=/test/ \
+  --host-record=up.test,10.0.0.7 --host-record=up.test,fd00::7 --mx-host=up.test,mail.up.test,10 \
+  --txt-record=up.test,"v=spf1 -all" --cname=alias.test,up.test >"$state/dnsmasq.log" 2>&1 &
+dns=$!
+export PW_DNS_RESOLVER="127.0.0.1:$dns_port"
 export PW_JWT_SECRET="e2e-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 export PW_ALLOW_PRIVATE_TARGETS=true PW_MIN_INTERVAL_SECONDS=1 PW_MIN_GRACE_SECONDS=1 PW_DEFAULT_PLAN=free
 
 # setsid: the server gets its own process group, so stopping it stops workerd too.
 PORT=$port STATE_DIR=$state setsid scripts/serve.sh >"$state/wrangler.log" 2>&1 &
 server=$!
-stop() {
-  kill -TERM -- "-$server" 2>/dev/null && wait "$server" 2>/dev/null
-  rm -rf "$state"
-}
-trap stop EXIT
 
 for _ in $(seq 1 240); do
   curl -fsS "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && break
@@ -29,4 +43,5 @@ for _ in $(seq 1 240); do
 done
 curl -fsS "http://127.0.0.1:$port/api/health" >/dev/null || { echo "the Worker did not start:"; cat "$state/wrangler.log"; exit 1; }
 
-PW_TEST_URL="http://127.0.0.1:$port" cargo test --test e2e --quiet
+# Most tests wait on the Worker's alarms, not on the CPU: run many at once.
+PW_TEST_URL="http://127.0.0.1:$port" cargo test --test e2e --quiet -- --test-threads 12

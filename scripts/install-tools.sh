@@ -3,6 +3,8 @@
 # already there at the right version: the wasm32 target, worker-build and
 # wasm-bindgen-cli at the versions Cargo.lock pins, and the npm packages
 # (wrangler, binaryen) at the versions package-lock.json pins.
+# `install-tools.sh test` also installs what the end-to-end tests need: a
+# real DNS server (dnsmasq) to answer the DNS monitors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,4 +30,9 @@ cargo_install wasm-bindgen-cli "$(locked_version wasm-bindgen)" wasm-bindgen
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "${1:-}" = test ] && ! command -v dnsmasq >/dev/null && [ ! -x /usr/sbin/dnsmasq ]; then
+  echo "installing dnsmasq" >&2
+  apt-get update -qq && apt-get install -y -qq dnsmasq-base >/dev/null
 fi

@@ -20,7 +20,9 @@ use crate::store::history::{History, Page, ResultRow};
 use crate::store::{incidents, monitors, rollups};
 use serde_json::json;
 use std::cell::Cell;
-use worker::{console_error, durable_object, DurableObject, Env, Method, Request, Response, Result, State};
+use worker::{
+    console_error, durable_object, DurableObject, Env, Method, Request, Response, Result, ScheduledTime, State,
+};
 
 const DAY_MS: i64 = 86_400_000;
 const PRUNE_EVERY_MS: i64 = 3_600_000;
@@ -120,7 +122,7 @@ impl MonitorObject {
         if incoming.status == MonitorStatus::Paused || matches!(incoming.spec.settings, Settings::Heartbeat(_)) {
             self.state.storage().delete_alarm().await?;
         } else {
-            self.state.storage().set_alarm(now.max(incoming.start_ms)).await?;
+            self.state.storage().set_alarm(at(now.max(incoming.start_ms))).await?;
         }
         Response::from_json(&json!({ "rearmed": true }))
     }
@@ -160,7 +162,10 @@ impl MonitorObject {
             .into_iter()
             .next();
         let due = current_due(config.start_ms, history.latest_due()?, interval_ms, now);
-        self.state.storage().set_alarm(next_due(due, interval_ms, now)).await?;
+        self.state
+            .storage()
+            .set_alarm(at(next_due(due, interval_ms, now)))
+            .await?;
 
         let results = self.probe_all(&config, &settings).await;
         for (region, result) in &results {
@@ -349,6 +354,11 @@ impl MonitorObject {
         .await;
         Response::from_json(&result)
     }
+}
+
+/// An absolute alarm time (a bare number would be taken as an offset from now).
+fn at(ms: i64) -> ScheduledTime {
+    ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)))
 }
 
 fn result_row(region: &str, result: &ProbeResult, checked_at: i64, due_at: i64) -> ResultRow {

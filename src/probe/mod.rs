@@ -77,10 +77,14 @@ fn elapsed_since(started: f64) -> u32 {
 }
 
 /// Sorts a platform error into refused, unreachable or something else.
+/// workerd reports a refused connection as "cannot connect to the specified
+/// address" (sockets) and the platform's other wordings vary, so this reads
+/// the message rather than a code.
 fn network_failure(error: impl std::fmt::Display) -> Failure {
-    let detail = error.to_string();
+    let message = error.to_string();
+    let detail = message.trim_start_matches("Error: ").trim_end_matches('.').to_string();
     let lower = detail.to_lowercase();
-    if lower.contains("refused") {
+    if lower.contains("refused") || lower.contains("cannot connect to the specified address") {
         Failure::ConnectionRefused
     } else if ["unreachable", "no route", "not known", "enotfound"]
         .iter()
@@ -88,6 +92,8 @@ fn network_failure(error: impl std::fmt::Display) -> Failure {
     {
         Failure::Unreachable { detail }
     } else {
-        Failure::Other { detail }
+        Failure::Other {
+            detail: format!("connection failed: {lower}"),
+        }
     }
 }

@@ -7,7 +7,7 @@ use crate::domain::page::Cursor;
 use serde::Deserialize;
 use worker::{D1Database, Result};
 
-const COLUMNS: &str = "id, name, type, status, interval_seconds, tags, settings, created_at, updated_at";
+const COLUMNS: &str = "id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct MonitorRow {

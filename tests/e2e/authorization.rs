@@ -46,6 +46,14 @@ fn routes(owner: &Account, colleague: &Account) -> Vec<Route> {
         .as_str()
         .unwrap()
         .to_string();
+    let incident = owner
+        .client()
+        .post("/api/v1/incidents", json!({ "title": "guarded" }))
+        .data(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let i = format!("/api/v1/incidents/{incident}");
     let (m, org) = (format!("/api/v1/monitors/{monitor}"), &owner.org_id);
     let members = format!("/api/v1/organizations/{org}/members");
     let member = format!("{members}/{}", colleague.user_id);
@@ -71,6 +79,31 @@ fn routes(owner: &Account, colleague: &Account) -> Vec<Route> {
         route(Method::DELETE, m.clone(), None, Write, true),
         route(Method::POST, format!("{m}/pause"), Some(json!({})), Write, true),
         route(Method::POST, format!("{m}/resume"), Some(json!({})), Write, true),
+        route(Method::GET, format!("{m}/checks"), None, Read, true),
+        route(Method::GET, format!("{m}/uptime"), None, Read, true),
+        route(Method::GET, "/api/v1/incidents".into(), None, Read, false),
+        route(
+            Method::POST,
+            "/api/v1/incidents".into(),
+            Some(json!({ "title": "x" })),
+            Write,
+            false,
+        ),
+        route(Method::GET, i.clone(), None, Read, true),
+        route(
+            Method::PATCH,
+            i.clone(),
+            Some(json!({ "title": "hijacked" })),
+            Write,
+            true,
+        ),
+        route(
+            Method::POST,
+            format!("{i}/updates"),
+            Some(json!({ "status": "resolved", "message": "x" })),
+            Write,
+            true,
+        ),
         route(Method::GET, "/api/v1/api-keys".into(), None, Admin, false),
         route(
             Method::POST,

@@ -1,7 +1,8 @@
 //! Whole-deployment behaviour, each test on a Worker of its own: state kept
 //! across restarts, and settings that change what is allowed.
 
-use crate::support::{Account, Client, Server, TempDir};
+use crate::support::{wait_for, Account, Client, Server, TempDir};
+use crate::targets::HttpTarget;
 use serde_json::json;
 
 #[test]
@@ -77,4 +78,42 @@ fn the_deployment_settings_decide_plan_interval_floor_and_private_targets() {
             json!({ "type": "tcp", "name": "x", "host": "192.168.1.1", "port": 22, "interval_seconds": 60 }),
         )
         .invalid("host");
+}
+
+#[test]
+fn checks_resume_after_a_restart_once_the_cron_reconciler_runs() {
+    let (state, target) = (TempDir::new("rearm"), HttpTarget::start());
+    let (account, id) = {
+        let server = Server::start(&state.0, &[]);
+        let account = Account::register_on(&server.url, "rearm");
+        let body = json!({ "type": "http", "name": "kept", "url": target.url("/ok"), "interval_seconds": 1 });
+        let id = account
+            .client()
+            .on(&server.url)
+            .post("/api/v1/monitors", body)
+            .data(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        wait_for(15, "checks before the restart", || {
+            (target.requests() >= 2).then_some(())
+        });
+        (account, id)
+    };
+    // workerd forgets alarms when it stops: nothing runs until the reconciler.
+    let server = Server::start(&state.0, &[]);
+    let before = target.requests();
+    let fired = Client::anonymous().on(&server.url).get("/__scheduled?cron=*+*+*+*+*");
+    assert_eq!(fired.status, 200, "{}", fired.body);
+    wait_for(15, "checks after the restart", || {
+        (target.requests() >= before + 2).then_some(())
+    });
+    let checks = account
+        .client()
+        .on(&server.url)
+        .get(&format!("/api/v1/monitors/{id}/checks?limit=200"));
+    assert!(
+        checks.data(200).as_array().unwrap().len() >= 4,
+        "history from before the restart is kept"
+    );
 }

@@ -5,10 +5,13 @@
 mod api_keys;
 mod auth;
 mod authorization;
+mod checks;
 mod conventions;
 mod deployment;
 mod health;
+mod incidents;
 mod me;
 mod members;
 mod monitors;
 mod support;
+mod targets;

@@ -294,3 +294,47 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Polls `probe` every 250 ms until it returns something, for at most
+/// `seconds`; panics with `what` when time runs out.
+#[track_caller]
+pub fn wait_for<T>(seconds: u64, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if let Some(found) = probe() {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gave up after {seconds} s waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+impl Account {
+    /// The monitor's latest check results (newest first).
+    pub fn checks(&self, monitor_id: &str, query: &str) -> Vec<Value> {
+        let reply = self
+            .client()
+            .get(&format!("/api/v1/monitors/{monitor_id}/checks?{query}"));
+        reply.data(200).as_array().cloned().unwrap_or_default()
+    }
+
+    pub fn monitor_status(&self, monitor_id: &str) -> String {
+        self.client().get(&format!("/api/v1/monitors/{monitor_id}")).data(200)["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Waits until the monitor has this status, and returns its latest check.
+    #[track_caller]
+    pub fn wait_for_status(&self, monitor_id: &str, status: &str) -> Value {
+        wait_for(20, &format!("monitor {monitor_id} to be {status}"), || {
+            (self.monitor_status(monitor_id) == status)
+                .then(|| self.checks(monitor_id, "limit=1").into_iter().next())
+                .flatten()
+        })
+    }
+}
