@@ -15,5 +15,20 @@ vars=()
 for name in $(compgen -e | grep '^PW_' || true); do
   vars+=(--var "$name:${!name}")
 done
-exec "$wrangler" dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
-  --test-scheduled --show-interactive-dev-session=false "${vars[@]}"
+"$wrangler" dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
+  --test-scheduled --show-interactive-dev-session=false "${vars[@]}" &
+server=$!
+trap 'kill -TERM "$server" 2>/dev/null; wait "$server"' EXIT INT TERM
+
+# `wrangler dev` does not fire cron triggers by itself: fire the reconciler
+# once the server answers (alarms do not survive a restart) and then every
+# minute, as Cloudflare would, for as long as the server runs.
+cron="http://127.0.0.1:$PORT/__scheduled?cron=*+*+*+*+*"
+until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/health" 2>/dev/null; do
+  kill -0 "$server" 2>/dev/null || exit 1
+  sleep 0.5
+done
+while kill -0 "$server" 2>/dev/null; do
+  curl -fsS -o /dev/null "$cron" || echo "serve.sh: firing the cron trigger failed" >&2
+  sleep 60
+done

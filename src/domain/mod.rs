@@ -5,6 +5,7 @@ pub mod access;
 pub mod account;
 pub mod api_key;
 pub mod dns;
+pub mod heartbeat;
 pub mod ids;
 pub mod incident;
 pub mod jwt;

@@ -1,6 +1,7 @@
 //! Monitors: their kinds, statuses and settings, and the validation that turns
 //! a JSON body into settings or names the first field that is wrong.
 
+use super::heartbeat::{parse_schedule, parse_timezone, Period};
 use super::target::{is_private_host, is_valid_host, is_valid_hostname};
 use super::validation::{trimmed_text, FieldError};
 use serde::{Deserialize, Serialize};
@@ -190,6 +191,27 @@ pub struct DnsSettings {
 pub struct HeartbeatSettings {
     /// How long past the expected ping before the monitor is `down`.
     pub grace_seconds: u32,
+    /// A cron expression (5 fields or `@daily`-style) for jobs that run on a
+    /// calendar; without it, a ping is expected every `interval_seconds`.
+    pub schedule: Option<String>,
+    /// The IANA zone the schedule is read in.
+    pub timezone: String,
+}
+
+impl HeartbeatSettings {
+    /// When pings are expected. The schedule and zone were validated when saved.
+    pub fn period(&self, interval_seconds: u32) -> Period {
+        let scheduled = self.schedule.as_deref().and_then(|s| parse_schedule(s).ok());
+        match (scheduled, parse_timezone(&self.timezone)) {
+            (Some(cron), Ok(zone)) => Period::Schedule {
+                cron: Box::new(cron),
+                zone,
+            },
+            _ => Period::Every {
+                seconds: interval_seconds,
+            },
+        }
+    }
 }
 
 /// The deployment's rules that validation depends on.
@@ -202,10 +224,15 @@ pub struct Rules {
 impl MonitorSpec {
     /// The spec as the JSON fields a client would send, to apply a PATCH onto.
     pub fn to_input(&self) -> Map<String, Value> {
-        match serde_json::to_value(self) {
+        let mut input = match serde_json::to_value(self) {
             Ok(Value::Object(map)) => map,
             _ => Map::new(),
+        };
+        // A schedule's interval is derived from it, not set.
+        if matches!(&self.settings, Settings::Heartbeat(h) if h.schedule.is_some()) {
+            input.remove("interval_seconds");
         }
+        input
     }
 
     /// Validates a whole JSON body (a creation, or a stored spec with a PATCH applied).
@@ -228,9 +255,22 @@ impl MonitorSpec {
             ),
             _ => return Err(one_of("type", &KINDS)),
         };
-        let interval_seconds = fields
-            .uint("interval_seconds", 1, max_interval)?
-            .unwrap_or(default_interval);
+        let interval_seconds = match &settings {
+            Settings::Heartbeat(beat) if beat.schedule.is_some() => {
+                if fields.get("interval_seconds").is_some() {
+                    return Err(FieldError::new(
+                        "interval_seconds",
+                        "give either interval_seconds or schedule, not both (send interval_seconds: null to switch to a schedule)",
+                    ));
+                }
+                beat.period(default_interval)
+                    .typical_seconds()
+                    .unwrap_or(default_interval)
+            }
+            _ => fields
+                .uint("interval_seconds", 1, max_interval)?
+                .unwrap_or(default_interval),
+        };
         fields.finish()?;
         Ok(MonitorSpec {
             name,
@@ -330,7 +370,25 @@ fn heartbeat(fields: &mut Fields, rules: &Rules) -> Result<HeartbeatSettings, Fi
     let grace_seconds = fields
         .uint("grace_seconds", rules.min_grace_seconds, MAX_HEARTBEAT_PERIOD)?
         .unwrap_or(3_600);
-    Ok(HeartbeatSettings { grace_seconds })
+    let schedule = fields
+        .string("schedule")?
+        .map(|s| parse_schedule(s).map(|_| s.trim().to_string()))
+        .transpose()?;
+    let timezone = match fields.string("timezone")? {
+        None => "UTC".to_string(),
+        Some(_) if schedule.is_none() => {
+            return Err(FieldError::new(
+                "timezone",
+                "timezone applies to a schedule; give a schedule too",
+            ))
+        }
+        Some(zone) => parse_timezone(zone)?.name().to_string(),
+    };
+    Ok(HeartbeatSettings {
+        grace_seconds,
+        schedule,
+        timezone,
+    })
 }
 
 fn probe_options(fields: &mut Fields, default_timeout_ms: u32) -> Result<ProbeOptions, FieldError> {

@@ -136,6 +136,22 @@ fn each_invalid_field_is_named() {
             json!({"type": "heartbeat", "name": "x", "interval_seconds": 31_536_001}),
             "interval_seconds",
         ),
+        (
+            json!({ "type": "heartbeat", "name": "x", "schedule": "every day" }),
+            "schedule",
+        ),
+        (
+            json!({ "type": "heartbeat", "name": "x", "schedule": "0 9 * * *", "timezone": "Mars/Base" }),
+            "timezone",
+        ),
+        (
+            json!({ "type": "heartbeat", "name": "x", "timezone": "UTC" }),
+            "timezone",
+        ),
+        (
+            json!({ "type": "heartbeat", "name": "x", "schedule": "@daily", "interval_seconds": 60 }),
+            "interval_seconds",
+        ),
     ];
     for (body, field) in cases {
         let error = validate(body.clone(), &PUBLIC_ONLY).expect_err(&body.to_string());
@@ -184,7 +200,11 @@ fn the_other_kinds_validate_and_normalise() {
     let beat = validate(json!({"type": "heartbeat", "name": "backup", "interval_seconds": 3600, "grace_seconds": 600, "tags": ["ops", "ops", " nightly "]}), &PUBLIC_ONLY).unwrap();
     assert_eq!(
         beat.settings,
-        Settings::Heartbeat(HeartbeatSettings { grace_seconds: 600 })
+        Settings::Heartbeat(HeartbeatSettings {
+            grace_seconds: 600,
+            schedule: None,
+            timezone: "UTC".into()
+        })
     );
     assert_eq!(beat.tags, vec!["ops", "nightly"]);
 }
@@ -217,4 +237,22 @@ fn a_spec_round_trips_through_its_input_form_and_a_patch_applies_onto_it() {
     assert_eq!(patched.interval_seconds, 60);
     let stored = serde_json::to_string(&patched.settings).unwrap();
     assert_eq!(serde_json::from_str::<Settings>(&stored).unwrap(), patched.settings);
+}
+
+#[test]
+fn a_scheduled_heartbeat_derives_its_interval_and_patches_cleanly() {
+    let body = json!({"type": "heartbeat", "name": "nightly", "schedule": "*/15 * * * *", "timezone": "Europe/Paris"});
+    let spec = validate(body, &PUBLIC_ONLY).unwrap();
+    assert_eq!(spec.interval_seconds, 900);
+    let mut input = spec.to_input();
+    assert!(!input.contains_key("interval_seconds"));
+    input.insert("grace_seconds".into(), json!(120));
+    assert!(validate(Value::Object(input.clone()), &PUBLIC_ONLY).is_ok());
+    input.insert("schedule".into(), Value::Null);
+    input.insert("timezone".into(), Value::Null);
+    input.insert("interval_seconds".into(), json!(3600));
+    assert_eq!(
+        validate(Value::Object(input), &PUBLIC_ONLY).unwrap().interval_seconds,
+        3600
+    );
 }
