@@ -53,12 +53,15 @@ CREATE TABLE monitors (
     settings TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    status_changed_at TEXT
+    status_changed_at TEXT,
+    ping_token_hash TEXT
 );
 -- The monitor list (and its count), unfiltered or filtered by type or status.
 CREATE INDEX monitors_by_org ON monitors (org_id, created_at, id);
 CREATE INDEX monitors_by_org_type ON monitors (org_id, type, created_at, id);
 CREATE INDEX monitors_by_org_status ON monitors (org_id, status, created_at, id);
+-- A heartbeat's ping token (its SHA-256), looked up on every ping.
+CREATE UNIQUE INDEX monitors_by_ping_token ON monitors (ping_token_hash);
 
 CREATE TABLE monitor_tags (
     monitor_id TEXT NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,

@@ -24,6 +24,11 @@ pub struct Config {
     /// Where DNS monitors send queries: a DNS-over-HTTPS URL or `host:port`
     /// for DNS over TCP (`PW_DNS_RESOLVER`).
     pub dns_resolver: String,
+    /// How many pings each heartbeat keeps (`PW_PING_RETENTION`, default 1000).
+    pub ping_retention: u32,
+    /// The public base URL for ping URLs (`PW_PUBLIC_URL`); without it, the
+    /// request's own origin.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -53,6 +58,8 @@ impl Config {
             allow_private_targets: text("PW_ALLOW_PRIVATE_TARGETS").is_some_and(|v| v == "true" || v == "1"),
             jwt_secret: text("PW_JWT_SECRET"),
             result_retention_days: number("PW_RESULT_RETENTION_DAYS")?.unwrap_or(30).max(1),
+            ping_retention: number("PW_PING_RETENTION")?.unwrap_or(1000).max(1),
+            public_url: text("PW_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
             dns_resolver: text("PW_DNS_RESOLVER").unwrap_or_else(|| "https://cloudflare-dns.com/dns-query".into()),
         })
     }

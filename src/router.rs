@@ -25,6 +25,9 @@ enum Route<'a> {
     ResumeMonitor(&'a str),
     MonitorChecks(&'a str),
     MonitorUptime(&'a str),
+    MonitorPings(&'a str),
+    RotateToken(&'a str),
+    Ping(&'a str, Option<&'a str>),
     Incidents,
     Incident(&'a str),
     IncidentUpdates(&'a str),
@@ -35,6 +38,8 @@ impl<'a> Route<'a> {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         Some(match segments.as_slice() {
             ["api", "health"] => Route::Health,
+            ["p", token] | ["api", "v1", "heartbeat", token] => Route::Ping(token, None),
+            ["p", token, suffix] | ["api", "v1", "heartbeat", token, suffix] => Route::Ping(token, Some(suffix)),
             ["api", "v1", rest @ ..] => match rest {
                 ["auth", "register"] => Route::Register,
                 ["auth", "login"] => Route::Login,
@@ -49,6 +54,8 @@ impl<'a> Route<'a> {
                 ["monitors", id, "resume"] => Route::ResumeMonitor(id),
                 ["monitors", id, "checks"] => Route::MonitorChecks(id),
                 ["monitors", id, "uptime"] => Route::MonitorUptime(id),
+                ["monitors", id, "pings"] => Route::MonitorPings(id),
+                ["monitors", id, "rotate-token"] => Route::RotateToken(id),
                 ["incidents"] => Route::Incidents,
                 ["incidents", id] => Route::Incident(id),
                 ["incidents", id, "updates"] => Route::IncidentUpdates(id),
@@ -61,7 +68,11 @@ impl<'a> Route<'a> {
     /// The methods the route answers, as an `Allow` header.
     fn allow(&self) -> &'static str {
         match self {
-            Route::Health | Route::Me | Route::MonitorChecks(_) | Route::MonitorUptime(_) => "GET",
+            Route::Health | Route::Me | Route::MonitorChecks(_) | Route::MonitorUptime(_) | Route::MonitorPings(_) => {
+                "GET"
+            }
+            Route::RotateToken(_) => "POST",
+            Route::Ping(..) => "GET, POST, HEAD",
             Route::Register
             | Route::Login
             | Route::PauseMonitor(_)
@@ -101,6 +112,9 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::ResumeMonitor(id), Post) => api::monitors::set_paused(ctx, req, id, false).await,
         (Route::MonitorChecks(id), Get) => api::checks::index(ctx, req, id).await,
         (Route::MonitorUptime(id), Get) => api::checks::uptime(ctx, req, id).await,
+        (Route::MonitorPings(id), Get) => api::heartbeats::index(ctx, req, id).await,
+        (Route::RotateToken(id), Post) => api::heartbeats::rotate_token(ctx, req, id).await,
+        (Route::Ping(token, suffix), Get | Post | Head) => api::heartbeats::ingest(ctx, req, token, *suffix).await,
         (Route::Incidents, Get) => api::incidents::index(ctx, req).await,
         (Route::Incidents, Post) => api::incidents::create(ctx, req).await,
         (Route::Incident(id), Get) => api::incidents::show(ctx, req, id).await,

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod checks;
 pub mod health;
+pub mod heartbeats;
 pub mod incidents;
 pub mod me;
 pub mod members;

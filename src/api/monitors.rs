@@ -1,17 +1,18 @@
 //! `/api/v1/monitors`: create, list, show, change, pause, resume and delete
 //! the organization's monitors.
 
+use super::heartbeats;
 use super::{created, list, no_content, ok, query, read_json, Ctx};
 use crate::auth::authenticate;
-use crate::domain::ids::new_id;
+use crate::domain::ids::{new_id, sha256_hex};
 use crate::domain::monitor::{MonitorSpec, MonitorStatus, KINDS};
 use crate::domain::page::{parse_limit, Cursor};
 use crate::domain::plan::Plan;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
 use crate::objects::stub::{self, ObjectConfig};
-use crate::store::{self, monitors::ListFilter, monitors::MonitorRow};
-use serde_json::{Map, Value};
+use crate::store::{self, monitors::ListFilter, monitors::MonitorRow, monitors::NewMonitor};
+use serde_json::{json, Map, Value};
 use worker::{Request, Response};
 
 /// The monitor as the API shows it: its spec's fields plus id, status and times.
@@ -20,6 +21,8 @@ fn monitor_json(row: &MonitorRow) -> ApiResult<Value> {
         .spec()
         .map_err(|e| ApiError::Internal(format!("monitor {} has unreadable settings: {e}", row.id)))?;
     let mut fields = spec.to_input();
+    // A schedule's derived interval is shown too, though never sent back.
+    fields.insert("interval_seconds".into(), Value::from(row.interval_seconds));
     for (key, value) in [
         ("id", &row.id),
         ("status", &row.status),
@@ -93,8 +96,18 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     let spec = MonitorSpec::from_input(&body, &ctx.config.monitor_rules())?;
     let plan = ctx.plan(&principal.plan);
     check_interval(ctx, &plan, &spec)?;
-    let id = new_id("mon");
-    if !store::monitors::create(&ctx.db, &id, &principal.org_id, &spec, plan.max_monitors, &ctx.now()).await? {
+    let (id, now) = (new_id("mon"), ctx.now());
+    // A heartbeat is pinged with a secret token, shown in this answer only.
+    let token = spec.settings.is_heartbeat().then(heartbeats::new_token);
+    let token_hash = token.as_deref().map(sha256_hex);
+    let monitor = NewMonitor {
+        id: &id,
+        org_id: &principal.org_id,
+        spec: &spec,
+        ping_token_hash: token_hash.as_deref(),
+        now: &now,
+    };
+    if !store::monitors::create(&ctx.db, &monitor, plan.max_monitors).await? {
         return Err(plan_limit(
             format!(
                 "the {} plan allows {} monitors; delete one or change plan",
@@ -105,7 +118,12 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     }
     let row = fetch(ctx, &principal.org_id, &id).await?;
     start_object(ctx, &row).await;
-    created(monitor_json(&row)?)
+    let mut answer = monitor_json(&row)?;
+    if let Some(token) = token {
+        answer["ping_url"] = json!(heartbeats::ping_url(ctx, &req, &token)?);
+        answer["token"] = json!(token);
+    }
+    created(answer)
 }
 
 pub async fn show(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
@@ -185,7 +203,7 @@ pub async fn set_paused(ctx: &Ctx, req: Request, id: &str, paused: bool) -> ApiR
 /// Hands the monitor's configuration to its object, which checks at once.
 /// A failure is logged, not returned: the cron reconciler configures the
 /// object within a minute.
-async fn start_object(ctx: &Ctx, row: &MonitorRow) {
+pub(super) async fn start_object(ctx: &Ctx, row: &MonitorRow) {
     let result = match ObjectConfig::of(row) {
         Ok(config) => stub::configure(&ctx.env, &config).await,
         Err(error) => Err(error),
@@ -195,7 +213,7 @@ async fn start_object(ctx: &Ctx, row: &MonitorRow) {
     }
 }
 
-async fn fetch(ctx: &Ctx, org_id: &str, id: &str) -> ApiResult<MonitorRow> {
+pub(super) async fn fetch(ctx: &Ctx, org_id: &str, id: &str) -> ApiResult<MonitorRow> {
     store::monitors::get(&ctx.db, org_id, id)
         .await?
         .ok_or(ApiError::NotFound("monitor"))

@@ -1,8 +1,7 @@
 //! API keys: `pw_live_` + 32 base62 characters (190 bits), shown once, stored
 //! as their SHA-256.
 
-use super::ids::random_base62;
-use sha2::{Digest, Sha256};
+use super::ids::{random_base62, sha256_hex};
 
 pub const KEY_PREFIX: &str = "pw_live_";
 const SECRET_CHARS: usize = 32;
@@ -21,7 +20,7 @@ pub fn looks_like_key(credential: &str) -> bool {
 }
 
 pub fn hash(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
+    sha256_hex(key)
 }
 
 pub fn shown_prefix(key: &str) -> String {

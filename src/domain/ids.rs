@@ -19,6 +19,12 @@ pub fn random_base62(len: usize) -> String {
     out
 }
 
+/// The SHA-256 of a secret, as hex: how API keys and ping tokens are stored.
+pub fn sha256_hex(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
 /// A new identifier such as `mon_7fK2…`: 20 base62 characters, 119 bits.
 pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", random_base62(20))

@@ -94,6 +94,10 @@ impl Settings {
         }
     }
 
+    pub fn is_heartbeat(&self) -> bool {
+        matches!(self, Settings::Heartbeat(_))
+    }
+
     pub fn failure_threshold(&self) -> u32 {
         self.probe_options().map_or(1, |p| p.failure_threshold)
     }

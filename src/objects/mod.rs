@@ -1,4 +1,5 @@
 //! Durable Objects: one per monitor, plus one per extra region it probes from.
 
+mod heartbeat;
 pub mod monitor;
 pub mod stub;

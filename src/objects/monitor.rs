@@ -9,7 +9,7 @@
 use super::stub::{ObjectConfig, ProbeRequest};
 use crate::config::Config;
 use crate::domain::ids::new_id;
-use crate::domain::monitor::{MonitorStatus, Settings};
+use crate::domain::monitor::MonitorStatus;
 use crate::domain::probe::ProbeResult;
 use crate::domain::schedule::{current_due, next_due};
 use crate::domain::status::{next_status, RegionTally};
@@ -29,8 +29,8 @@ const PRUNE_EVERY_MS: i64 = 3_600_000;
 
 #[durable_object]
 pub struct MonitorObject {
-    state: State,
-    env: Env,
+    pub(super) state: State,
+    pub(super) env: Env,
     /// When results were last pruned; kept in memory only, as pruning again
     /// after an eviction costs little.
     last_prune_ms: Cell<i64>,
@@ -55,6 +55,8 @@ impl DurableObject for MonitorObject {
             (Method::Get, "/checks") => self.checks(&req),
             (Method::Get, "/uptime") => self.uptime(&req).await,
             (Method::Post, "/probe") => self.probe_here(req.json().await?).await,
+            (Method::Post, "/ping") => self.ping(req.json().await?).await,
+            (Method::Get, "/pings") => self.pings(&req),
             _ => Response::error("no such object route", 404),
         }
     }
@@ -62,7 +64,17 @@ impl DurableObject for MonitorObject {
     async fn alarm(&self) -> Result<Response> {
         // Errors are logged, not thrown: a throwing alarm is retried, and the
         // next check is already scheduled before any probe runs.
-        if let Err(error) = self.run_due_check().await {
+        let work = async {
+            let Some(config) = self.stored_config().await? else {
+                return Ok(());
+            };
+            match config.status {
+                MonitorStatus::Paused => Ok(()),
+                _ if config.spec.settings.is_heartbeat() => self.check_deadline(config).await,
+                _ => self.run_due_check(config).await,
+            }
+        };
+        if let Err(error) = work.await {
             console_error!("monitor check failed: {error}");
         }
         Response::ok("")
@@ -70,24 +82,24 @@ impl DurableObject for MonitorObject {
 }
 
 impl MonitorObject {
-    fn config_settings(&self) -> Result<Config> {
+    pub(super) fn config_settings(&self) -> Result<Config> {
         Config::from_env(&self.env).map_err(worker::Error::RustError)
     }
 
-    fn history(&self) -> Result<History> {
+    pub(super) fn history(&self) -> Result<History> {
         History::open(self.state.storage().sql())
     }
 
-    async fn stored_config(&self) -> Result<Option<ObjectConfig>> {
+    pub(super) async fn stored_config(&self) -> Result<Option<ObjectConfig>> {
         let text: Option<String> = self.state.storage().get("config").await?;
         Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
 
-    async fn save_config(&self, config: &ObjectConfig) -> Result<()> {
+    pub(super) async fn save_config(&self, config: &ObjectConfig) -> Result<()> {
         self.state.storage().put("config", serde_json::to_string(config)?).await
     }
 
-    fn now() -> i64 {
+    pub(super) fn now() -> i64 {
         worker::Date::now().as_millis() as i64
     }
 
@@ -119,10 +131,14 @@ impl MonitorObject {
         };
         incoming.observed_since_ms = stored.as_ref().map_or(now, |s| s.observed_since_ms);
         self.save_config(&incoming).await?;
-        if incoming.status == MonitorStatus::Paused || matches!(incoming.spec.settings, Settings::Heartbeat(_)) {
-            self.state.storage().delete_alarm().await?;
-        } else {
-            self.state.storage().set_alarm(at(now.max(incoming.start_ms))).await?;
+        let next = match incoming.status {
+            MonitorStatus::Paused => None,
+            _ if incoming.spec.settings.is_heartbeat() => self.heartbeat_deadline(&incoming, &self.history()?)?,
+            _ => Some(now.max(incoming.start_ms)),
+        };
+        match next {
+            Some(time) => self.state.storage().set_alarm(at(time)).await?,
+            None => self.state.storage().delete_alarm().await?,
         }
         Response::from_json(&json!({ "rearmed": true }))
     }
@@ -143,13 +159,7 @@ impl MonitorObject {
         Response::empty()
     }
 
-    async fn run_due_check(&self) -> Result<()> {
-        let Some(mut config) = self.stored_config().await? else {
-            return Ok(());
-        };
-        if config.status == MonitorStatus::Paused || matches!(config.spec.settings, Settings::Heartbeat(_)) {
-            return Ok(());
-        }
+    async fn run_due_check(&self, mut config: ObjectConfig) -> Result<()> {
         let settings = self.config_settings()?;
         let history = self.history()?;
         let now = Self::now();
@@ -182,7 +192,8 @@ impl MonitorObject {
             .collect::<Result<Vec<_>>>()?;
         let status = next_status(config.status, &tallies, threshold);
         if status != config.status {
-            self.flip(&mut config, &history, status, &results, now).await?;
+            let reason = failure_hint(&results).unwrap_or_else(|| "checks succeed".into());
+            self.flip(&mut config, &history, status, &reason, now).await?;
         }
         if let Some(previous) = previous_check {
             let previous_day = previous.checked_at.div_euclid(DAY_MS);
@@ -217,17 +228,16 @@ impl MonitorObject {
     }
 
     /// Records a change of status here and in D1 (status, incident, today's rollup).
-    async fn flip(
+    pub(super) async fn flip(
         &self,
         config: &mut ObjectConfig,
         history: &History,
         status: MonitorStatus,
-        results: &[(String, ProbeResult)],
+        reason: &str,
         now: i64,
     ) -> Result<()> {
         let old = config.status;
-        let reason = failure_hint(results).unwrap_or_else(|| "checks succeed".into());
-        history.record_flip(now, old, status, &reason)?;
+        history.record_flip(now, old, status, reason)?;
         config.status = status;
         self.save_config(config).await?;
 
@@ -249,7 +259,7 @@ impl MonitorObject {
                     &config.org_id,
                     &config.monitor_id,
                     &title,
-                    &reason,
+                    reason,
                     &at,
                 )?);
             }
@@ -357,7 +367,7 @@ impl MonitorObject {
 }
 
 /// An absolute alarm time (a bare number would be taken as an offset from now).
-fn at(ms: i64) -> ScheduledTime {
+pub(super) fn at(ms: i64) -> ScheduledTime {
     ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)))
 }
 

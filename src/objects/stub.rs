@@ -42,6 +42,21 @@ impl ObjectConfig {
     }
 }
 
+/// A ping, as the Worker hands it to the monitor's object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PingMessage {
+    pub config: ObjectConfig,
+    pub kind: String,
+    pub exit_code: Option<u8>,
+    pub rid: Option<String>,
+    pub method: String,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub body: Option<String>,
+    pub body_truncated: bool,
+    pub body_binary: bool,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProbeRequest {
     pub settings: Settings,
@@ -104,6 +119,30 @@ pub async fn checks<T: for<'de> Deserialize<'de>>(env: &Env, monitor_id: &str, q
         &object(env, monitor_id)?,
         Method::Get,
         &format!("/checks?{query}"),
+        None::<&()>,
+    )
+    .await?
+    .json()
+    .await
+}
+
+pub async fn ping(env: &Env, message: &PingMessage) -> Result<()> {
+    call(
+        &object(env, &message.config.monitor_id)?,
+        Method::Post,
+        "/ping",
+        Some(message),
+    )
+    .await
+    .map(drop)
+}
+
+/// A page of pings; `query` is the object's own query string.
+pub async fn pings<T: for<'de> Deserialize<'de>>(env: &Env, monitor_id: &str, query: &str) -> Result<Vec<T>> {
+    call(
+        &object(env, monitor_id)?,
+        Method::Get,
+        &format!("/pings?{query}"),
         None::<&()>,
     )
     .await?

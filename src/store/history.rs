@@ -21,7 +21,44 @@ CREATE TABLE IF NOT EXISTS results (
 CREATE INDEX IF NOT EXISTS results_by_time ON results (checked_at, id);
 CREATE INDEX IF NOT EXISTS results_by_region ON results (region, checked_at);
 CREATE TABLE IF NOT EXISTS flips (at INTEGER NOT NULL, old TEXT NOT NULL, new TEXT NOT NULL, reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pings (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    exit_code INTEGER,
+    duration_ms INTEGER,
+    method TEXT,
+    source_ip TEXT,
+    user_agent TEXT,
+    body TEXT,
+    body_truncated INTEGER NOT NULL DEFAULT 0,
+    body_binary INTEGER NOT NULL DEFAULT 0,
+    rid TEXT,
+    expected_at INTEGER,
+    at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pings_by_kind ON pings (kind, seq);
 ";
+
+/// One stored ping (or missed ping) of a heartbeat monitor.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PingRow {
+    #[serde(default)]
+    pub seq: i64,
+    pub id: String,
+    pub kind: String,
+    pub exit_code: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub method: Option<String>,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub body: Option<String>,
+    pub body_truncated: i64,
+    pub body_binary: i64,
+    pub rid: Option<String>,
+    pub expected_at: Option<i64>,
+    pub at: i64,
+}
 
 /// One stored check result. `region` is empty for a monitor without regions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -221,6 +258,101 @@ impl History {
             )?
             .to_array()?;
         Ok(rows.first().map(|r| r.total_ms))
+    }
+
+    pub fn insert_ping(&self, ping: &PingRow) -> Result<i64> {
+        let opt_int = |v: Option<i64>| v.map_or(SqlStorageValue::Null, int);
+        #[derive(Deserialize)]
+        struct Seq {
+            seq: i64,
+        }
+        let rows: Vec<Seq> = self
+            .sql
+            .exec(
+                "INSERT INTO pings (id, kind, exit_code, duration_ms, method, source_ip, user_agent, body, body_truncated, body_binary, rid, expected_at, at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                vec![
+                    ping.id.as_str().into(),
+                    ping.kind.as_str().into(),
+                    opt_int(ping.exit_code),
+                    opt_int(ping.duration_ms),
+                    ping.method.clone().into(),
+                    ping.source_ip.clone().into(),
+                    ping.user_agent.clone().into(),
+                    ping.body.clone().into(),
+                    int(ping.body_truncated),
+                    int(ping.body_binary),
+                    ping.rid.clone().into(),
+                    opt_int(ping.expected_at),
+                    int(ping.at),
+                ],
+            )?
+            .to_array()?;
+        Ok(rows.first().map_or(0, |r| r.seq))
+    }
+
+    /// The latest ping sent by the job (not a missed entry).
+    pub fn last_ping(&self) -> Result<Option<PingRow>> {
+        let rows: Vec<PingRow> = self
+            .sql
+            .exec(
+                "SELECT * FROM pings WHERE kind <> 'missed' ORDER BY seq DESC LIMIT 1",
+                None,
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// The expected time of the latest missed entry.
+    pub fn last_missed_expected(&self) -> Result<Option<i64>> {
+        let rows: Vec<PingRow> = self
+            .sql
+            .exec(
+                "SELECT * FROM pings WHERE kind = 'missed' ORDER BY seq DESC LIMIT 1",
+                None,
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next().and_then(|r| r.expected_at))
+    }
+
+    /// When the run `rid` started, if it has not finished since (`rid` may be absent).
+    pub fn open_start(&self, rid: Option<&str>) -> Result<Option<i64>> {
+        #[derive(Deserialize)]
+        struct At {
+            at: i64,
+        }
+        let rows: Vec<At> = self
+            .sql
+            .exec(
+                "SELECT at FROM pings WHERE kind = 'start' AND rid IS ?1 AND seq > COALESCE(
+                   (SELECT MAX(seq) FROM pings WHERE kind IN ('success', 'fail') AND rid IS ?1), 0)
+                 ORDER BY seq DESC LIMIT 1",
+                vec![rid.map(str::to_string).into()],
+            )?
+            .to_array()?;
+        Ok(rows.first().map(|r| r.at))
+    }
+
+    /// A page of pings, newest first, before `before_seq`.
+    pub fn pings(&self, kind: Option<&str>, before_seq: Option<i64>, limit: u32) -> Result<Vec<PingRow>> {
+        let mut sql = String::from("SELECT * FROM pings WHERE seq < ?");
+        let mut args = vec![int(before_seq.unwrap_or(i64::MAX))];
+        if let Some(kind) = kind {
+            sql.push_str(" AND kind = ?");
+            args.push(kind.into());
+        }
+        sql.push_str(" ORDER BY seq DESC LIMIT ?");
+        args.push(int(i64::from(limit)));
+        self.sql.exec(&sql, args)?.to_array()
+    }
+
+    /// Keeps the latest `keep` pings.
+    pub fn prune_pings(&self, keep: u32) -> Result<()> {
+        self.sql.exec(
+            "DELETE FROM pings WHERE seq <= (SELECT seq FROM pings ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+            vec![int(i64::from(keep))],
+        )?;
+        Ok(())
     }
 
     pub fn prune(&self, before_ms: i64) -> Result<()> {

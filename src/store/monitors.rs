@@ -58,24 +58,34 @@ impl SpecColumns {
 const INSERT_TAGS: &str = "INSERT INTO monitor_tags (monitor_id, org_id, tag)
     SELECT m.id, m.org_id, t.value FROM monitors m, json_each(m.tags) t WHERE m.id = ?1";
 
+/// A monitor about to be inserted.
+pub struct NewMonitor<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub spec: &'a MonitorSpec,
+    /// The SHA-256 of a heartbeat's ping token.
+    pub ping_token_hash: Option<&'a str>,
+    pub now: &'a str,
+}
+
 /// Inserts a monitor unless the organization already has `max_monitors`;
 /// false then. The count is inside the insert so that concurrent creations
 /// cannot pass the limit together.
-pub async fn create(
-    db: &D1Database,
-    id: &str,
-    org_id: &str,
-    spec: &MonitorSpec,
-    max_monitors: i64,
-    now: &str,
-) -> Result<bool> {
+pub async fn create(db: &D1Database, monitor: &NewMonitor<'_>, max_monitors: i64) -> Result<bool> {
+    let NewMonitor {
+        id,
+        org_id,
+        spec,
+        ping_token_hash,
+        now,
+    } = *monitor;
     let columns = SpecColumns::of(spec);
     let insert = statement(
         db,
-        "INSERT INTO monitors (id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at)
-         SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?8
+        "INSERT INTO monitors (id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at, ping_token_hash)
+         SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?8, ?10
          WHERE (SELECT COUNT(*) FROM monitors WHERE org_id = ?2) < ?9",
-        &[id.into(), org_id.into(), (&spec.name).into(), spec.settings.kind().into(), columns.interval.into(), (&columns.tags).into(), (&columns.settings).into(), now.into(), max_monitors.into()],
+        &[id.into(), org_id.into(), (&spec.name).into(), spec.settings.kind().into(), columns.interval.into(), (&columns.tags).into(), (&columns.settings).into(), now.into(), max_monitors.into(), ping_token_hash.into()],
     )?;
     let results = db
         .batch(vec![insert, statement(db, INSERT_TAGS, &[id.into()])?])
@@ -235,4 +245,20 @@ pub async fn existing_ids(db: &D1Database, org_id: &str, ids_json: &str) -> Resu
     )
     .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// The heartbeat monitor a ping token belongs to.
+pub async fn by_ping_token(db: &D1Database, token_hash: &str) -> Result<Option<MonitorRow>> {
+    first(
+        db,
+        &format!("SELECT {COLUMNS} FROM monitors WHERE ping_token_hash = ?1"),
+        &[token_hash.into()],
+    )
+    .await
+}
+
+/// Replaces a heartbeat's token: the old one stops working at once.
+pub async fn set_ping_token(db: &D1Database, org_id: &str, id: &str, token_hash: &str) -> Result<bool> {
+    let sql = "UPDATE monitors SET ping_token_hash = ?3 WHERE id = ?1 AND org_id = ?2 AND type = 'heartbeat'";
+    Ok(execute(db, sql, &[id.into(), org_id.into(), token_hash.into()]).await? == 1)
 }

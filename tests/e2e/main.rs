@@ -9,6 +9,7 @@ mod checks;
 mod conventions;
 mod deployment;
 mod health;
+mod heartbeats;
 mod incidents;
 mod me;
 mod members;

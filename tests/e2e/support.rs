@@ -328,13 +328,21 @@ impl Account {
             .to_string()
     }
 
+    /// Waits until the monitor has this status.
+    #[track_caller]
+    pub fn wait_until_status(&self, monitor_id: &str, status: &str) {
+        wait_for(20, &format!("monitor {monitor_id} to be {status}"), || {
+            (self.monitor_status(monitor_id) == status).then_some(())
+        });
+    }
+
     /// Waits until the monitor has this status, and returns its latest check.
     #[track_caller]
     pub fn wait_for_status(&self, monitor_id: &str, status: &str) -> Value {
-        wait_for(20, &format!("monitor {monitor_id} to be {status}"), || {
-            (self.monitor_status(monitor_id) == status)
-                .then(|| self.checks(monitor_id, "limit=1").into_iter().next())
-                .flatten()
-        })
+        self.wait_until_status(monitor_id, status);
+        self.checks(monitor_id, "limit=1")
+            .into_iter()
+            .next()
+            .expect("a check that set the status")
     }
 }

@@ -1,0 +1,171 @@
+//! Heartbeats: the public ping URLs (`/p/{token}[/start|/fail|/{exit code}]`
+//! and `/api/v1/heartbeat/{token}…`), a heartbeat's ping history, and token
+//! rotation.
+
+use super::{created, list, monitors::fetch, query, Ctx, MAX_BODY_BYTES};
+use crate::auth::authenticate;
+use crate::domain::heartbeat::{capture_body, parse_ping_suffix, PingKind};
+use crate::domain::ids::{random_base62, sha256_hex};
+use crate::domain::page::{parse_limit, Cursor};
+use crate::domain::time::iso_from_millis;
+use crate::domain::validation::FieldError;
+use crate::error::{ApiError, ApiResult};
+use crate::objects::stub::{self, ObjectConfig, PingMessage};
+use crate::store::{self, history::PingRow};
+use serde_json::{json, Value};
+use worker::{Method, Request, Response};
+
+/// 32 base62 characters: 190 bits.
+pub fn new_token() -> String {
+    random_base62(32)
+}
+
+/// The ping URL, on `PW_PUBLIC_URL` or else on the origin the request came to.
+pub fn ping_url(ctx: &Ctx, req: &Request, token: &str) -> ApiResult<String> {
+    let base = match &ctx.config.public_url {
+        Some(base) => base.clone(),
+        None => req.url()?.origin().ascii_serialization(),
+    };
+    Ok(format!("{base}/p/{token}"))
+}
+
+fn header(req: &Request, name: &str, max: usize) -> Option<String> {
+    req.headers()
+        .get(name)
+        .ok()
+        .flatten()
+        .map(|v| v.chars().take(max).collect())
+}
+
+/// A ping. Unknown tokens get 404 without any write; the answer is tiny.
+pub async fn ingest(ctx: &Ctx, mut req: Request, token: &str, suffix: Option<&str>) -> ApiResult<Response> {
+    let (kind, exit_code) = parse_ping_suffix(suffix).map_err(|message| ApiError::BadRequest {
+        code: "invalid_ping",
+        message,
+        field: None,
+    })?;
+    let row = store::monitors::by_ping_token(&ctx.db, &sha256_hex(token))
+        .await?
+        .ok_or(ApiError::NotFound("heartbeat"))?;
+    let rid = query(&req)?
+        .remove("rid")
+        .filter(|rid| !rid.is_empty() && rid.len() <= 64);
+    let method = req.method();
+    let body = if method == Method::Post {
+        read_body(&mut req).await?
+    } else {
+        Vec::new()
+    };
+    let captured = capture_body(&body);
+    let message = PingMessage {
+        config: ObjectConfig::of(&row)?,
+        kind: kind.as_str().to_string(),
+        exit_code,
+        rid,
+        method: method.to_string(),
+        source_ip: header(&req, "CF-Connecting-IP", 64),
+        user_agent: header(&req, "User-Agent", 256),
+        body: captured.text,
+        body_truncated: captured.truncated,
+        body_binary: captured.binary,
+    };
+    stub::ping(&ctx.env, &message).await?;
+    let mut response = Response::ok("OK\n")?;
+    response
+        .headers_mut()
+        .set("Content-Type", "text/plain; charset=utf-8")?;
+    Ok(response)
+}
+
+async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
+    let declared = req
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let bytes = req.bytes().await?;
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    Ok(bytes)
+}
+
+fn ping_json(monitor_id: &str, row: &PingRow) -> Value {
+    json!({
+        "id": row.id,
+        "monitor_id": monitor_id,
+        "kind": row.kind,
+        "exit_code": row.exit_code,
+        "duration_ms": row.duration_ms,
+        "method": row.method,
+        "source_ip": row.source_ip,
+        "user_agent": row.user_agent,
+        "body": row.body,
+        "body_truncated": row.body_truncated == 1,
+        "body_binary": row.body_binary == 1,
+        "rid": row.rid,
+        "expected_at": row.expected_at.map(iso_from_millis),
+        "created_at": iso_from_millis(row.at),
+    })
+}
+
+/// `GET /api/v1/monitors/{id}/pings`: newest first, filter `kind`.
+pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    fetch(ctx, &principal.org_id, id).await?;
+    let params = query(&req)?;
+    let limit = parse_limit(params.get("limit").map(String::as_str)).map_err(|e| ApiError::bad_query(&e))?;
+    let mut object_query = format!("limit={}", limit + 1);
+    if let Some(kind) = params.get("kind") {
+        if PingKind::parse(kind).is_none() {
+            return Err(ApiError::bad_query(&FieldError::new(
+                "kind",
+                "kind must be one of success, start, fail, missed",
+            )));
+        }
+        object_query.push_str(&format!("&kind={kind}"));
+    }
+    if let Some(raw) = params.get("cursor") {
+        let cursor = Cursor::decode(raw).map_err(|e| ApiError::bad_query(&e))?;
+        let seq = cursor
+            .after_key
+            .parse::<i64>()
+            .map_err(|_| ApiError::bad_query(&FieldError::new("cursor", "cursor is not one this API returned")))?;
+        object_query.push_str(&format!("&before={seq}"));
+    }
+    let mut rows: Vec<PingRow> = stub::pings(&ctx.env, id, &object_query).await?;
+    let next_cursor = (rows.len() > limit as usize).then(|| {
+        rows.truncate(limit as usize);
+        rows.last().map(|last| {
+            Cursor {
+                after_key: last.seq.to_string(),
+                after_id: last.id.clone(),
+            }
+            .encode()
+        })
+    });
+    list(
+        rows.iter().map(|row| ping_json(id, row)).collect(),
+        next_cursor.flatten(),
+    )
+}
+
+/// `POST /api/v1/monitors/{id}/rotate-token`: a new token; the old one stops working at once.
+pub async fn rotate_token(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    principal.require_write()?;
+    let row = fetch(ctx, &principal.org_id, id).await?;
+    if row.kind != "heartbeat" {
+        return Err(ApiError::conflict(
+            "not_a_heartbeat",
+            "only heartbeat monitors have a ping token",
+        ));
+    }
+    let token = new_token();
+    store::monitors::set_ping_token(&ctx.db, &principal.org_id, id, &sha256_hex(&token)).await?;
+    created(json!({ "monitor_id": id, "token": token, "ping_url": ping_url(ctx, &req, &token)? }))
+}

@@ -1,0 +1,155 @@
+//! The heartbeat side of `MonitorObject`: pings arrive, each one moves the
+//! deadline (an alarm at the next expected ping + grace), and an alarm that
+//! fires with no ping records a `missed` entry and takes the monitor down.
+
+use super::monitor::{at, MonitorObject};
+use super::stub::{ObjectConfig, PingMessage};
+use crate::domain::heartbeat::{failure_hint, missed_hint, unfinished_hint, PingKind};
+use crate::domain::ids::new_id;
+use crate::domain::monitor::{MonitorStatus, Settings};
+use crate::store::history::{History, PingRow};
+use serde_json::json;
+use worker::{Request, Response, Result};
+
+/// Pings are pruned to the retention every this many pings.
+const PRUNE_EVERY: i64 = 100;
+
+impl MonitorObject {
+    /// When the monitor must next hear from its job, if it is waiting: the
+    /// start's grace for an unfinished run, else the next expected ping
+    /// (after the last ping or the last missed one) plus grace.
+    pub(super) fn heartbeat_deadline(&self, config: &ObjectConfig, history: &History) -> Result<Option<i64>> {
+        let Settings::Heartbeat(beat) = &config.spec.settings else {
+            return Ok(None);
+        };
+        let Some(last) = history.last_ping()? else {
+            return Ok(None);
+        };
+        let grace_ms = i64::from(beat.grace_seconds) * 1000;
+        if last.kind == PingKind::Start.as_str() {
+            return Ok(Some(last.at + grace_ms));
+        }
+        let base = history
+            .last_missed_expected()?
+            .map_or(last.at, |missed| missed.max(last.at));
+        Ok(beat
+            .period(config.spec.interval_seconds)
+            .next_expected(base)
+            .map(|expected| expected + grace_ms))
+    }
+
+    /// `POST /ping`: records a ping, moves the deadline, and changes the status.
+    pub(super) async fn ping(&self, message: PingMessage) -> Result<Response> {
+        let now = Self::now();
+        let mut config = match self.stored_config().await? {
+            Some(stored) if stored.version == message.config.version => stored,
+            stored => ObjectConfig {
+                start_ms: now,
+                observed_since_ms: stored.map_or(now, |s| s.observed_since_ms),
+                ..message.config.clone()
+            },
+        };
+        // The monitor's D1 row is the authority on pausing; a ping resumes it.
+        if message.config.status == MonitorStatus::Paused {
+            config.status = MonitorStatus::Paused;
+        }
+        let history = self.history()?;
+        let kind = PingKind::parse(&message.kind).unwrap_or(PingKind::Success);
+        let duration_ms = match kind {
+            PingKind::Success | PingKind::Fail => {
+                history.open_start(message.rid.as_deref())?.map(|started| now - started)
+            }
+            _ => None,
+        };
+        let seq = history.insert_ping(&PingRow {
+            id: new_id("png"),
+            kind: kind.as_str().into(),
+            exit_code: message.exit_code.map(i64::from),
+            duration_ms,
+            method: Some(message.method.clone()),
+            source_ip: message.source_ip.clone(),
+            user_agent: message.user_agent.clone(),
+            body: message.body.clone(),
+            body_truncated: i64::from(message.body_truncated),
+            body_binary: i64::from(message.body_binary),
+            rid: message.rid.clone(),
+            at: now,
+            ..PingRow::default()
+        })?;
+        let (status, reason) = match kind {
+            PingKind::Fail => (MonitorStatus::Down, failure_hint(message.exit_code)),
+            PingKind::Start if config.status == MonitorStatus::Paused => {
+                (MonitorStatus::Pending, "a run started".to_string())
+            }
+            PingKind::Start => (config.status, String::new()),
+            _ => (MonitorStatus::Up, "ping received".to_string()),
+        };
+        if status != config.status {
+            self.flip(&mut config, &history, status, &reason, now).await?;
+        } else {
+            self.save_config(&config).await?;
+        }
+        match self.heartbeat_deadline(&config, &history)? {
+            Some(deadline) => self.state.storage().set_alarm(at(deadline)).await?,
+            None => self.state.storage().delete_alarm().await?,
+        }
+        if seq % PRUNE_EVERY == 0 {
+            history.prune_pings(self.config_settings()?.ping_retention)?;
+        }
+        Response::from_json(&json!({ "status": status.as_str(), "duration_ms": duration_ms }))
+    }
+
+    /// The alarm: a deadline passed with no ping (or no end to a run).
+    pub(super) async fn check_deadline(&self, mut config: ObjectConfig) -> Result<()> {
+        let history = self.history()?;
+        let now = Self::now();
+        let (Some(deadline), Some(last)) = (self.heartbeat_deadline(&config, &history)?, history.last_ping()?) else {
+            return Ok(());
+        };
+        if now < deadline {
+            // Early (a ping moved the deadline after this alarm was set).
+            return self.state.storage().set_alarm(at(deadline)).await;
+        }
+        let Settings::Heartbeat(beat) = &config.spec.settings else {
+            return Ok(());
+        };
+        let expected_at = deadline - i64::from(beat.grace_seconds) * 1000;
+        let reason = if last.kind == PingKind::Start.as_str() {
+            unfinished_hint(last.at)
+        } else {
+            missed_hint(Some(last.at), deadline)
+        };
+        history.insert_ping(&PingRow {
+            id: new_id("png"),
+            kind: PingKind::Missed.as_str().into(),
+            expected_at: Some(expected_at),
+            at: now,
+            ..PingRow::default()
+        })?;
+        if config.status != MonitorStatus::Down {
+            self.flip(&mut config, &history, MonitorStatus::Down, &reason, now)
+                .await?;
+        }
+        // Each further missed period gets its own entry.
+        if let Some(next) = self.heartbeat_deadline(&config, &history)? {
+            self.state.storage().set_alarm(at(next)).await?;
+        }
+        Ok(())
+    }
+
+    /// `GET /pings?kind=&before=&limit=`: newest first.
+    pub(super) fn pings(&self, req: &Request) -> Result<Response> {
+        let params: std::collections::HashMap<String, String> = req.url()?.query_pairs().into_owned().collect();
+        let before = params.get("before").and_then(|v| v.parse::<i64>().ok());
+        let limit = params
+            .get("limit")
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(50)
+            .clamp(1, 201);
+        Response::from_json(
+            &self
+                .history()?
+                .pings(params.get("kind").map(String::as_str), before, limit)?,
+        )
+    }
+}
