@@ -4,6 +4,7 @@
 pub mod access;
 pub mod account;
 pub mod api_key;
+pub mod badge;
 pub mod dns;
 pub mod heartbeat;
 pub mod ids;
@@ -15,6 +16,7 @@ pub mod plan;
 pub mod probe;
 pub mod schedule;
 pub mod status;
+pub mod status_page;
 pub mod target;
 pub mod time;
 pub mod uptime;
