@@ -13,6 +13,7 @@ mod probe;
 mod reconcile;
 mod router;
 mod store;
+mod views;
 
 #[worker::event(fetch)]
 async fn fetch(req: worker::Request, env: worker::Env, ctx: worker::Context) -> worker::Result<worker::Response> {

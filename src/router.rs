@@ -4,7 +4,7 @@
 //! Written by hand rather than with worker's Router, which answers 404 and
 //! 405 in plain text without `Allow`.
 
-use crate::api::{self, Ctx};
+use crate::api::{self, public_pages::View, Ctx};
 use crate::config::Config;
 use crate::domain::ids::random_base62;
 use crate::error::{ApiError, ApiResult};
@@ -30,6 +30,12 @@ enum Route<'a> {
     Ping(&'a str, Option<&'a str>),
     Incidents,
     Incident(&'a str),
+    StatusPages,
+    StatusPage(&'a str),
+    PublicPage(&'a str),
+    PublicPageJson(&'a str),
+    PageBadge(&'a str),
+    MonitorBadge(&'a str, &'a str),
     IncidentUpdates(&'a str),
 }
 
@@ -38,6 +44,12 @@ impl<'a> Route<'a> {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         Some(match segments.as_slice() {
             ["api", "health"] => Route::Health,
+            ["status", slug] => match slug.strip_suffix(".json") {
+                Some(slug) => Route::PublicPageJson(slug),
+                None => Route::PublicPage(slug),
+            },
+            ["status", slug, "badge.svg"] => Route::PageBadge(slug),
+            ["status", slug, "monitors", id, "badge.svg"] => Route::MonitorBadge(slug, id),
             ["p", token] | ["api", "v1", "heartbeat", token] => Route::Ping(token, None),
             ["p", token, suffix] | ["api", "v1", "heartbeat", token, suffix] => Route::Ping(token, Some(suffix)),
             ["api", "v1", rest @ ..] => match rest {
@@ -56,6 +68,8 @@ impl<'a> Route<'a> {
                 ["monitors", id, "uptime"] => Route::MonitorUptime(id),
                 ["monitors", id, "pings"] => Route::MonitorPings(id),
                 ["monitors", id, "rotate-token"] => Route::RotateToken(id),
+                ["status-pages"] => Route::StatusPages,
+                ["status-pages", id] => Route::StatusPage(id),
                 ["incidents"] => Route::Incidents,
                 ["incidents", id] => Route::Incident(id),
                 ["incidents", id, "updates"] => Route::IncidentUpdates(id),
@@ -68,9 +82,17 @@ impl<'a> Route<'a> {
     /// The methods the route answers, as an `Allow` header.
     fn allow(&self) -> &'static str {
         match self {
-            Route::Health | Route::Me | Route::MonitorChecks(_) | Route::MonitorUptime(_) | Route::MonitorPings(_) => {
-                "GET"
-            }
+            Route::Health
+            | Route::Me
+            | Route::MonitorChecks(_)
+            | Route::MonitorUptime(_)
+            | Route::MonitorPings(_)
+            | Route::PublicPage(_)
+            | Route::PublicPageJson(_)
+            | Route::PageBadge(_)
+            | Route::MonitorBadge(..) => "GET",
+            Route::StatusPages => "GET, POST",
+            Route::StatusPage(_) => "GET, PATCH, DELETE",
             Route::RotateToken(_) => "POST",
             Route::Ping(..) => "GET, POST, HEAD",
             Route::Register
@@ -115,6 +137,19 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::MonitorPings(id), Get) => api::heartbeats::index(ctx, req, id).await,
         (Route::RotateToken(id), Post) => api::heartbeats::rotate_token(ctx, req, id).await,
         (Route::Ping(token, suffix), Get | Post | Head) => api::heartbeats::ingest(ctx, req, token, *suffix).await,
+        (Route::StatusPages, Get) => api::status_pages::index(ctx, req).await,
+        (Route::StatusPages, Post) => api::status_pages::create(ctx, req).await,
+        (Route::StatusPage(id), Get) => api::status_pages::show(ctx, req, id).await,
+        (Route::StatusPage(id), Patch) => api::status_pages::update(ctx, req, id).await,
+        (Route::StatusPage(id), Delete) => api::status_pages::delete(ctx, req, id).await,
+        (Route::PublicPage(slug), Get) => api::public_pages::serve(ctx, req, slug, View::Html).await,
+        (Route::PublicPageJson(slug), Get) => api::public_pages::serve(ctx, req, slug, View::Json).await,
+        (Route::PageBadge(slug), Get) => {
+            api::public_pages::serve(ctx, req, slug, View::Badge { monitor_id: None }).await
+        }
+        (Route::MonitorBadge(slug, id), Get) => {
+            api::public_pages::serve(ctx, req, slug, View::Badge { monitor_id: Some(id) }).await
+        }
         (Route::Incidents, Get) => api::incidents::index(ctx, req).await,
         (Route::Incidents, Post) => api::incidents::create(ctx, req).await,
         (Route::Incident(id), Get) => api::incidents::show(ctx, req, id).await,

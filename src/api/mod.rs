@@ -11,6 +11,8 @@ pub mod incidents;
 pub mod me;
 pub mod members;
 pub mod monitors;
+pub mod public_pages;
+pub mod status_pages;
 
 use crate::config::Config;
 use crate::domain::plan::Plan;
@@ -63,6 +65,13 @@ impl Ctx {
     /// An organization's plan; an unknown stored name falls back to the default plan.
     pub fn plan(&self, name: &str) -> Plan {
         Plan::named(name).unwrap_or(self.config.default_plan)
+    }
+
+    /// Tells the organization's cached status pages that what they show changed.
+    pub async fn pages_changed(&self, org_id: &str) -> ApiResult<()> {
+        crate::store::epochs::bump(&self.env, org_id)
+            .await
+            .map_err(ApiError::from)
     }
 
     /// Work that finishes after the response is sent.

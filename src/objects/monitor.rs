@@ -17,7 +17,7 @@ use crate::domain::time::{duration_words, iso_from_millis};
 use crate::domain::uptime::{downtime_ms, uptime_pct, Apdex};
 use crate::probe::{self, ProbeContext};
 use crate::store::history::{History, Page, ResultRow};
-use crate::store::{incidents, monitors, rollups};
+use crate::store::{epochs, incidents, monitors, rollups};
 use serde_json::json;
 use std::cell::Cell;
 use worker::{
@@ -287,7 +287,7 @@ impl MonitorObject {
             &day_stats(config, history, day_start, now)?,
         )?);
         db.batch(statements).await?;
-        Ok(())
+        epochs::bump(&self.env, &config.org_id).await
     }
 
     async fn write_rollup(&self, config: &ObjectConfig, history: &History, day_start: i64, now: i64) -> Result<()> {

@@ -229,3 +229,15 @@ pub async fn details(db: &D1Database, ids_json: &str) -> Result<(Vec<LinkRow>, V
     .await?;
     Ok((links, updates))
 }
+
+/// A status page's incidents: those still open and the last `resolved`
+/// resolved ones, concerning any of the monitors (a JSON list), newest first.
+pub async fn for_monitors(db: &D1Database, org_id: &str, ids_json: &str, resolved: u32) -> Result<Vec<IncidentRow>> {
+    let concerned = "org_id = ?1 AND id IN (SELECT incident_id FROM incident_monitors WHERE monitor_id IN (SELECT value FROM json_each(?2)))";
+    let sql = format!(
+        "SELECT {COLUMNS} FROM incidents WHERE {concerned} AND status <> 'resolved'
+         UNION ALL SELECT * FROM (SELECT {COLUMNS} FROM incidents WHERE {concerned} AND status = 'resolved' ORDER BY started_at DESC LIMIT ?3)
+         ORDER BY started_at DESC"
+    );
+    all(db, &sql, &[org_id.into(), ids_json.into(), i64::from(resolved).into()]).await
+}

@@ -2,12 +2,14 @@
 //! over D1 that take and return plain values.
 
 pub mod api_keys;
+pub mod epochs;
 pub mod history;
 pub mod incidents;
 pub mod memberships;
 pub mod monitors;
 pub mod organizations;
 pub mod rollups;
+pub mod status_pages;
 pub mod users;
 
 use serde::de::DeserializeOwned;

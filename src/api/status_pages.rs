@@ -1,0 +1,127 @@
+//! `/api/v1/status-pages`: the organization's public status pages.
+
+use super::{created, list, no_content, ok, read_json, Ctx};
+use crate::auth::authenticate;
+use crate::domain::ids::new_id;
+use crate::domain::status_page::PageSpec;
+use crate::domain::validation::FieldError;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{self, status_pages::PageRow};
+use serde_json::{json, Value};
+use worker::{Request, Response};
+
+fn page_json(ctx: &Ctx, req: &Request, row: &PageRow) -> ApiResult<Value> {
+    let spec = row
+        .spec()
+        .map_err(|e| ApiError::Internal(format!("status page {} is unreadable: {e}", row.id)))?;
+    let origin = match &ctx.config.public_url {
+        Some(base) => base.clone(),
+        None => req.url()?.origin().ascii_serialization(),
+    };
+    Ok(json!({
+        "id": row.id, "slug": spec.slug, "title": spec.title, "description": spec.description,
+        "monitor_ids": spec.monitor_ids(), "sections": spec.sections,
+        "url": format!("{origin}/status/{}", spec.slug),
+        "created_at": row.created_at, "updated_at": row.updated_at,
+    }))
+}
+
+/// Every monitor shown must be the organization's own.
+async fn check_monitors(ctx: &Ctx, org_id: &str, spec: &PageSpec) -> ApiResult<()> {
+    let ids = spec.monitor_ids();
+    let owned =
+        store::monitors::existing_ids(&ctx.db, org_id, &serde_json::to_string(&ids).unwrap_or_default()).await?;
+    match ids.iter().find(|id| !owned.contains(id)) {
+        Some(unknown) => Err(FieldError::new("monitor_ids", format!("monitor {unknown} not found")).into()),
+        None => Ok(()),
+    }
+}
+
+fn slug_taken() -> ApiError {
+    ApiError::conflict("slug_taken", "this slug is already used by another status page")
+}
+
+pub async fn index(ctx: &Ctx, req: Request) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    let rows = store::status_pages::list(&ctx.db, &principal.org_id).await?;
+    list(
+        rows.iter()
+            .map(|row| page_json(ctx, &req, row))
+            .collect::<ApiResult<_>>()?,
+        None,
+    )
+}
+
+pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    principal.require_write()?;
+    let spec = PageSpec::from_input(&read_json(&mut req).await?)?;
+    check_monitors(ctx, &principal.org_id, &spec).await?;
+    let plan = ctx.plan(&principal.plan);
+    let id = new_id("sp");
+    match store::status_pages::create(
+        &ctx.db,
+        &id,
+        &principal.org_id,
+        &spec,
+        plan.max_status_pages,
+        &ctx.now(),
+    )
+    .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            let message = format!("the {} plan allows {} status pages", plan.name, plan.max_status_pages);
+            return Err(ApiError::Forbidden {
+                code: "plan_limit",
+                message,
+                field: None,
+            });
+        }
+        Err(error) if store::is_unique_violation(&error) => return Err(slug_taken()),
+        Err(error) => return Err(error.into()),
+    }
+    created(page_json(ctx, &req, &fetch(ctx, &principal.org_id, &id).await?)?)
+}
+
+pub async fn show(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    ok(page_json(ctx, &req, &fetch(ctx, &principal.org_id, id).await?)?)
+}
+
+/// Applies the given fields; `monitor_ids` replaces the sections with one.
+pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    principal.require_write()?;
+    let patch = read_json(&mut req).await?;
+    let row = fetch(ctx, &principal.org_id, id).await?;
+    let mut input = row.spec().map_err(|e| ApiError::Internal(e.to_string()))?.to_input();
+    if patch.contains_key("monitor_ids") {
+        input.remove("sections");
+    }
+    input.extend(patch);
+    let spec = PageSpec::from_input(&input)?;
+    check_monitors(ctx, &principal.org_id, &spec).await?;
+    match store::status_pages::update(&ctx.db, &principal.org_id, id, &spec, &ctx.now()).await {
+        Ok(_) => {}
+        Err(error) if store::is_unique_violation(&error) => return Err(slug_taken()),
+        Err(error) => return Err(error.into()),
+    }
+    ok(page_json(ctx, &req, &fetch(ctx, &principal.org_id, id).await?)?)
+}
+
+pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    principal.require_write()?;
+    if !store::status_pages::delete(&ctx.db, &principal.org_id, id).await? {
+        return Err(ApiError::NotFound("status page"));
+    }
+    ctx.pages_changed(&principal.org_id).await?;
+    no_content()
+}
+
+async fn fetch(ctx: &Ctx, org_id: &str, id: &str) -> ApiResult<PageRow> {
+    store::status_pages::get(&ctx.db, org_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("status page"))
+}

@@ -1,0 +1,3 @@
+//! Server-rendered HTML (maud templates).
+
+pub mod status_page;
