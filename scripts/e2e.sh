@@ -44,4 +44,8 @@ done
 curl -fsS "http://127.0.0.1:$port/api/health" >/dev/null || { echo "the Worker did not start:"; cat "$state/wrangler.log"; exit 1; }
 
 # Most tests wait on the Worker's alarms, not on the CPU: run many at once.
-PW_TEST_URL="http://127.0.0.1:$port" cargo test --test e2e --quiet -- --test-threads 12
+PW_TEST_URL="http://127.0.0.1:$port" cargo test --test e2e --quiet -- --test-threads 12 || {
+  echo "The Worker's errors during the run:"
+  grep -a -A4 "ERROR" "$state/wrangler.log" | tail -60
+  exit 1
+}

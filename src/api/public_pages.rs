@@ -99,7 +99,7 @@ pub async fn serve(ctx: &Ctx, req: Request, slug: &str, view: View<'_>) -> ApiRe
     );
     let cache = Cache::default();
     let response = match cache.get(key.as_str(), false).await? {
-        Some(hit) => hit,
+        Some(hit) => reopened(hit).await?,
         None => {
             let mut fresh = render(ctx, &page, &view, metric_uptime).await?;
             cache.put(key.as_str(), fresh.cloned()?).await?;
@@ -107,6 +107,18 @@ pub async fn serve(ctx: &Ctx, req: Request, slug: &str, view: View<'_>) -> ApiRe
         }
     };
     not_modified_or(&req, response)
+}
+
+/// A cached response has immutable headers; this copy can take the
+/// headers every answer gets (request id, CORS).
+async fn reopened(mut cached: Response) -> ApiResult<Response> {
+    let headers = worker::Headers::new();
+    for (name, value) in cached.headers().entries() {
+        headers.set(&name, &value)?;
+    }
+    Ok(Response::from_bytes(cached.bytes().await?)?
+        .with_status(cached.status_code())
+        .with_headers(headers))
 }
 
 /// 304 when the client already holds this version.

@@ -14,5 +14,6 @@ mod incidents;
 mod me;
 mod members;
 mod monitors;
+mod status_pages;
 mod support;
 mod targets;
