@@ -12,10 +12,14 @@ cargo test --test e2e --no-run --quiet
 state=$(mktemp -d)
 server="" dns=""
 stop() {
+  local status=$?
+  set +e
   for group in $server $dns; do
-    kill -TERM -- "-$group" 2>/dev/null && wait "$group" 2>/dev/null
+    kill -TERM -- "-$group" 2>/dev/null
+    wait "$group" 2>/dev/null
   done
   rm -rf "$state"
+  exit "$status"
 }
 trap stop EXIT
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
