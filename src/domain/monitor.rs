@@ -160,7 +160,7 @@ impl StatusCodeRule {
                 }
                 let bytes = text.as_bytes();
                 (bytes.len() == 3 && (b'1'..=b'5').contains(&bytes[0]) && &bytes[1..] == b"xx")
-                    .then(|| StatusCodeRule::Class(text))
+                    .then_some(StatusCodeRule::Class(text))
             }
             _ => None,
         }
