@@ -1,9 +1,8 @@
 //! `GET /api/v1/monitors/{id}/checks` and `…/uptime`: a monitor's raw results
 //! (from its Durable Object) and its uptime figures.
 
-use super::{list, ok, query, Ctx};
+use super::{list, next_page, ok, page_params, query, Ctx};
 use crate::auth::authenticate;
-use crate::domain::page::{parse_limit, Cursor};
 use crate::domain::time::{iso_from_millis, millis_from_iso};
 use crate::domain::uptime::{round3, uptime_pct};
 use crate::domain::validation::FieldError;
@@ -37,7 +36,7 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
         .ok_or(ApiError::NotFound("monitor"))?;
     let params = query(&req)?;
     let bad = |field: &str, message: &str| ApiError::bad_query(&FieldError::new(field, message));
-    let limit = parse_limit(params.get("limit").map(String::as_str)).map_err(|e| ApiError::bad_query(&e))?;
+    let (limit, cursor) = page_params(&params)?;
     let mut object_query = vec![format!("limit={}", limit + 1)];
     match params.get("status").map(String::as_str) {
         None => {}
@@ -56,8 +55,7 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
             object_query.push(format!("{field}={ms}"));
         }
     }
-    if let Some(raw) = params.get("cursor") {
-        let cursor = Cursor::decode(raw).map_err(|e| ApiError::bad_query(&e))?;
+    if let Some(cursor) = cursor {
         let at = cursor
             .after_key
             .parse::<i64>()
@@ -66,20 +64,8 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
         object_query.push(format!("after_at={at}&after_id={after_id}"));
     }
     let mut rows: Vec<ResultRow> = stub::checks(&ctx.env, id, &object_query.join("&")).await?;
-    let next_cursor = (rows.len() > limit as usize).then(|| {
-        rows.truncate(limit as usize);
-        rows.last().map(|last| {
-            Cursor {
-                after_key: last.checked_at.to_string(),
-                after_id: last.id.clone(),
-            }
-            .encode()
-        })
-    });
-    list(
-        rows.iter().map(|row| check_json(id, row)).collect(),
-        next_cursor.flatten(),
-    )
+    let next_cursor = next_page(&mut rows, limit, |last| (last.checked_at.to_string(), last.id.clone()));
+    list(rows.iter().map(|row| check_json(id, row)).collect(), next_cursor)
 }
 
 /// Uptime over 24 h, 7 d and 30 d from the object's raw history, and over

@@ -2,11 +2,10 @@
 //! and `/api/v1/heartbeat/{token}…`), a heartbeat's ping history, and token
 //! rotation.
 
-use super::{created, list, monitors::fetch, query, Ctx, MAX_BODY_BYTES};
+use super::{created, list, monitors::fetch, next_page, page_params, query, read_body, Ctx};
 use crate::auth::authenticate;
 use crate::domain::heartbeat::{capture_body, parse_ping_suffix, PingKind};
 use crate::domain::ids::{random_base62, sha256_hex};
-use crate::domain::page::{parse_limit, Cursor};
 use crate::domain::time::iso_from_millis;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
@@ -77,23 +76,6 @@ pub async fn ingest(ctx: &Ctx, mut req: Request, token: &str, suffix: Option<&st
     Ok(response)
 }
 
-async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
-    let declared = req
-        .headers()
-        .get("Content-Length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
-        return Err(ApiError::PayloadTooLarge);
-    }
-    let bytes = req.bytes().await?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge);
-    }
-    Ok(bytes)
-}
-
 fn ping_json(monitor_id: &str, row: &PingRow) -> Value {
     json!({
         "id": row.id,
@@ -118,7 +100,7 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     fetch(ctx, &principal.org_id, id).await?;
     let params = query(&req)?;
-    let limit = parse_limit(params.get("limit").map(String::as_str)).map_err(|e| ApiError::bad_query(&e))?;
+    let (limit, cursor) = page_params(&params)?;
     let mut object_query = format!("limit={}", limit + 1);
     if let Some(kind) = params.get("kind") {
         if PingKind::parse(kind).is_none() {
@@ -129,8 +111,7 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
         }
         object_query.push_str(&format!("&kind={kind}"));
     }
-    if let Some(raw) = params.get("cursor") {
-        let cursor = Cursor::decode(raw).map_err(|e| ApiError::bad_query(&e))?;
+    if let Some(cursor) = cursor {
         let seq = cursor
             .after_key
             .parse::<i64>()
@@ -138,20 +119,8 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
         object_query.push_str(&format!("&before={seq}"));
     }
     let mut rows: Vec<PingRow> = stub::pings(&ctx.env, id, &object_query).await?;
-    let next_cursor = (rows.len() > limit as usize).then(|| {
-        rows.truncate(limit as usize);
-        rows.last().map(|last| {
-            Cursor {
-                after_key: last.seq.to_string(),
-                after_id: last.id.clone(),
-            }
-            .encode()
-        })
-    });
-    list(
-        rows.iter().map(|row| ping_json(id, row)).collect(),
-        next_cursor.flatten(),
-    )
+    let next_cursor = next_page(&mut rows, limit, |last| (last.seq.to_string(), last.id.clone()));
+    list(rows.iter().map(|row| ping_json(id, row)).collect(), next_cursor)
 }
 
 /// `POST /api/v1/monitors/{id}/rotate-token`: a new token; the old one stops working at once.

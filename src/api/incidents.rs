@@ -1,11 +1,10 @@
 //! `/api/v1/incidents`: automatic incidents (opened and resolved by monitors'
 //! status changes) and manual ones, each with its timeline of updates.
 
-use super::{created, list, ok, query, read_json, Ctx};
+use super::{created, list, next_page, ok, page_params, query, read_json, Ctx};
 use crate::auth::authenticate;
 use crate::domain::ids::new_id;
 use crate::domain::incident::{IncidentChange, IncidentUpdate, NewIncident, STATUSES};
-use crate::domain::page::{parse_limit, Cursor};
 use crate::domain::time::millis_from_iso;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
@@ -58,24 +57,10 @@ pub async fn index(ctx: &Ctx, req: Request) -> ApiResult<Response> {
             format!("status must be one of {}", STATUSES.join(", ")),
         )));
     }
-    let limit = parse_limit(params.get("limit").map(String::as_str)).map_err(|e| ApiError::bad_query(&e))?;
-    let cursor = params
-        .get("cursor")
-        .map(|c| Cursor::decode(c))
-        .transpose()
-        .map_err(|e| ApiError::bad_query(&e))?;
+    let (limit, cursor) = page_params(&params)?;
     let mut rows = incident_store::list(&ctx.db, &principal.org_id, &filter, cursor.as_ref(), limit + 1).await?;
-    let next_cursor = (rows.len() > limit as usize).then(|| {
-        rows.truncate(limit as usize);
-        rows.last().map(|last| {
-            Cursor {
-                after_key: last.started_at.clone(),
-                after_id: last.id.clone(),
-            }
-            .encode()
-        })
-    });
-    list(with_details(ctx, &rows).await?, next_cursor.flatten())
+    let next_cursor = next_page(&mut rows, limit, |last| (last.started_at.clone(), last.id.clone()));
+    list(with_details(ctx, &rows).await?, next_cursor)
 }
 
 pub async fn show(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {

@@ -15,6 +15,7 @@ pub mod public_pages;
 pub mod status_pages;
 
 use crate::config::Config;
+use crate::domain::page::{parse_limit, Cursor};
 use crate::domain::plan::Plan;
 use crate::domain::time::iso_from_millis;
 use crate::error::{ApiError, ApiResult};
@@ -80,8 +81,8 @@ impl Ctx {
     }
 }
 
-/// The request body as a JSON object: 413 over 1 MiB, 400 when it is not a JSON object.
-pub async fn read_json(req: &mut Request) -> ApiResult<Map<String, Value>> {
+/// The request body: 413 over 1 MiB, refused before reading when declared.
+pub async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
     let declared = req
         .headers()
         .get("Content-Length")
@@ -95,6 +96,12 @@ pub async fn read_json(req: &mut Request) -> ApiResult<Map<String, Value>> {
     if bytes.len() > MAX_BODY_BYTES {
         return Err(ApiError::PayloadTooLarge);
     }
+    Ok(bytes)
+}
+
+/// The request body as a JSON object: 413 over 1 MiB, 400 when it is not a JSON object.
+pub async fn read_json(req: &mut Request) -> ApiResult<Map<String, Value>> {
+    let bytes = read_body(req).await?;
     let malformed = |message: String| ApiError::BadRequest {
         code: "malformed_json",
         message,
@@ -114,6 +121,31 @@ pub fn query(req: &Request) -> ApiResult<HashMap<String, String>> {
         .query_pairs()
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect())
+}
+
+/// A list's `limit` (1–200, default 50) and `cursor` query parameters.
+pub fn page_params(params: &HashMap<String, String>) -> ApiResult<(u32, Option<Cursor>)> {
+    let limit = parse_limit(params.get("limit").map(String::as_str)).map_err(|e| ApiError::bad_query(&e))?;
+    let cursor = params
+        .get("cursor")
+        .map(|c| Cursor::decode(c))
+        .transpose()
+        .map_err(|e| ApiError::bad_query(&e))?;
+    Ok((limit, cursor))
+}
+
+/// Lists fetch one row more than `limit` to learn whether more remain: this
+/// drops that row and returns the cursor after the last row kept, made of
+/// the row's sort key and id.
+pub fn next_page<T>(rows: &mut Vec<T>, limit: u32, position: impl Fn(&T) -> (String, String)) -> Option<String> {
+    if rows.len() <= limit as usize {
+        return None;
+    }
+    rows.truncate(limit as usize);
+    rows.last().map(|last| {
+        let (after_key, after_id) = position(last);
+        Cursor { after_key, after_id }.encode()
+    })
 }
 
 /// A required string field of a JSON body.

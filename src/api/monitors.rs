@@ -2,11 +2,10 @@
 //! the organization's monitors.
 
 use super::heartbeats;
-use super::{created, list, no_content, ok, query, read_json, Ctx};
+use super::{created, list, next_page, no_content, ok, page_params, query, read_json, Ctx};
 use crate::auth::authenticate;
 use crate::domain::ids::{new_id, sha256_hex};
 use crate::domain::monitor::{MonitorSpec, MonitorStatus, KINDS};
-use crate::domain::page::{parse_limit, Cursor};
 use crate::domain::plan::Plan;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
@@ -66,27 +65,10 @@ pub async fn index(ctx: &Ctx, req: Request) -> ApiResult<Response> {
             "status must be one of pending, up, down, paused",
         )));
     }
-    let limit = parse_limit(params.get("limit").map(String::as_str)).map_err(|e| ApiError::bad_query(&e))?;
-    let cursor = params
-        .get("cursor")
-        .map(|c| Cursor::decode(c))
-        .transpose()
-        .map_err(|e| ApiError::bad_query(&e))?;
+    let (limit, cursor) = page_params(&params)?;
     let mut rows = store::monitors::list(&ctx.db, &principal.org_id, &filter, cursor.as_ref(), limit + 1).await?;
-    let next_cursor = (rows.len() > limit as usize).then(|| {
-        rows.truncate(limit as usize);
-        rows.last().map(|last| {
-            Cursor {
-                after_key: last.created_at.clone(),
-                after_id: last.id.clone(),
-            }
-            .encode()
-        })
-    });
-    list(
-        rows.iter().map(monitor_json).collect::<ApiResult<_>>()?,
-        next_cursor.flatten(),
-    )
+    let next_cursor = next_page(&mut rows, limit, |last| (last.created_at.clone(), last.id.clone()));
+    list(rows.iter().map(monitor_json).collect::<ApiResult<_>>()?, next_cursor)
 }
 
 pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {

@@ -2,7 +2,7 @@
 //! incidents opened and resolved by a monitor's status changes, and manual
 //! ones with their timeline.
 
-use super::{all, first, statement, Arg};
+use super::{all, first, page_after, statement, Arg};
 use crate::domain::incident::{IncidentChange, IncidentUpdate, NewIncident};
 use crate::domain::page::Cursor;
 use serde::Deserialize;
@@ -205,16 +205,7 @@ pub async fn list(
         sql.push_str(" AND id IN (SELECT incident_id FROM incident_monitors WHERE monitor_id = ?)");
         args.push(monitor_id.into());
     }
-    if let Some(cursor) = cursor {
-        sql.push_str(" AND (started_at < ? OR (started_at = ? AND id < ?))");
-        args.extend([
-            (&cursor.after_key).into(),
-            (&cursor.after_key).into(),
-            (&cursor.after_id).into(),
-        ]);
-    }
-    sql.push_str(" ORDER BY started_at DESC, id DESC LIMIT ?");
-    args.push(i64::from(limit).into());
+    page_after(&mut sql, &mut args, "started_at", true, cursor, limit);
     all(db, &sql, &args).await
 }
 

@@ -12,6 +12,7 @@ pub mod rollups;
 pub mod status_pages;
 pub mod users;
 
+use crate::domain::page::Cursor;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
@@ -86,4 +87,29 @@ pub fn is_unique_violation(error: &worker::Error) -> bool {
 pub fn like_pattern(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+/// Ends a list query ordered by `(sort_column, id)`: the rows after `cursor`,
+/// in order, at most `limit`.
+pub fn page_after<'a>(
+    sql: &mut String,
+    args: &mut Vec<Arg<'a>>,
+    sort_column: &str,
+    descending: bool,
+    cursor: Option<&'a Cursor>,
+    limit: u32,
+) {
+    let (after, order) = if descending { ("<", " DESC") } else { (">", "") };
+    if let Some(cursor) = cursor {
+        sql.push_str(&format!(
+            " AND ({sort_column} {after} ? OR ({sort_column} = ? AND id {after} ?))"
+        ));
+        args.extend([
+            (&cursor.after_key).into(),
+            (&cursor.after_key).into(),
+            (&cursor.after_id).into(),
+        ]);
+    }
+    sql.push_str(&format!(" ORDER BY {sort_column}{order}, id{order} LIMIT ?"));
+    args.push(i64::from(limit).into());
 }

@@ -1,7 +1,7 @@
 //! `monitors` and `monitor_tags`: the organization's monitors with their
 //! current status; tags have their own indexed table for the `tag` filter.
 
-use super::{all, execute, first, like_pattern, statement, Arg};
+use super::{all, execute, first, like_pattern, page_after, statement, Arg};
 use crate::domain::monitor::MonitorSpec;
 use crate::domain::page::Cursor;
 use serde::Deserialize;
@@ -195,16 +195,7 @@ pub async fn list(
         sql.push_str(" AND name LIKE ? ESCAPE '\\'");
         args.push(pattern.into());
     }
-    if let Some(cursor) = cursor {
-        sql.push_str(" AND (created_at > ? OR (created_at = ? AND id > ?))");
-        args.extend([
-            (&cursor.after_key).into(),
-            (&cursor.after_key).into(),
-            (&cursor.after_id).into(),
-        ]);
-    }
-    sql.push_str(" ORDER BY created_at, id LIMIT ?");
-    args.push(i64::from(limit).into());
+    page_after(&mut sql, &mut args, "created_at", false, cursor, limit);
     all(db, &sql, &args).await
 }
 
