@@ -51,6 +51,26 @@ impl Period {
         }
     }
 
+    /// The latest expected time, from `expected_ms` on, whose deadline
+    /// (`+ grace_ms`) has passed at `now_ms`: after a long silence (the
+    /// object was away, or the job stopped) one missed entry stands for the
+    /// latest slot instead of one per slot.
+    pub fn latest_missed(&self, expected_ms: i64, grace_ms: i64, now_ms: i64) -> i64 {
+        let latest = now_ms - grace_ms;
+        let found = match self {
+            Period::Every { seconds } => {
+                let period = i64::from(*seconds).max(1) * 1000;
+                Some(expected_ms + (latest - expected_ms).max(0) / period * period)
+            }
+            Period::Schedule { cron, zone } => zone
+                .timestamp_millis_opt(latest)
+                .single()
+                .and_then(|at| cron.find_previous_occurrence(&at, true).ok())
+                .map(|t| t.with_timezone(&Utc).timestamp_millis()),
+        };
+        found.map_or(expected_ms, |slot| slot.max(expected_ms))
+    }
+
     /// The gap between two consecutive occurrences, as a schedule's
     /// `interval_seconds` (for display and the plan's minimum).
     pub fn typical_seconds(&self) -> Option<u32> {

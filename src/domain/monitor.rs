@@ -232,9 +232,14 @@ impl MonitorSpec {
             Ok(Value::Object(map)) => map,
             _ => Map::new(),
         };
-        // A schedule's interval is derived from it, not set.
-        if matches!(&self.settings, Settings::Heartbeat(h) if h.schedule.is_some()) {
-            input.remove("interval_seconds");
+        // A schedule's interval is derived from it, not set; without a
+        // schedule, the zone means nothing and is not sent back either.
+        if let Settings::Heartbeat(beat) = &self.settings {
+            input.remove(if beat.schedule.is_some() {
+                "interval_seconds"
+            } else {
+                "timezone"
+            });
         }
         input
     }

@@ -25,6 +25,10 @@ impl MonitorObject {
         let Some(last) = history.last_ping()? else {
             return Ok(None);
         };
+        // Created or resumed: nothing is expected before the next ping.
+        if config.status == MonitorStatus::Pending && last.at < config.start_ms {
+            return Ok(None);
+        }
         let grace_ms = i64::from(beat.grace_seconds) * 1000;
         if last.kind == PingKind::Start.as_str() {
             return Ok(Some(last.at + grace_ms));
@@ -113,11 +117,14 @@ impl MonitorObject {
         let Settings::Heartbeat(beat) = &config.spec.settings else {
             return Ok(());
         };
-        let expected_at = deadline - i64::from(beat.grace_seconds) * 1000;
-        let reason = if last.kind == PingKind::Start.as_str() {
-            unfinished_hint(last.at)
+        let grace_ms = i64::from(beat.grace_seconds) * 1000;
+        let (expected_at, reason) = if last.kind == PingKind::Start.as_str() {
+            (last.at, unfinished_hint(last.at))
         } else {
-            missed_hint(Some(last.at), deadline)
+            let expected_at =
+                beat.period(config.spec.interval_seconds)
+                    .latest_missed(deadline - grace_ms, grace_ms, now);
+            (expected_at, missed_hint(Some(last.at), expected_at + grace_ms))
         };
         history.insert_ping(&PingRow {
             id: new_id("png"),

@@ -372,3 +372,51 @@ fn another_organization_cannot_read_pings_or_rotate_the_token() {
         .post(&format!("/api/v1/monitors/{}/rotate-token", beat.id), json!({}))
         .error(403, "insufficient_scope");
 }
+
+#[test]
+fn an_interval_heartbeat_can_be_patched_alone() {
+    let account = Account::register("patchbeat");
+    let beat = heartbeat(&account, json!({}));
+    let patched = account.client().patch(
+        &format!("/api/v1/monitors/{}", beat.id),
+        json!({ "grace_seconds": 120 }),
+    );
+    assert_eq!(patched.data(200)["grace_seconds"], 120);
+}
+
+#[test]
+fn a_resumed_heartbeat_waits_for_its_next_ping_instead_of_replaying_missed_periods() {
+    let account = Account::register("resume");
+    let beat = heartbeat(&account, json!({ "interval_seconds": 1, "grace_seconds": 1 }));
+    ping(Method::GET, &format!("/p/{}", beat.token), None);
+    account
+        .client()
+        .post(&format!("/api/v1/monitors/{}/pause", beat.id), json!({}))
+        .data(200);
+    sleep(Duration::from_secs(5));
+    account
+        .client()
+        .post(&format!("/api/v1/monitors/{}/resume", beat.id), json!({}))
+        .data(200);
+    sleep(Duration::from_secs(2));
+    assert_eq!(account.monitor_status(&beat.id), "pending");
+    assert!(
+        pings(&account, &beat.id, "kind=missed").is_empty(),
+        "no missed entries for the paused time"
+    );
+}
+
+#[test]
+fn a_long_silence_is_recorded_as_one_missed_entry_at_a_time() {
+    let account = Account::register("silence");
+    let beat = heartbeat(&account, json!({ "interval_seconds": 1, "grace_seconds": 1 }));
+    ping(Method::GET, &format!("/p/{}", beat.token), None);
+    account.wait_until_status(&beat.id, "down");
+    sleep(Duration::from_secs(3));
+    let missed = pings(&account, &beat.id, "kind=missed&limit=200");
+    assert!(
+        missed.len() <= 6,
+        "about one entry per period, not a burst: {}",
+        missed.len()
+    );
+}

@@ -134,3 +134,20 @@ fn hints_say_what_was_expected() {
     );
     assert_eq!(failure_hint(Some(3)), "the job reported failure (exit code 3)");
 }
+
+#[test]
+fn a_long_silence_is_one_missed_slot_the_latest() {
+    let every_minute = Period::Every { seconds: 60 };
+    assert_eq!(every_minute.latest_missed(60_000, 10_000, 75_000), 60_000);
+    assert_eq!(every_minute.latest_missed(60_000, 10_000, 3_600_000), 3_540_000);
+    let hourly = schedule("0 * * * *", "UTC");
+    let expected = ms("2026-01-10T08:00:00Z");
+    assert_eq!(
+        hourly.latest_missed(expected, 60_000, ms("2026-01-10T08:01:30Z")),
+        expected
+    );
+    assert_eq!(
+        hourly.latest_missed(expected, 60_000, ms("2026-01-12T17:30:00Z")),
+        ms("2026-01-12T17:00:00Z")
+    );
+}

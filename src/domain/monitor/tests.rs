@@ -256,3 +256,23 @@ fn a_scheduled_heartbeat_derives_its_interval_and_patches_cleanly() {
         3600
     );
 }
+
+#[test]
+fn an_interval_heartbeat_patches_without_restating_its_zone() {
+    let spec = validate(
+        json!({"type": "heartbeat", "name": "nightly", "interval_seconds": 3600}),
+        &PUBLIC_ONLY,
+    )
+    .unwrap();
+    let mut input = spec.to_input();
+    input.insert("grace_seconds".into(), json!(120));
+    let patched = validate(Value::Object(input), &PUBLIC_ONLY).unwrap();
+    assert_eq!(
+        patched.settings,
+        Settings::Heartbeat(HeartbeatSettings {
+            grace_seconds: 120,
+            schedule: None,
+            timezone: "UTC".into()
+        })
+    );
+}
