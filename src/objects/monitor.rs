@@ -284,7 +284,8 @@ impl MonitorObject {
             &db,
             &config.monitor_id,
             &day_of(day_start),
-            &day_stats(config, history, day_start, now)?,
+            // `now + 1`: the window is half-open, and the check that flipped was taken at `now`.
+            &day_stats(config, history, day_start, now + 1)?,
         )?);
         db.batch(statements).await?;
         epochs::bump(&self.env, &config.org_id).await
