@@ -49,7 +49,8 @@ pub fn round3(value: f64) -> f64 {
 }
 
 /// Apdex for a threshold T: satisfied (up within T), tolerating (up within
-/// 4T), frustrated (slower, or failed). `None` without samples.
+/// 4T), frustrated (slower, or failed). The counts come from the results'
+/// SQL (`store::history::History::window`). `None` without samples.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct Apdex {
     pub satisfied: u64,
@@ -58,28 +59,9 @@ pub struct Apdex {
 }
 
 impl Apdex {
-    pub fn add(&mut self, up: bool, total_ms: u32, threshold_ms: u32) {
-        self.total += 1;
-        if up && total_ms <= threshold_ms {
-            self.satisfied += 1;
-        } else if up && total_ms <= threshold_ms.saturating_mul(4) {
-            self.tolerating += 1;
-        }
-    }
-
     pub fn score(&self) -> Option<f64> {
         (self.total > 0).then(|| round3((self.satisfied as f64 + self.tolerating as f64 / 2.0) / self.total as f64))
     }
-}
-
-/// The 95th percentile (nearest rank) of some values.
-pub fn p95(values: &mut [u32]) -> Option<u32> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_unstable();
-    let rank = ((values.len() as f64) * 0.95).ceil() as usize;
-    Some(values[rank.clamp(1, values.len()) - 1])
 }
 
 #[cfg(test)]
@@ -116,20 +98,13 @@ mod tests {
 
     #[test]
     fn apdex_weighs_satisfied_tolerating_and_frustrated() {
-        let mut apdex = Apdex::default();
-        assert_eq!(apdex.score(), None);
-        for (up, ms) in [(true, 100), (true, 500), (true, 1500), (true, 2500), (false, 10)] {
-            apdex.add(up, ms, 500);
-        }
-        assert_eq!((apdex.satisfied, apdex.tolerating, apdex.total), (2, 1, 5));
+        assert_eq!(Apdex::default().score(), None);
+        // 2 satisfied, 1 tolerating and 2 frustrated of 5.
+        let apdex = Apdex {
+            satisfied: 2,
+            tolerating: 1,
+            total: 5,
+        };
         assert_eq!(apdex.score(), Some(0.5));
-    }
-
-    #[test]
-    fn p95_uses_the_nearest_rank() {
-        let mut values: Vec<u32> = (1..=100).collect();
-        assert_eq!(p95(&mut values), Some(95));
-        assert_eq!(p95(&mut [7]), Some(7));
-        assert_eq!(p95(&mut []), None);
     }
 }
