@@ -126,6 +126,11 @@ impl MonitorObject {
                     .latest_missed(deadline - grace_ms, grace_ms, now);
             (expected_at, missed_hint(Some(last.at), expected_at + grace_ms))
         };
+        // The status first: whoever sees the missed entry then also sees the monitor down.
+        if config.status != MonitorStatus::Down {
+            self.flip(&mut config, &history, MonitorStatus::Down, &reason, now)
+                .await?;
+        }
         history.insert_ping(&PingRow {
             id: new_id("png"),
             kind: PingKind::Missed.as_str().into(),
@@ -133,10 +138,6 @@ impl MonitorObject {
             at: now,
             ..PingRow::default()
         })?;
-        if config.status != MonitorStatus::Down {
-            self.flip(&mut config, &history, MonitorStatus::Down, &reason, now)
-                .await?;
-        }
         // Each further missed period gets its own entry.
         if let Some(next) = self.heartbeat_deadline(&config, &history)? {
             self.state.storage().set_alarm(at(next)).await?;
