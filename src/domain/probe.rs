@@ -55,6 +55,34 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// Sorts a platform error into refused, unreachable or something else.
+    /// workerd reports a refused connection as "cannot connect to the
+    /// specified address" (sockets), a name that does not resolve as an
+    /// "internal error" with a reference (fetch), and its other wordings
+    /// vary, so this reads the message rather than a code.
+    pub fn from_platform_message(message: &str) -> Failure {
+        let detail = message.trim_start_matches("Error: ").trim_end_matches('.').to_string();
+        let lower = detail.to_lowercase();
+        if lower.contains("refused") || lower.contains("cannot connect to the specified address") {
+            Failure::ConnectionRefused
+        } else if ["unreachable", "no route", "not known", "enotfound"]
+            .iter()
+            .any(|s| lower.contains(s))
+        {
+            Failure::Unreachable { detail }
+        } else if lower.starts_with("internal error") {
+            Failure::Other {
+                detail:
+                    "connection failed: the runtime gave no reason (a host name that does not resolve is the usual one)"
+                        .into(),
+            }
+        } else {
+            Failure::Other {
+                detail: format!("connection failed: {lower}"),
+            }
+        }
+    }
+
     /// The hint in plain words, e.g. `HTTP 503 Service Unavailable`.
     pub fn hint(&self) -> String {
         match self {
@@ -104,6 +132,35 @@ impl ProbeResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn platform_errors_are_sorted_by_their_words() {
+        let cases = [
+            ("Error: connect ECONNREFUSED 127.0.0.1:9", Failure::ConnectionRefused),
+            ("cannot connect to the specified address", Failure::ConnectionRefused),
+            (
+                "Error: Network is unreachable.",
+                Failure::Unreachable {
+                    detail: "Network is unreachable".into(),
+                },
+            ),
+            (
+                "internal error; reference = ep8e5lgcoo7jpnnernjdrd4c",
+                Failure::Other {
+                    detail: "connection failed: the runtime gave no reason (a host name that does not resolve is the usual one)".into(),
+                },
+            ),
+            (
+                "Network connection lost.",
+                Failure::Other {
+                    detail: "connection failed: network connection lost".into(),
+                },
+            ),
+        ];
+        for (message, failure) in cases {
+            assert_eq!(Failure::from_platform_message(message), failure, "{message}");
+        }
+    }
 
     #[test]
     fn hints_read_as_plain_words() {

@@ -76,24 +76,7 @@ fn elapsed_since(started: f64) -> u32 {
     (now_ms() - started).max(0.0) as u32
 }
 
-/// Sorts a platform error into refused, unreachable or something else.
-/// workerd reports a refused connection as "cannot connect to the specified
-/// address" (sockets) and the platform's other wordings vary, so this reads
-/// the message rather than a code.
+/// A platform error as a failure (see `Failure::from_platform_message`).
 fn network_failure(error: impl std::fmt::Display) -> Failure {
-    let message = error.to_string();
-    let detail = message.trim_start_matches("Error: ").trim_end_matches('.').to_string();
-    let lower = detail.to_lowercase();
-    if lower.contains("refused") || lower.contains("cannot connect to the specified address") {
-        Failure::ConnectionRefused
-    } else if ["unreachable", "no route", "not known", "enotfound"]
-        .iter()
-        .any(|s| lower.contains(s))
-    {
-        Failure::Unreachable { detail }
-    } else {
-        Failure::Other {
-            detail: format!("connection failed: {lower}"),
-        }
-    }
+    Failure::from_platform_message(&error.to_string())
 }
