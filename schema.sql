@@ -118,6 +118,8 @@ CREATE TABLE daily_rollups (
     observed_seconds INTEGER NOT NULL,
     avg_response_ms INTEGER,
     p95_response_ms INTEGER,
+    apdex_satisfied INTEGER NOT NULL DEFAULT 0,
+    apdex_tolerating INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (monitor_id, day)
 );
 -- Pruning by age.

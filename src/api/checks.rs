@@ -3,8 +3,9 @@
 
 use super::{list, next_page, ok, page_params, query, Ctx};
 use crate::auth::authenticate;
+use crate::domain::monitor::MAX_APDEX_THRESHOLD_MS;
 use crate::domain::time::{iso_from_millis, millis_from_iso};
-use crate::domain::uptime::{round3, uptime_pct};
+use crate::domain::uptime::{round3, uptime_pct, Apdex};
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
 use crate::objects::stub;
@@ -69,33 +70,44 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
 }
 
 /// Uptime over 24 h, 7 d and 30 d from the object's raw history, and over
-/// 90 d from D1's daily rollups plus today's figures.
+/// 90 d from D1's daily rollups plus today's figures. Apdex uses the
+/// monitor's `apdex_threshold_ms` unless the query names another; the
+/// rollups count against the monitor's own, so with another threshold the
+/// 90-day Apdex is `null`.
 pub async fn uptime(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
-    store::monitors::get(&ctx.db, &principal.org_id, id)
+    let monitor = store::monitors::get(&ctx.db, &principal.org_id, id)
         .await?
         .ok_or(ApiError::NotFound("monitor"))?;
+    let own_threshold = monitor
+        .spec()
+        .map_err(|e| ApiError::Internal(format!("stored monitor: {e}")))?
+        .settings
+        .apdex_threshold_ms();
     let params = query(&req)?;
     let apdex_ms = match params.get("apdex_threshold_ms") {
-        None => 500,
+        None => own_threshold,
         Some(raw) => raw
             .parse::<u32>()
             .ok()
-            .filter(|ms| (1..=60_000).contains(ms))
+            .filter(|ms| (1..=MAX_APDEX_THRESHOLD_MS).contains(ms))
             .ok_or_else(|| {
                 ApiError::bad_query(&FieldError::new(
                     "apdex_threshold_ms",
-                    "apdex_threshold_ms must be an integer from 1 to 60000",
+                    format!("apdex_threshold_ms must be an integer from 1 to {MAX_APDEX_THRESHOLD_MS}"),
                 ))
             })?,
     };
     let live = stub::uptime(&ctx.env, id, apdex_ms).await?;
     let mut windows = live["windows"].as_object().cloned().unwrap_or_default();
-    windows.insert("90d".into(), ninety_days(ctx, id, &live).await?);
+    windows.insert(
+        "90d".into(),
+        ninety_days(ctx, id, &live, apdex_ms == own_threshold).await?,
+    );
     ok(json!({ "monitor_id": id, "apdex_threshold_ms": apdex_ms, "windows": windows }))
 }
 
-async fn ninety_days(ctx: &Ctx, id: &str, live: &Value) -> ApiResult<Value> {
+async fn ninety_days(ctx: &Ctx, id: &str, live: &Value, with_apdex: bool) -> ApiResult<Value> {
     let today = live["today_day"]
         .as_str()
         .map(str::to_string)
@@ -110,11 +122,16 @@ async fn ninety_days(ctx: &Ctx, id: &str, live: &Value) -> ApiResult<Value> {
     let response_sum =
         past.response_ms_sum.unwrap_or(0.0) + now["avg_response_ms"].as_f64().unwrap_or(0.0) * successes_today as f64;
     let successes = checks - failures;
+    let apdex = Apdex {
+        satisfied: sum(past.apdex_satisfied, "apdex_satisfied") as u64,
+        tolerating: sum(past.apdex_tolerating, "apdex_tolerating") as u64,
+        total: checks as u64,
+    };
     Ok(json!({
         "uptime_pct": if checks > 0 { uptime_pct(sum(past.downtime_seconds, "downtime_seconds"), sum(past.observed_seconds, "observed_seconds")) } else { None },
         "checks": checks,
         "failures": failures,
         "avg_response_ms": (successes > 0).then(|| round3(response_sum / successes as f64).round()),
-        "apdex": null,
+        "apdex": if with_apdex { apdex.score() } else { None },
     }))
 }

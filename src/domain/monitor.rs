@@ -105,6 +105,11 @@ impl Settings {
     pub fn regions(&self) -> &[String] {
         self.probe_options().map_or(&[], |p| &p.regions)
     }
+
+    pub fn apdex_threshold_ms(&self) -> u32 {
+        self.probe_options()
+            .map_or(DEFAULT_APDEX_THRESHOLD_MS, |p| p.apdex_threshold_ms)
+    }
 }
 
 /// What every actively probed kind shares.
@@ -115,6 +120,17 @@ pub struct ProbeOptions {
     pub failure_threshold: u32,
     /// Location hints to probe from; empty means one probe, placed by the platform.
     pub regions: Vec<String>,
+    /// A success this fast satisfies, up to 4× as fast is tolerated (Apdex);
+    /// daily rollups count against it, so the 90-day Apdex is cheap.
+    #[serde(default = "default_apdex_threshold_ms")]
+    pub apdex_threshold_ms: u32,
+}
+
+pub const DEFAULT_APDEX_THRESHOLD_MS: u32 = 500;
+pub const MAX_APDEX_THRESHOLD_MS: u32 = 60_000;
+
+fn default_apdex_threshold_ms() -> u32 {
+    DEFAULT_APDEX_THRESHOLD_MS
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -405,6 +421,9 @@ fn probe_options(fields: &mut Fields, default_timeout_ms: u32) -> Result<ProbeOp
         .uint("timeout_ms", 100, MAX_TIMEOUT_MS)?
         .unwrap_or(default_timeout_ms);
     let failure_threshold = fields.uint("failure_threshold", 1, 10)?.unwrap_or(2);
+    let apdex_threshold_ms = fields
+        .uint("apdex_threshold_ms", 1, MAX_APDEX_THRESHOLD_MS)?
+        .unwrap_or(DEFAULT_APDEX_THRESHOLD_MS);
     let regions = fields.string_list("regions", REGIONS.len(), 10)?.unwrap_or_default();
     let mut seen = BTreeSet::new();
     for region in &regions {
@@ -419,6 +438,7 @@ fn probe_options(fields: &mut Fields, default_timeout_ms: u32) -> Result<ProbeOp
         timeout_ms,
         failure_threshold,
         regions,
+        apdex_threshold_ms,
     })
 }
 

@@ -412,7 +412,7 @@ fn day_of(day_start_ms: i64) -> String {
 }
 
 fn day_stats(config: &ObjectConfig, history: &History, from: i64, to: i64) -> Result<rollups::DayStats> {
-    let stats = history.window(from, to, 0)?;
+    let stats = history.window(from, to, i64::from(config.spec.settings.apdex_threshold_ms()))?;
     let failures = stats.failures.unwrap_or(0);
     let observed_from = from.max(config.observed_since_ms);
     Ok(rollups::DayStats {
@@ -422,5 +422,7 @@ fn day_stats(config: &ObjectConfig, history: &History, from: i64, to: i64) -> Re
         observed_seconds: (to - observed_from).max(0) / 1000,
         avg_response_ms: stats.avg_ms.map(|ms| ms.round() as i64),
         p95_response_ms: history.p95_ms(from, to, stats.checks - failures)?,
+        apdex_satisfied: stats.satisfied.unwrap_or(0),
+        apdex_tolerating: stats.tolerating.unwrap_or(0),
     })
 }

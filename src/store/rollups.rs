@@ -16,16 +16,21 @@ pub struct DayStats {
     pub observed_seconds: i64,
     pub avg_response_ms: Option<i64>,
     pub p95_response_ms: Option<i64>,
+    /// Apdex counts against the monitor's `apdex_threshold_ms`.
+    pub apdex_satisfied: i64,
+    pub apdex_tolerating: i64,
 }
 
 pub fn upsert(db: &D1Database, monitor_id: &str, day: &str, stats: &DayStats) -> Result<D1PreparedStatement> {
     statement(
         db,
-        "INSERT INTO daily_rollups (monitor_id, day, checks, failures, downtime_seconds, observed_seconds, avg_response_ms, p95_response_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO daily_rollups (monitor_id, day, checks, failures, downtime_seconds, observed_seconds, avg_response_ms,
+           p95_response_ms, apdex_satisfied, apdex_tolerating)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (monitor_id, day) DO UPDATE SET checks = excluded.checks, failures = excluded.failures,
            downtime_seconds = excluded.downtime_seconds, observed_seconds = excluded.observed_seconds,
-           avg_response_ms = excluded.avg_response_ms, p95_response_ms = excluded.p95_response_ms",
+           avg_response_ms = excluded.avg_response_ms, p95_response_ms = excluded.p95_response_ms,
+           apdex_satisfied = excluded.apdex_satisfied, apdex_tolerating = excluded.apdex_tolerating",
         &[
             monitor_id.into(),
             day.into(),
@@ -35,6 +40,8 @@ pub fn upsert(db: &D1Database, monitor_id: &str, day: &str, stats: &DayStats) ->
             stats.observed_seconds.into(),
             stats.avg_response_ms.map_or(super::Arg::Null, super::Arg::Int),
             stats.p95_response_ms.map_or(super::Arg::Null, super::Arg::Int),
+            stats.apdex_satisfied.into(),
+            stats.apdex_tolerating.into(),
         ],
     )
 }
@@ -47,13 +54,16 @@ pub struct Totals {
     pub downtime_seconds: Option<i64>,
     pub observed_seconds: Option<i64>,
     pub response_ms_sum: Option<f64>,
+    pub apdex_satisfied: Option<i64>,
+    pub apdex_tolerating: Option<i64>,
 }
 
 pub async fn totals(db: &D1Database, monitor_id: &str, from_day: &str, to_day: &str) -> Result<Totals> {
     let row = first(
         db,
         "SELECT SUM(checks) AS checks, SUM(failures) AS failures, SUM(downtime_seconds) AS downtime_seconds,
-                SUM(observed_seconds) AS observed_seconds, SUM(avg_response_ms * (checks - failures)) AS response_ms_sum
+                SUM(observed_seconds) AS observed_seconds, SUM(avg_response_ms * (checks - failures)) AS response_ms_sum,
+                SUM(apdex_satisfied) AS apdex_satisfied, SUM(apdex_tolerating) AS apdex_tolerating
          FROM daily_rollups WHERE monitor_id = ?1 AND day >= ?2 AND day < ?3",
         &[monitor_id.into(), from_day.into(), to_day.into()],
     )

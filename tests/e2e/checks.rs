@@ -340,20 +340,38 @@ fn check_history_pages_newest_first_and_filters_by_time() {
 #[test]
 fn uptime_reports_each_window_with_response_time_and_apdex() {
     let (account, target) = (Account::register("uptime"), HttpTarget::start());
-    let id = http_check(&account, &target.url("/ok"), json!({}));
+    // Answers in ~300 ms: tolerated (150 < t <= 600 ms), so Apdex is 0.5.
+    let id = http_check(&account, &target.url("/slow/300"), json!({ "apdex_threshold_ms": 150 }));
     wait_for(15, "3 checks", || (account.checks(&id, "").len() >= 3).then_some(()));
-    let reply = account
+    let data = account
         .client()
-        .get(&format!("/api/v1/monitors/{id}/uptime?apdex_threshold_ms=2000"));
-    let data = reply.data(200);
-    assert_eq!(data["apdex_threshold_ms"], 2000);
+        .get(&format!("/api/v1/monitors/{id}/uptime"))
+        .data(200)
+        .clone();
+    assert_eq!(data["apdex_threshold_ms"], 150, "the monitor's own threshold");
     for window in ["24h", "7d", "30d", "90d"] {
         let figures = &data["windows"][window];
         assert_eq!(figures["uptime_pct"], 100.0, "{window}: {figures}");
         assert!(figures["checks"].as_u64().unwrap() >= 3, "{window}: {figures}");
-        assert!(figures["avg_response_ms"].as_f64().is_some(), "{window}: {figures}");
+        assert!(
+            figures["avg_response_ms"].as_f64().unwrap() >= 300.0,
+            "{window}: {figures}"
+        );
+        assert_eq!(figures["apdex"], 0.5, "{window}: {figures}");
     }
-    assert_eq!(data["windows"]["24h"]["apdex"], 1.0);
+
+    let other = account
+        .client()
+        .get(&format!("/api/v1/monitors/{id}/uptime?apdex_threshold_ms=2000"))
+        .data(200)
+        .clone();
+    assert_eq!(other["apdex_threshold_ms"], 2000);
+    assert_eq!(other["windows"]["24h"]["apdex"], 1.0);
+    assert_eq!(
+        other["windows"]["90d"]["apdex"],
+        Value::Null,
+        "rollups count against the monitor's own threshold only"
+    );
     account
         .client()
         .get(&format!("/api/v1/monitors/{id}/uptime?apdex_threshold_ms=0"))

@@ -33,7 +33,8 @@ fn an_http_monitor_gets_sensible_defaults() {
         ProbeOptions {
             timeout_ms: 10_000,
             failure_threshold: 2,
-            regions: vec![]
+            regions: vec![],
+            apdex_threshold_ms: 500
         }
     );
     assert!(http.follow_redirects);
@@ -86,6 +87,8 @@ fn each_invalid_field_is_named() {
         (http(json!({"regions": ["mars"]})), "regions"),
         (http(json!({"regions": ["weur", "weur"]})), "regions"),
         (http(json!({"failure_threshold": 0})), "failure_threshold"),
+        (http(json!({"apdex_threshold_ms": 0})), "apdex_threshold_ms"),
+        (http(json!({"apdex_threshold_ms": 60_001})), "apdex_threshold_ms"),
         (http(json!({"interval_seconds": 0})), "interval_seconds"),
         (http(json!({"interval_seconds": 86_401})), "interval_seconds"),
         (http(json!({"interval_seconds": 1.5})), "interval_seconds"),
@@ -188,7 +191,8 @@ fn the_other_kinds_validate_and_normalise() {
             probe: ProbeOptions {
                 timeout_ms: 5000,
                 failure_threshold: 2,
-                regions: vec![]
+                regions: vec![],
+                apdex_threshold_ms: 500
             }
         })
     );
@@ -275,4 +279,11 @@ fn an_interval_heartbeat_patches_without_restating_its_zone() {
             timezone: "UTC".into()
         })
     );
+}
+
+#[test]
+fn a_spec_stored_before_apdex_thresholds_reads_with_the_default() {
+    let stored = json!({"type": "tcp", "host": "db.example.com", "port": 5432, "timeout_ms": 5000, "failure_threshold": 2, "regions": []});
+    let settings: Settings = serde_json::from_value(stored).unwrap();
+    assert_eq!(settings.apdex_threshold_ms(), 500);
 }
