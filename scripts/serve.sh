@@ -2,10 +2,12 @@
 # Serves the built Worker with `wrangler dev` on 127.0.0.1:$PORT with its
 # local D1, KV and Durable Object state in $STATE_DIR, after applying the
 # migrations there. Every PW_* variable of the environment becomes a Worker var.
+# The cron trigger is fired every $CRON_EVERY_SECONDS (default 60; 0: never,
+# for tests that fire it themselves).
 # Used by `make dev`, the end-to-end suite and the benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${PORT:=8787}" "${STATE_DIR:=.wrangler/state}"
+: "${PORT:=8787}" "${STATE_DIR:=.wrangler/state}" "${CRON_EVERY_SECONDS:=60}"
 export WRANGLER_SEND_METRICS=false CI=true
 wrangler=node_modules/.bin/wrangler
 
@@ -28,7 +30,10 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/health" 2>/dev/null; do
   kill -0 "$server" 2>/dev/null || exit 1
   sleep 0.5
 done
+if [ "$CRON_EVERY_SECONDS" -eq 0 ]; then
+  wait "$server"
+fi
 while kill -0 "$server" 2>/dev/null; do
   curl -fsS -o /dev/null "$cron" || echo "serve.sh: firing the cron trigger failed" >&2
-  sleep 60
+  sleep "$CRON_EVERY_SECONDS"
 done

@@ -64,6 +64,21 @@ impl Apdex {
     }
 }
 
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// The days (their UTC start) whose rollup is due at `now_ms`, given when
+/// rollups were last written: today's once per clock hour, and, first, the
+/// day of the last write if that day has ended since (its final figures).
+pub fn rollup_days_due(last_write_ms: Option<i64>, now_ms: i64) -> Vec<i64> {
+    let today = now_ms.div_euclid(DAY_MS) * DAY_MS;
+    match last_write_ms {
+        Some(last) if last.div_euclid(HOUR_MS) == now_ms.div_euclid(HOUR_MS) => vec![],
+        Some(last) if last < today => vec![last.div_euclid(DAY_MS) * DAY_MS, today],
+        _ => vec![today],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +121,21 @@ mod tests {
             total: 5,
         };
         assert_eq!(apdex.score(), Some(0.5));
+    }
+
+    #[test]
+    fn rollups_are_due_hourly_and_once_more_when_a_day_ends() {
+        let day = |d: i64| d * DAY_MS;
+        let at = |d: i64, hour: i64, minute: i64| day(d) + hour * HOUR_MS + minute * 60_000;
+        let cases = [
+            (None, at(10, 0, 5), vec![day(10)]),
+            (Some(at(10, 14, 1)), at(10, 14, 59), vec![]),
+            (Some(at(10, 14, 59)), at(10, 15, 0), vec![day(10)]),
+            (Some(at(9, 23, 30)), at(10, 0, 1), vec![day(9), day(10)]),
+            (Some(at(7, 12, 0)), at(10, 9, 0), vec![day(7), day(10)]),
+        ];
+        for (last, now, due) in cases {
+            assert_eq!(rollup_days_due(last, now), due, "last {last:?}, now {now}");
+        }
     }
 }

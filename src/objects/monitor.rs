@@ -3,8 +3,9 @@
 //! raw history (results and status flips, in its own SQLite storage) and the
 //! verdict up/down. For a monitor with regions it asks one object per region
 //! (`monitor_id@region`, placed with that location hint) to run the probe,
-//! and decides by majority. D1 is written only when the status changes and
-//! when a day ends (the daily rollup).
+//! and decides by majority. D1 is written only when the status changes and,
+//! at the reconciler's visits, once an hour to refresh today's rollup (and
+//! once more when a day ends).
 
 use super::stub::{ObjectConfig, ProbeRequest};
 use crate::config::Config;
@@ -14,7 +15,7 @@ use crate::domain::probe::ProbeResult;
 use crate::domain::schedule::{current_due, next_due};
 use crate::domain::status::{next_status, RegionTally};
 use crate::domain::time::{duration_words, iso_from_millis};
-use crate::domain::uptime::{downtime_ms, uptime_pct, Apdex};
+use crate::domain::uptime::{downtime_ms, rollup_days_due, uptime_pct, Apdex};
 use crate::probe::{self, ProbeContext};
 use crate::store::history::{History, Page, ResultRow};
 use crate::store::{epochs, incidents, monitors, rollups};
@@ -26,6 +27,8 @@ use worker::{
 
 const DAY_MS: i64 = 86_400_000;
 const PRUNE_EVERY_MS: i64 = 3_600_000;
+/// Storage key: when `refresh_rollups` last wrote today's rollup.
+const ROLLUP_AT: &str = "rollup_at";
 
 #[durable_object]
 pub struct MonitorObject {
@@ -111,6 +114,9 @@ impl MonitorObject {
         let stored = self.stored_config().await?;
         let changed = stored.as_ref().is_none_or(|s| s.version != incoming.version);
         if !restart && !changed {
+            if let Some(stored) = &stored {
+                self.refresh_rollups(stored, now).await?;
+            }
             let interval_ms = i64::from(incoming.spec.interval_seconds) * 1000;
             let alarm = self.state.storage().get_alarm().await?;
             let healthy = alarm.is_some_and(|at| at >= now - interval_ms);
@@ -164,13 +170,6 @@ impl MonitorObject {
         let history = self.history()?;
         let now = Self::now();
         let interval_ms = i64::from(config.spec.interval_seconds) * 1000;
-        let previous_check = history
-            .page(&Page {
-                limit: 1,
-                ..Page::default()
-            })?
-            .into_iter()
-            .next();
         let due = current_due(config.start_ms, history.latest_due()?, interval_ms, now);
         self.state
             .storage()
@@ -194,12 +193,6 @@ impl MonitorObject {
         if status != config.status {
             let reason = failure_hint(&results).unwrap_or_else(|| "checks succeed".into());
             self.flip(&mut config, &history, status, &reason, now).await?;
-        }
-        if let Some(previous) = previous_check {
-            let previous_day = previous.checked_at.div_euclid(DAY_MS);
-            if previous_day < now.div_euclid(DAY_MS) {
-                self.write_rollup(&config, &history, previous_day * DAY_MS, now).await?;
-            }
         }
         if now - self.last_prune_ms.get() > PRUNE_EVERY_MS {
             history.prune(now - i64::from(settings.result_retention_days) * DAY_MS)?;
@@ -289,6 +282,27 @@ impl MonitorObject {
         )?);
         db.batch(statements).await?;
         epochs::bump(&self.env, &config.org_id).await
+    }
+
+    /// At the reconciler's visit: rewrites today's rollup once an hour, and
+    /// finishes a day's when it has ended (`rollup_days_due`). Status pages
+    /// and 90-day figures then follow a monitor that never changes status,
+    /// heartbeats included (they have no checks to hang this on), for at most
+    /// two D1 writes an hour.
+    async fn refresh_rollups(&self, config: &ObjectConfig, now: i64) -> Result<()> {
+        if matches!(config.status, MonitorStatus::Pending | MonitorStatus::Paused) {
+            return Ok(());
+        }
+        let storage = self.state.storage();
+        let due = rollup_days_due(storage.get(ROLLUP_AT).await?, now);
+        if due.is_empty() {
+            return Ok(());
+        }
+        let history = self.history()?;
+        for day_start in due {
+            self.write_rollup(config, &history, day_start, now).await?;
+        }
+        storage.put(ROLLUP_AT, now).await
     }
 
     async fn write_rollup(&self, config: &ObjectConfig, history: &History, day_start: i64, now: i64) -> Result<()> {

@@ -117,3 +117,36 @@ fn checks_resume_after_a_restart_once_the_cron_reconciler_runs() {
         "history from before the restart is kept"
     );
 }
+
+#[test]
+fn the_reconciler_keeps_the_days_of_a_monitor_whose_status_never_changes() {
+    let state = TempDir::new("rollups");
+    // No cron of its own: this test fires the reconciler when it wants it.
+    let server = Server::start(&state.0, &[("CRON_EVERY_SECONDS", "0")]);
+    let client = Account::register_on(&server.url, "steady").client().on(&server.url);
+    let created = client
+        .post(
+            "/api/v1/monitors",
+            json!({ "type": "heartbeat", "name": "Nightly backup", "interval_seconds": 3600, "grace_seconds": 3600 }),
+        )
+        .data(201)
+        .clone();
+    // Pinged at once: the change to `up` is written with no time observed yet.
+    let ping = reqwest::blocking::get(format!("{}/p/{}", server.url, created["token"].as_str().unwrap())).unwrap();
+    assert_eq!(ping.status(), 200);
+    let slug = format!("steady-{}", pingwarden::domain::ids::random_base62(8).to_lowercase());
+    client
+        .post(
+            "/api/v1/status-pages",
+            json!({ "slug": slug, "title": "Jobs", "monitor_ids": [created["id"]] }),
+        )
+        .data(201);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+
+    let fired = Client::anonymous().on(&server.url).get("/__scheduled?cron=*+*+*+*+*");
+    assert_eq!(fired.status, 200, "{}", fired.body);
+    let page = Client::anonymous().on(&server.url).get(&format!("/status/{slug}.json"));
+    let monitor = &page.body["monitors"][0];
+    assert_eq!(monitor["uptime_pct"], 100.0, "today's rollup was refreshed: {monitor}");
+    assert_eq!(monitor["days"][89]["uptime_pct"], 100.0, "{monitor}");
+}
