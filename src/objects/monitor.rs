@@ -432,7 +432,8 @@ fn day_stats(config: &ObjectConfig, history: &History, from: i64, to: i64) -> Re
     Ok(rollups::DayStats {
         checks: stats.checks,
         failures,
-        downtime_seconds: downtime_ms(&history.flips()?, from, to) / 1000,
+        // Rounded up: a sub-second outage still shows on the day's bar.
+        downtime_seconds: (downtime_ms(&history.flips()?, from, to) + 999).div_euclid(1000),
         observed_seconds: (to - observed_from).max(0) / 1000,
         avg_response_ms: stats.avg_ms.map(|ms| ms.round() as i64),
         p95_response_ms: history.p95_ms(from, to, stats.checks - failures)?,
