@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Takes docs/status-page.png: serves the built Worker with fresh state,
+"""Takes docs/status-page.png (and -phone.png, 390 px wide): serves the built Worker with fresh state,
 creates a few monitors against the Worker itself (loopback only), one that
 is down (with its automatic incident), a heartbeat and a manual incident,
 gives the monitors 89 past days of rollups (written straight into the local
@@ -18,6 +18,7 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(ROOT, "docs", "status-page.png")
+OUTPUT_NARROW = os.path.join(ROOT, "docs", "status-page-phone.png")
 
 
 def free_port():
@@ -37,8 +38,11 @@ class Api:
             request.add_header("Content-Type", "application/json")
         if self.token:
             request.add_header("Authorization", "Bearer " + self.token)
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"null")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            sys.exit(f"{method} {path}: {error.code} {error.read().decode()}")
 
     def wait_healthy(self, seconds=120):
         deadline = time.time() + seconds
@@ -80,13 +84,13 @@ def shoot(api, port, closed, state):
     health = f"http://127.0.0.1:{port}/api/health"
 
     def monitor(body):
-        return api.call("POST", "/api/v1/monitors", {"interval_seconds": 5, "failure_threshold": 1, **body})["data"]
+        return api.call("POST", "/api/v1/monitors", {"interval_seconds": 5, **body})["data"]
 
-    website = monitor({"type": "http", "name": "website", "url": health})
-    api_monitor = monitor({"type": "http", "name": "api", "url": health + "?v=1"})
-    database = monitor({"type": "tcp", "name": "database", "host": "127.0.0.1", "port": port})
-    payments = monitor({"type": "http", "name": "payments", "url": f"http://127.0.0.1:{closed}/"})
-    backup = monitor({"type": "heartbeat", "name": "backup", "interval_seconds": 86400, "grace_seconds": 3600})
+    website = monitor({"type": "http", "name": "Website", "url": health})
+    api_monitor = monitor({"type": "http", "name": "Public API", "url": health + "?v=1"})
+    database = monitor({"type": "tcp", "name": "Ledger database", "host": "127.0.0.1", "port": port})
+    payments = monitor({"type": "http", "name": "Card payments", "url": f"http://127.0.0.1:{closed}/", "failure_threshold": 1})
+    backup = monitor({"type": "heartbeat", "name": "Nightly backup", "interval_seconds": 86400, "grace_seconds": 3600})
     urllib.request.urlopen(f"http://127.0.0.1:{port}/p/{backup['token']}", timeout=10).read()
     ids = [m["id"] for m in (website, api_monitor, database, payments, backup)]
 
@@ -97,7 +101,7 @@ def shoot(api, port, closed, state):
                                    avg_response_ms, p95_response_ms, apdex_satisfied, apdex_tolerating)
         SELECT m.id, date('now', '-' || d.n || ' days'), 1440, 0,
                CASE WHEN (d.n * 7 + m.rowid * 13) % 31 = 0 THEN 420
-                    WHEN m.name = 'payments' AND d.n = 12 THEN 5400
+                    WHEN m.name = 'Card payments' AND d.n = 12 THEN 5400
                     WHEN (d.n + m.rowid) % 43 = 0 THEN 45 ELSE 0 END,
                86400, 80, 150, 1400, 40
         FROM monitors m, (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 89)
@@ -115,7 +119,6 @@ def shoot(api, port, closed, state):
 
     api.call("POST", "/api/v1/status-pages", {
         "slug": "acme", "title": "Acme Cloud", "description": "Live status of Acme's public services.",
-        "monitor_ids": ids,
         "sections": [
             section("Web", [(website, "Website"), (api_monitor, "Public API")]),
             section("Payments", [(payments, "Card payments"), (database, "Ledger database")]),
@@ -130,10 +133,11 @@ def shoot(api, port, closed, state):
     time.sleep(2)
     # The reconciler writes today's rollups (it runs every minute when deployed).
     urllib.request.urlopen(api.base + "/__scheduled?cron=*+*+*+*+*", timeout=60).read()
-    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                    "--window-size=1000,1700", f"--screenshot={OUTPUT}", api.base + "/status/acme"],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    print(f"wrote {OUTPUT}")
+    for path, size in [(OUTPUT, "1000,1700"), (OUTPUT_NARROW, "390,1200")]:
+        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                        f"--window-size={size}", f"--screenshot={path}", api.base + "/status/acme"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -19,8 +19,10 @@ main{max-width:52rem;margin:0 auto;padding:2rem 1rem}h1{font-size:1.75rem;margin
 .card{background:var(--card);border:1px solid var(--line);border-radius:.5rem}.mon{padding:1rem 1.25rem;border-top:1px solid var(--line)}.mon:first-child{border-top:0}
 .row{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap}.name{font-weight:600}
 .state-up{color:var(--ok)}.state-down{color:var(--bad)}.state-pending,.state-paused{color:var(--muted)}
-.bars{display:flex;gap:2px;height:2rem;margin:.6rem 0 .25rem}.bars>*{flex:1;min-width:2px;border-radius:2px;background:var(--none)}
-.bars i{background:var(--ok)}.bars b{background:var(--warn)}.bars s{background:var(--bad)}
+.bars{--g:2px;display:flex;gap:var(--g);height:2rem;margin:.6rem 0 .25rem}.bars>*{--c:var(--none);flex:1;min-width:1px;background:var(--c)}
+.bars i{--c:var(--ok)}.bars b{--c:var(--warn)}.bars s{--c:var(--bad)}
+.bars>[style]{flex:var(--n) 0 calc((var(--n) - 1)*var(--g));background:repeating-linear-gradient(90deg,var(--c) 0 calc((100% + var(--g))/var(--n) - var(--g)),#0000 0 calc((100% + var(--g))/var(--n)))}
+@media (max-width:40rem){.bars{--g:1px}}
 .scale{display:flex;justify-content:space-between;font-size:.8rem}
 article{padding:1rem 1.25rem;border-top:1px solid var(--line)}article:first-child{border-top:0}article h3{margin:0;font-size:1rem}
 article ol{margin:.5rem 0 0;padding-left:1.1rem}footer{margin-top:2rem;font-size:.85rem;text-align:center}
@@ -47,7 +49,7 @@ fn state_words(status: &str) -> &'static str {
 /// One bar: a run of like days. Its markup is kept to ~28 bytes, since a page
 /// of 20 monitors can hold 1,800 bars: the element's name is its colour
 /// (`i` up, `b` degraded, `s` down, `u` no data) instead of a class, dates
-/// are `MM-DD`, and `flex` is written only when the bar is wider than a day.
+/// are `MM-DD`, and a style is written only when the bar stands for several days.
 fn bar(run: &Run) -> Markup {
     let day = |d: &str| d.get(5..).unwrap_or(d).to_string();
     let span = if run.days == 1 {
@@ -63,8 +65,9 @@ fn bar(run: &Run) -> Markup {
         (None, Some(_)) => ('s', "down".to_string()),
         (None, None) => ('u', "no data".to_string()),
     };
+    // A run is drawn as its days, each as wide as a lone day's bar (see `.bars>[style]`).
     let width = if run.days > 1 {
-        format!(r#" style="flex:{}""#, run.days)
+        format!(r#" style="--n:{}""#, run.days)
     } else {
         String::new()
     };
@@ -215,7 +218,7 @@ mod tests {
         };
         assert_eq!(
             bar(&run).into_string(),
-            r#"<i style="flex:9" title="10-01 to 10-09 100%"></i>"#
+            r#"<i style="--n:9" title="10-01 to 10-09 100%"></i>"#
         );
     }
 }
