@@ -57,10 +57,13 @@ fn bar(run: &Run) -> Markup {
     } else {
         format!("{} to {}", day(&run.first.date), day(&run.last.date))
     };
+    // Two decimals, rounded down: a day short of 100 % never reads as 100 %.
+    // (The 1e-6 keeps 99.95, stored as 99.94999…, at 99.95.)
+    let percent = |pct: f64| format!("{}%", (pct * 100.0 + 1e-6).floor() / 100.0);
     let (tag, figure) = match (run.last.uptime_pct, run.last.status) {
-        (Some(pct), Some("operational")) => ('i', format!("{pct}%")),
-        (Some(pct), Some("degraded")) => ('b', format!("{pct}%")),
-        (Some(pct), _) => ('s', format!("{pct}%")),
+        (Some(pct), Some("operational")) => ('i', percent(pct)),
+        (Some(pct), Some("degraded")) => ('b', percent(pct)),
+        (Some(pct), _) => ('s', percent(pct)),
         (None, Some("operational")) => ('i', "up".to_string()),
         (None, Some(_)) => ('s', "down".to_string()),
         (None, None) => ('u', "no data".to_string()),
