@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${PORT:=8787}" "${STATE_DIR:=.wrangler/state}" "${CRON_EVERY_SECONDS:=60}"
-export WRANGLER_SEND_METRICS=false CI=true
+# No request for Cloudflare's `request.cf` data either: traffic stays on this machine.
+export WRANGLER_SEND_METRICS=false CI=true CLOUDFLARE_CF_FETCH_ENABLED=false
 wrangler=node_modules/.bin/wrangler
 
 "$wrangler" d1 migrations apply DB --local --persist-to "$STATE_DIR" >/dev/null

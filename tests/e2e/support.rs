@@ -219,40 +219,52 @@ pub fn http_monitor(name: &str) -> Value {
 }
 
 /// A Worker of a test's own, on a free port with the given state folder and
-/// extra settings; stopped (with everything it started) when dropped.
+/// extra settings; stopped (with everything it started) when dropped. Its
+/// output goes to `serve.log` in the state folder, shown if it fails to start.
 pub struct Server {
     pub url: String,
     child: Child,
+    log: PathBuf,
 }
+
+/// Booting `wrangler dev` takes both cores for seconds: one boot at a time.
+static BOOTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Server {
     pub fn start(state_dir: &Path, settings: &[(&str, &str)]) -> Server {
+        let _one_at_a_time = BOOTING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let log = state_dir.join("serve.log");
+        let output = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("a log file in the state folder");
         let mut command = Command::new(root.join("scripts/serve.sh"));
         command
             .env("PORT", port.to_string())
             .env("STATE_DIR", state_dir)
-            .envs(settings.iter().copied());
-        command
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
+            .envs(settings.iter().copied())
+            .stdout(output.try_clone().expect("the log file"))
+            .stderr(output);
         // Its own process group, so that stopping it stops workerd too.
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command.spawn().expect("scripts/serve.sh starts");
-        let server = Server {
+        let mut server = Server {
             url: format!("http://127.0.0.1:{port}"),
             child,
+            log,
         };
         server.wait_until_healthy();
         server
     }
 
-    fn wait_until_healthy(&self) {
-        let deadline = Instant::now() + Duration::from_secs(90);
+    fn wait_until_healthy(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
             if http()
                 .get(format!("{}/api/health", self.url))
@@ -261,9 +273,22 @@ impl Server {
             {
                 return;
             }
+            if let Ok(Some(exit)) = self.child.try_wait() {
+                panic!("the Worker on {} stopped ({exit}):\n{}", self.url, self.log_tail());
+            }
             std::thread::sleep(Duration::from_millis(250));
         }
-        panic!("the Worker on {} did not become healthy within 90 s", self.url);
+        panic!(
+            "the Worker on {} did not become healthy within 120 s:\n{}",
+            self.url,
+            self.log_tail()
+        );
+    }
+
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
     }
 }
 
