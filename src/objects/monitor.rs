@@ -115,7 +115,10 @@ impl MonitorObject {
         let changed = stored.as_ref().is_none_or(|s| s.version != incoming.version);
         if !restart && !changed {
             if let Some(stored) = &stored {
-                self.refresh_rollups(stored, now).await?;
+                // A failed rollup write must not keep the alarm from being re-armed.
+                if let Err(error) = self.refresh_rollups(stored, now).await {
+                    console_error!("refreshing the rollups of {} failed: {error}", stored.monitor_id);
+                }
             }
             let interval_ms = i64::from(incoming.spec.interval_seconds) * 1000;
             let alarm = self.state.storage().get_alarm().await?;
