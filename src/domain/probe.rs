@@ -3,10 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Milliseconds spent in each phase. The Workers runtime exposes only when
-/// the response headers arrive (`ttfb_ms`) and when the probe ended
-/// (`total_ms`); DNS, connect and TLS times are not observable there, so
-/// they are `null` rather than guessed.
+/// Milliseconds spent in each phase, where the Workers runtime lets it be
+/// measured: `dns_ms` for DNS monitors (the query's round trip), `connect_ms`
+/// for TCP monitors (until the socket is open, the runtime's own name lookup
+/// included), `ttfb_ms` for HTTP monitors (until the response headers), and
+/// `total_ms` always. An HTTP request's DNS, connect and TLS phases happen
+/// inside the runtime's `fetch` and are not observable, so they are `null`
+/// rather than guessed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     pub dns_ms: Option<u32>,

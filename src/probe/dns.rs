@@ -1,14 +1,14 @@
 //! DNS probe: one RFC 1035 query to the configured resolver, over
 //! DNS-over-HTTPS (`https://…`, the default) or over TCP (`host:port`).
 
-use super::{network_failure, Outcome};
+use super::{elapsed_since, network_failure, Outcome};
 use crate::domain::dns::{check_expected, decode_answer, encode_query};
 use crate::domain::monitor::DnsSettings;
 use crate::domain::probe::Failure;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use worker::{Fetch, Headers, Method, Request, RequestInit, Socket};
 
-pub(super) async fn probe(settings: &DnsSettings, resolver: &str) -> Outcome {
+pub(super) async fn probe(settings: &DnsSettings, resolver: &str, started: f64) -> Outcome {
     let id = query_id();
     let query = match encode_query(id, &settings.host, &settings.record_type) {
         Ok(query) => query,
@@ -19,12 +19,15 @@ pub(super) async fn probe(settings: &DnsSettings, resolver: &str) -> Outcome {
     } else {
         over_tcp(resolver, &query).await
     };
+    // Timed only when the resolver answered (NXDOMAIN and SERVFAIL are answers too).
+    let dns_ms = answer.is_ok().then(|| elapsed_since(started));
     let failure = answer
         .and_then(|bytes| decode_answer(&bytes, id, &settings.record_type))
         .and_then(|values| check_expected(values, &settings.expected_values))
         .err();
     Outcome {
         failure,
+        dns_ms,
         ..Outcome::default()
     }
 }

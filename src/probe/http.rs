@@ -54,7 +54,7 @@ pub(super) async fn probe(settings: &HttpSettings, started: f64) -> Outcome {
     let mut outcome = Outcome {
         status_code: Some(code),
         ttfb_ms: Some(elapsed_since(started)),
-        failure: None,
+        ..Outcome::default()
     };
     if !settings.expected_status_codes.iter().any(|rule| rule.matches(code)) {
         outcome.failure = Some(Failure::HttpStatus { code });

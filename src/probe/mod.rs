@@ -23,6 +23,11 @@ pub struct ProbeContext {
 struct Outcome {
     failure: Option<Failure>,
     status_code: Option<u16>,
+    /// DNS probes: until the resolver's answer arrived.
+    dns_ms: Option<u32>,
+    /// TCP probes: until the connection was open (the runtime's name lookup included).
+    connect_ms: Option<u32>,
+    /// HTTP probes: until the response headers arrived.
     ttfb_ms: Option<u32>,
 }
 
@@ -39,14 +44,16 @@ pub async fn run(settings: &Settings, context: &ProbeContext) -> ProbeResult {
     let started = now_ms();
     let outcome = match settings {
         Settings::Http(http) => within(http.probe.timeout_ms, http::probe(http, started)).await,
-        Settings::Tcp(tcp) => within(tcp.probe.timeout_ms, tcp::probe(tcp)).await,
-        Settings::Dns(dns) => within(dns.probe.timeout_ms, dns::probe(dns, &context.dns_resolver)).await,
+        Settings::Tcp(tcp) => within(tcp.probe.timeout_ms, tcp::probe(tcp, started)).await,
+        Settings::Dns(dns) => within(dns.probe.timeout_ms, dns::probe(dns, &context.dns_resolver, started)).await,
         // Heartbeats are not probed: their pings arrive on their own.
         Settings::Heartbeat(_) => Outcome::failed(Failure::Other {
             detail: "heartbeat monitors are not probed".into(),
         }),
     };
     let timings = Timings {
+        dns_ms: outcome.dns_ms,
+        connect_ms: outcome.connect_ms,
         ttfb_ms: outcome.ttfb_ms,
         total_ms: elapsed_since(started),
         ..Timings::default()

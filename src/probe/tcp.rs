@@ -1,17 +1,20 @@
 //! TCP probe: up once a connection to host:port is open. `connect()`
 //! returns before the port answers, so the probe waits for `opened()`.
 
-use super::{network_failure, Outcome};
+use super::{elapsed_since, network_failure, Outcome};
 use crate::domain::monitor::TcpSettings;
 use worker::Socket;
 
-pub(super) async fn probe(settings: &TcpSettings) -> Outcome {
+pub(super) async fn probe(settings: &TcpSettings, started: f64) -> Outcome {
     let mut socket = match Socket::builder().connect(settings.host.clone(), settings.port) {
         Ok(socket) => socket,
         Err(error) => return Outcome::failed(network_failure(error)),
     };
     let outcome = match socket.opened().await {
-        Ok(_) => Outcome::default(),
+        Ok(_) => Outcome {
+            connect_ms: Some(elapsed_since(started)),
+            ..Outcome::default()
+        },
         Err(error) => Outcome::failed(network_failure(error)),
     };
     let _ = socket.close().await;

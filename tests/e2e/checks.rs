@@ -166,8 +166,16 @@ fn tcp_monitors_see_open_and_closed_ports() {
         account.create_monitor(body)["id"].as_str().unwrap().to_string()
     };
     let (open, closed) = (tcp(open_tcp_port()), tcp(closed_tcp_port()));
-    assert!(account.wait_for_status(&open, "up")["error"].is_null());
-    assert_eq!(account.wait_for_status(&closed, "down")["error"], "connection refused");
+    let up = account.wait_for_status(&open, "up");
+    assert!(up["error"].is_null());
+    let timings = &up["timings"];
+    assert!(
+        timings["connect_ms"].as_u64().is_some_and(|ms| ms <= timings["total_ms"].as_u64().unwrap()),
+        "an open socket's connect time is measured: {timings}"
+    );
+    let refused = account.wait_for_status(&closed, "down");
+    assert_eq!(refused["error"], "connection refused");
+    assert!(refused["timings"]["connect_ms"].is_null(), "no connection, no connect time");
 }
 
 #[test]
@@ -185,7 +193,8 @@ fn dns_monitors_query_a_real_dns_server() {
     let wrong = dns("up.test", "A", json!(["10.9.9.9"]));
     let nxdomain = dns("nothing-here.test", "A", json!([]));
     for id in [&a, &aaaa, &mx, &txt, &cname] {
-        account.wait_for_status(id, "up");
+        let check = account.wait_for_status(id, "up");
+        assert!(check["timings"]["dns_ms"].as_u64().is_some(), "{check}");
     }
     assert_eq!(
         account.wait_for_status(&wrong, "down")["error"],
