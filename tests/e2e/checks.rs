@@ -170,12 +170,17 @@ fn tcp_monitors_see_open_and_closed_ports() {
     assert!(up["error"].is_null());
     let timings = &up["timings"];
     assert!(
-        timings["connect_ms"].as_u64().is_some_and(|ms| ms <= timings["total_ms"].as_u64().unwrap()),
+        timings["connect_ms"]
+            .as_u64()
+            .is_some_and(|ms| ms <= timings["total_ms"].as_u64().unwrap()),
         "an open socket's connect time is measured: {timings}"
     );
     let refused = account.wait_for_status(&closed, "down");
     assert_eq!(refused["error"], "connection refused");
-    assert!(refused["timings"]["connect_ms"].is_null(), "no connection, no connect time");
+    assert!(
+        refused["timings"]["connect_ms"].is_null(),
+        "no connection, no connect time"
+    );
 }
 
 #[test]
