@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Takes docs/status-page.png (and -phone.png, 390 px wide): serves the built Worker with fresh state,
+"""Takes docs/status-page.png (and -phone.png, 390 px wide, and -dark.png): serves the built Worker with fresh state,
 creates a few monitors against the Worker itself (loopback only), one that
 is down (with its automatic incident), a heartbeat and a manual incident,
 gives the monitors 89 past days of rollups (written straight into the local
@@ -19,6 +19,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(ROOT, "docs", "status-page.png")
 OUTPUT_NARROW = os.path.join(ROOT, "docs", "status-page-phone.png")
+OUTPUT_DARK = os.path.join(ROOT, "docs", "status-page-dark.png")
 
 
 def free_port():
@@ -133,8 +134,9 @@ def shoot(api, port, closed, state):
     time.sleep(2)
     # The reconciler writes today's rollups (it runs every minute when deployed).
     urllib.request.urlopen(api.base + "/__scheduled?cron=*+*+*+*+*", timeout=60).read()
-    for path, size in [(OUTPUT, "1000,1700"), (OUTPUT_NARROW, "390,1200")]:
-        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+    for path, size, extra in [(OUTPUT, "1000,1700", []), (OUTPUT_NARROW, "390,1200", []),
+                              (OUTPUT_DARK, "1000,900", ["--force-dark-mode"])]:
+        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", *extra,
                         f"--window-size={size}", f"--screenshot={path}", api.base + "/status/acme"],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         print(f"wrote {path}")

@@ -10,11 +10,11 @@ use crate::domain::time::{duration_words, millis_from_iso};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 const STYLE: &str = r#"
-:root{--bg:#f6f8fa;--card:#fff;--text:#1f2328;--muted:#59636e;--line:#d1d9e0;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--none:#d1d9e0}
-@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--card:#151b23;--text:#e6edf3;--muted:#9198a1;--line:#3d444d;--ok:#3fb950;--warn:#d29922;--bad:#f85149;--none:#3d444d}}
+:root{--bg:#f6f8fa;--card:#fff;--text:#1f2328;--muted:#59636e;--line:#d1d9e0;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--none:#d1d9e0;--on:#fff}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--card:#151b23;--text:#e6edf3;--muted:#9198a1;--line:#3d444d;--ok:#3fb950;--warn:#d29922;--bad:#f85149;--none:#3d444d;--on:#0d1117}}
 *{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:52rem;margin:0 auto;padding:2rem 1rem}h1{font-size:1.75rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:2rem 0 .75rem}
-.muted{color:var(--muted)}.banner{margin:1.5rem 0;padding:1rem 1.25rem;border-radius:.5rem;color:#fff;font-weight:600;font-size:1.1rem}
+.muted{color:var(--muted)}.banner{margin:1.5rem 0;padding:1rem 1.25rem;border-radius:.5rem;color:var(--on);font-weight:600;font-size:1.1rem}
 .operational{background:var(--ok)}.degraded{background:var(--warn)}.major_outage{background:var(--bad)}.unknown{background:var(--muted)}
 .card{background:var(--card);border:1px solid var(--line);border-radius:.5rem}.mon{padding:1rem 1.25rem;border-top:1px solid var(--line)}.mon:first-child{border-top:0}
 .row{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap}.name{font-weight:600}
