@@ -24,6 +24,7 @@ enum Route<'a> {
     PauseMonitor(&'a str),
     ResumeMonitor(&'a str),
     MonitorChecks(&'a str),
+    MonitorIncidents(&'a str),
     MonitorUptime(&'a str),
     MonitorPings(&'a str),
     RotateToken(&'a str),
@@ -65,6 +66,7 @@ impl<'a> Route<'a> {
                 ["monitors", id, "pause"] => Route::PauseMonitor(id),
                 ["monitors", id, "resume"] => Route::ResumeMonitor(id),
                 ["monitors", id, "checks"] => Route::MonitorChecks(id),
+                ["monitors", id, "incidents"] => Route::MonitorIncidents(id),
                 ["monitors", id, "uptime"] => Route::MonitorUptime(id),
                 ["monitors", id, "pings"] => Route::MonitorPings(id),
                 ["monitors", id, "rotate-token"] => Route::RotateToken(id),
@@ -85,6 +87,7 @@ impl<'a> Route<'a> {
             Route::Health
             | Route::Me
             | Route::MonitorChecks(_)
+            | Route::MonitorIncidents(_)
             | Route::MonitorUptime(_)
             | Route::MonitorPings(_)
             | Route::PublicPage(_)
@@ -133,6 +136,7 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::PauseMonitor(id), Post) => api::monitors::set_paused(ctx, req, id, true).await,
         (Route::ResumeMonitor(id), Post) => api::monitors::set_paused(ctx, req, id, false).await,
         (Route::MonitorChecks(id), Get) => api::checks::index(ctx, req, id).await,
+        (Route::MonitorIncidents(id), Get) => api::incidents::of_monitor(ctx, req, id).await,
         (Route::MonitorUptime(id), Get) => api::checks::uptime(ctx, req, id).await,
         (Route::MonitorPings(id), Get) => api::heartbeats::index(ctx, req, id).await,
         (Route::RotateToken(id), Post) => api::heartbeats::rotate_token(ctx, req, id).await,

@@ -45,11 +45,29 @@ async fn one(ctx: &Ctx, org_id: &str, id: &str) -> ApiResult<Value> {
 
 /// Newest first; filters `status` and `monitor_id`.
 pub async fn index(ctx: &Ctx, req: Request) -> ApiResult<Response> {
+    list_of(ctx, req, None).await
+}
+
+/// `GET /api/v1/monitors/{id}/incidents`: the same list for one monitor
+/// (404 when the monitor is not the organization's).
+pub async fn of_monitor(ctx: &Ctx, req: Request, monitor_id: &str) -> ApiResult<Response> {
+    list_of(ctx, req, Some(monitor_id)).await
+}
+
+/// Newest first, filtered by `status` and the monitor (the path's, or `?monitor_id=`).
+async fn list_of(ctx: &Ctx, req: Request, monitor_id: Option<&str>) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
+    if let Some(id) = monitor_id {
+        monitors::get(&ctx.db, &principal.org_id, id)
+            .await?
+            .ok_or(ApiError::NotFound("monitor"))?;
+    }
     let params = query(&req)?;
     let filter = ListFilter {
         status: params.get("status").cloned(),
-        monitor_id: params.get("monitor_id").cloned(),
+        monitor_id: monitor_id
+            .map(str::to_string)
+            .or_else(|| params.get("monitor_id").cloned()),
     };
     if filter.status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
         return Err(ApiError::bad_query(&FieldError::new(

@@ -81,6 +81,7 @@ fn routes(owner: &Account, colleague: &Account) -> Vec<Route> {
         route(Method::POST, format!("{m}/resume"), Some(json!({})), Write, true),
         route(Method::GET, format!("{m}/checks"), None, Read, true),
         route(Method::GET, format!("{m}/uptime"), None, Read, true),
+        route(Method::GET, format!("{m}/incidents"), None, Read, true),
         route(Method::GET, "/api/v1/incidents".into(), None, Read, false),
         route(
             Method::POST,

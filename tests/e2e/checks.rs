@@ -219,6 +219,8 @@ fn an_outage_opens_an_incident_and_recovery_resolves_it() {
     let incidents = account.client().get(&format!("/api/v1/incidents?monitor_id={id}"));
     let incident = &incidents.data(200)[0];
     assert_eq!(incidents.body["count"], 1, "one incident per outage");
+    let of_monitor = account.client().get(&format!("/api/v1/monitors/{id}/incidents"));
+    assert_eq!(of_monitor.data(200), incidents.data(200), "the monitor's own list");
     assert_eq!(incident["status"], "resolved");
     assert!(incident["resolved_at"].as_str().is_some());
     assert!(incident["duration_seconds"].as_i64().unwrap() >= 0);
