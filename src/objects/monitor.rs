@@ -233,6 +233,11 @@ impl MonitorObject {
         now: i64,
     ) -> Result<()> {
         let old = config.status;
+        // Uptime counts from the first verdict: a heartbeat may wait days for
+        // its first ping, and that wait is neither up nor down.
+        if old == MonitorStatus::Pending && history.flips()?.is_empty() {
+            config.observed_since_ms = now;
+        }
         history.record_flip(now, old, status, reason)?;
         config.status = status;
         self.save_config(config).await?;
@@ -346,6 +351,8 @@ impl MonitorObject {
         let history = self.history()?;
         let flips = history.flips()?;
         let now = Self::now();
+        // A heartbeat has no checks: it is watched once its first ping gave a verdict.
+        let heartbeat_watched = config.spec.settings.is_heartbeat() && !flips.is_empty();
         let mut windows = serde_json::Map::new();
         for (name, days) in [("24h", 1), ("7d", 7), ("30d", 30)] {
             let from = now - days * DAY_MS;
@@ -357,7 +364,7 @@ impl MonitorObject {
                 total: stats.checks as u64,
             };
             windows.insert(name.into(), json!({
-                "uptime_pct": if stats.checks > 0 { uptime_pct(downtime_ms(&flips, from, now), observed) } else { None },
+                "uptime_pct": if stats.checks > 0 || heartbeat_watched { uptime_pct(downtime_ms(&flips, from, now), observed) } else { None },
                 "checks": stats.checks,
                 "failures": stats.failures.unwrap_or(0),
                 "avg_response_ms": stats.avg_ms.map(f64::round),
@@ -431,12 +438,18 @@ fn day_of(day_start_ms: i64) -> String {
 fn day_stats(config: &ObjectConfig, history: &History, from: i64, to: i64) -> Result<rollups::DayStats> {
     let stats = history.window(from, to, i64::from(config.spec.settings.apdex_threshold_ms()))?;
     let failures = stats.failures.unwrap_or(0);
-    let observed_from = from.max(config.observed_since_ms);
+    let flips = history.flips()?;
+    // Nothing is observed before the first verdict (see `flip`).
+    let observed_from = if flips.is_empty() {
+        to
+    } else {
+        from.max(config.observed_since_ms)
+    };
     Ok(rollups::DayStats {
         checks: stats.checks,
         failures,
         // Rounded up: a sub-second outage still shows on the day's bar.
-        downtime_seconds: (downtime_ms(&history.flips()?, from, to) + 999).div_euclid(1000),
+        downtime_seconds: (downtime_ms(&flips, from, to) + 999).div_euclid(1000),
         observed_seconds: (to - observed_from).max(0) / 1000,
         avg_response_ms: stats.avg_ms.map(|ms| ms.round() as i64),
         p95_response_ms: history.p95_ms(from, to, stats.checks - failures)?,

@@ -420,3 +420,30 @@ fn a_long_silence_is_recorded_as_one_missed_entry_at_a_time() {
         missed.len()
     );
 }
+
+#[test]
+fn uptime_counts_from_the_first_ping_not_from_creation() {
+    let account = Account::register("firstping");
+    let beat = heartbeat(&account, json!({ "interval_seconds": 2, "grace_seconds": 1 }));
+    let uptime = |window: &str| {
+        account
+            .client()
+            .get(&format!("/api/v1/monitors/{}/uptime", beat.id))
+            .data(200)["windows"][window]["uptime_pct"]
+            .clone()
+    };
+    // Pending for 3 s: neither up nor down, so no uptime yet.
+    sleep(Duration::from_secs(3));
+    assert_eq!((uptime("24h"), uptime("90d")), (Value::Null, Value::Null));
+    ping(Method::GET, &format!("/p/{}", beat.token), None);
+    // Up for ~3 s (period + grace), then down for 3 s.
+    account.wait_until_status(&beat.id, "down");
+    sleep(Duration::from_secs(3));
+    for window in ["24h", "90d"] {
+        // About 50 %; counting the pending time as up would give about 67 %.
+        let pct = uptime(window)
+            .as_f64()
+            .unwrap_or_else(|| panic!("{window} has an uptime"));
+        assert!(pct < 60.0, "{window}: {pct} % counts the pending time");
+    }
+}
