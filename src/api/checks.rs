@@ -79,11 +79,11 @@ pub async fn uptime(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let monitor = store::monitors::get(&ctx.db, &principal.org_id, id)
         .await?
         .ok_or(ApiError::NotFound("monitor"))?;
-    let settings = monitor
+    let own_threshold = monitor
         .spec()
         .map_err(|e| ApiError::Internal(format!("stored monitor: {e}")))?
-        .settings;
-    let own_threshold = settings.apdex_threshold_ms();
+        .settings
+        .apdex_threshold_ms();
     let params = query(&req)?;
     let apdex_ms = match params.get("apdex_threshold_ms") {
         None => own_threshold,
@@ -102,12 +102,12 @@ pub async fn uptime(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let mut windows = live["windows"].as_object().cloned().unwrap_or_default();
     windows.insert(
         "90d".into(),
-        ninety_days(ctx, id, &live, apdex_ms == own_threshold, settings.is_heartbeat()).await?,
+        ninety_days(ctx, id, &live, apdex_ms == own_threshold).await?,
     );
     ok(json!({ "monitor_id": id, "apdex_threshold_ms": apdex_ms, "windows": windows }))
 }
 
-async fn ninety_days(ctx: &Ctx, id: &str, live: &Value, with_apdex: bool, heartbeat: bool) -> ApiResult<Value> {
+async fn ninety_days(ctx: &Ctx, id: &str, live: &Value, with_apdex: bool) -> ApiResult<Value> {
     let today = live["today_day"]
         .as_str()
         .map(str::to_string)
@@ -128,8 +128,8 @@ async fn ninety_days(ctx: &Ctx, id: &str, live: &Value, with_apdex: bool, heartb
         total: checks as u64,
     };
     Ok(json!({
-        // Heartbeats have no checks; their rollups exist only once they had a verdict.
-        "uptime_pct": if checks > 0 || heartbeat { uptime_pct(sum(past.downtime_seconds, "downtime_seconds"), sum(past.observed_seconds, "observed_seconds")) } else { None },
+        // `null` without observed time (before a verdict, or paused throughout).
+        "uptime_pct": uptime_pct(sum(past.downtime_seconds, "downtime_seconds"), sum(past.observed_seconds, "observed_seconds")),
         "checks": checks,
         "failures": failures,
         "avg_response_ms": (successes > 0).then(|| round3(response_sum / successes as f64).round()),

@@ -13,22 +13,35 @@ pub struct Flip {
 /// Milliseconds spent `down` within `[from, to)`, given the flips in time
 /// order (earlier flips set the status at `from`).
 pub fn downtime_ms(flips: &[Flip], from_ms: i64, to_ms: i64) -> i64 {
+    time_in(flips, from_ms, to_ms, |status| status == MonitorStatus::Down)
+}
+
+/// Milliseconds watched (`up` or `down`) within `[from, to)`: time before the
+/// first verdict, or paused, is not observed, so it counts neither way.
+pub fn observed_ms(flips: &[Flip], from_ms: i64, to_ms: i64) -> i64 {
+    time_in(flips, from_ms, to_ms, |status| {
+        matches!(status, MonitorStatus::Up | MonitorStatus::Down)
+    })
+}
+
+/// Milliseconds within `[from, to)` spent in a status that `counts`.
+fn time_in(flips: &[Flip], from_ms: i64, to_ms: i64, counts: impl Fn(MonitorStatus) -> bool) -> i64 {
     let mut total = 0;
-    let mut down_since: Option<i64> = None;
+    let mut since: Option<i64> = None;
     for flip in flips {
         if flip.at_ms >= to_ms {
             break;
         }
-        match (down_since, flip.to == MonitorStatus::Down) {
-            (None, true) => down_since = Some(flip.at_ms),
+        match (since, counts(flip.to)) {
+            (None, true) => since = Some(flip.at_ms),
             (Some(start), false) => {
                 total += overlap(start, flip.at_ms, from_ms, to_ms);
-                down_since = None;
+                since = None;
             }
             _ => {}
         }
     }
-    if let Some(start) = down_since {
+    if let Some(start) = since {
         total += overlap(start, to_ms, from_ms, to_ms);
     }
     total
@@ -137,5 +150,22 @@ mod tests {
         for (last, now, due) in cases {
             assert_eq!(rollup_days_due(last, now), due, "last {last:?}, now {now}");
         }
+    }
+
+    #[test]
+    fn observed_time_leaves_out_pending_and_paused_time() {
+        let flip = |at_ms, to| Flip { at_ms, to };
+        let flips = [
+            flip(100, MonitorStatus::Up),
+            flip(200, MonitorStatus::Down),
+            flip(250, MonitorStatus::Paused),
+            flip(400, MonitorStatus::Pending),
+            flip(450, MonitorStatus::Up),
+        ];
+        // Watched 100–250 and 450–500; down 200–250 only (the pause stops it).
+        assert_eq!(observed_ms(&flips, 0, 500), 200);
+        assert_eq!(downtime_ms(&flips, 0, 500), 50);
+        assert_eq!(observed_ms(&flips, 220, 460), 40);
+        assert_eq!(observed_ms(&[], 0, 500), 0, "never a verdict: nothing observed");
     }
 }

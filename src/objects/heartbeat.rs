@@ -47,9 +47,8 @@ impl MonitorObject {
         let now = Self::now();
         let mut config = match self.stored_config().await? {
             Some(stored) if stored.version == message.config.version => stored,
-            stored => ObjectConfig {
+            _ => ObjectConfig {
                 start_ms: now,
-                observed_since_ms: stored.map_or(now, |s| s.observed_since_ms),
                 ..message.config.clone()
             },
         };

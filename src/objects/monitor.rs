@@ -15,7 +15,7 @@ use crate::domain::probe::ProbeResult;
 use crate::domain::schedule::{current_due, next_due};
 use crate::domain::status::{next_status, RegionTally};
 use crate::domain::time::{duration_words, iso_from_millis};
-use crate::domain::uptime::{downtime_ms, rollup_days_due, uptime_pct, Apdex};
+use crate::domain::uptime::{downtime_ms, observed_ms, rollup_days_due, uptime_pct, Apdex};
 use crate::probe::{self, ProbeContext};
 use crate::store::history::{History, Page, ResultRow};
 use crate::store::{epochs, incidents, monitors, rollups};
@@ -138,7 +138,13 @@ impl MonitorObject {
         } else {
             stored.as_ref().map_or(now, |s| s.start_ms)
         };
-        incoming.observed_since_ms = stored.as_ref().map_or(now, |s| s.observed_since_ms);
+        // A resume is recorded like a change of status: paused time is not observed.
+        if let Some(stored) = stored.as_ref().filter(|s| s.status == MonitorStatus::Paused) {
+            if incoming.status != MonitorStatus::Paused {
+                self.history()?
+                    .record_flip(now, stored.status, incoming.status, "resumed")?;
+            }
+        }
         self.save_config(&incoming).await?;
         let next = match incoming.status {
             MonitorStatus::Paused => None,
@@ -155,6 +161,10 @@ impl MonitorObject {
     async fn pause(&self) -> Result<Response> {
         self.state.storage().delete_alarm().await?;
         if let Some(mut config) = self.stored_config().await? {
+            if config.status != MonitorStatus::Paused {
+                self.history()?
+                    .record_flip(Self::now(), config.status, MonitorStatus::Paused, "paused")?;
+            }
             config.status = MonitorStatus::Paused;
             self.save_config(&config).await?;
         }
@@ -233,11 +243,6 @@ impl MonitorObject {
         now: i64,
     ) -> Result<()> {
         let old = config.status;
-        // Uptime counts from the first verdict: a heartbeat may wait days for
-        // its first ping, and that wait is neither up nor down.
-        if old == MonitorStatus::Pending && history.flips()?.is_empty() {
-            config.observed_since_ms = now;
-        }
         history.record_flip(now, old, status, reason)?;
         config.status = status;
         self.save_config(config).await?;
@@ -351,25 +356,25 @@ impl MonitorObject {
         let history = self.history()?;
         let flips = history.flips()?;
         let now = Self::now();
-        // A heartbeat has no checks: it is watched once its first ping gave a verdict.
-        let heartbeat_watched = config.spec.settings.is_heartbeat() && !flips.is_empty();
         let mut windows = serde_json::Map::new();
         for (name, days) in [("24h", 1), ("7d", 7), ("30d", 30)] {
             let from = now - days * DAY_MS;
             let stats = history.window(from, now, apdex_ms)?;
-            let observed = now - from.max(config.observed_since_ms);
             let apdex = Apdex {
                 satisfied: stats.satisfied.unwrap_or(0) as u64,
                 tolerating: stats.tolerating.unwrap_or(0) as u64,
                 total: stats.checks as u64,
             };
-            windows.insert(name.into(), json!({
-                "uptime_pct": if stats.checks > 0 || heartbeat_watched { uptime_pct(downtime_ms(&flips, from, now), observed) } else { None },
-                "checks": stats.checks,
-                "failures": stats.failures.unwrap_or(0),
-                "avg_response_ms": stats.avg_ms.map(f64::round),
-                "apdex": apdex.score(),
-            }));
+            windows.insert(
+                name.into(),
+                json!({
+                    "uptime_pct": uptime_pct(downtime_ms(&flips, from, now), observed_ms(&flips, from, now)),
+                    "checks": stats.checks,
+                    "failures": stats.failures.unwrap_or(0),
+                    "avg_response_ms": stats.avg_ms.map(f64::round),
+                    "apdex": apdex.score(),
+                }),
+            );
         }
         let day_start = now.div_euclid(DAY_MS) * DAY_MS;
         Response::from_json(
@@ -439,18 +444,12 @@ fn day_stats(config: &ObjectConfig, history: &History, from: i64, to: i64) -> Re
     let stats = history.window(from, to, i64::from(config.spec.settings.apdex_threshold_ms()))?;
     let failures = stats.failures.unwrap_or(0);
     let flips = history.flips()?;
-    // Nothing is observed before the first verdict (see `flip`).
-    let observed_from = if flips.is_empty() {
-        to
-    } else {
-        from.max(config.observed_since_ms)
-    };
     Ok(rollups::DayStats {
         checks: stats.checks,
         failures,
         // Rounded up: a sub-second outage still shows on the day's bar.
         downtime_seconds: (downtime_ms(&flips, from, to) + 999).div_euclid(1000),
-        observed_seconds: (to - observed_from).max(0) / 1000,
+        observed_seconds: observed_ms(&flips, from, to) / 1000,
         avg_response_ms: stats.avg_ms.map(|ms| ms.round() as i64),
         p95_response_ms: history.p95_ms(from, to, stats.checks - failures)?,
         apdex_satisfied: stats.satisfied.unwrap_or(0),

@@ -22,9 +22,6 @@ pub struct ObjectConfig {
     /// When the current schedule started (set by the object).
     #[serde(default)]
     pub start_ms: i64,
-    /// Since when the object has watched the monitor (set by the object).
-    #[serde(default)]
-    pub observed_since_ms: i64,
 }
 
 impl ObjectConfig {
@@ -37,7 +34,6 @@ impl ObjectConfig {
             status: MonitorStatus::parse(&row.status).unwrap_or(MonitorStatus::Pending),
             version: row.updated_at.clone(),
             start_ms: 0,
-            observed_since_ms: 0,
         })
     }
 }
