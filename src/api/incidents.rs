@@ -101,7 +101,7 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     }
     let id = new_id("inc");
     incident_store::create(&ctx.db, &id, &principal.org_id, &incident, &ctx.now()).await?;
-    ctx.pages_changed(&principal.org_id).await?;
+    ctx.pages_changed(&principal.org_id).await;
     created(one(ctx, &principal.org_id, &id).await?)
 }
 
@@ -113,7 +113,7 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
         .await?
         .ok_or(ApiError::NotFound("incident"))?;
     incident_store::change(&ctx.db, &principal.org_id, id, &change, &ctx.now()).await?;
-    ctx.pages_changed(&principal.org_id).await?;
+    ctx.pages_changed(&principal.org_id).await;
     ok(one(ctx, &principal.org_id, id).await?)
 }
 
@@ -126,6 +126,6 @@ pub async fn add_update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Resp
         .await?
         .ok_or(ApiError::NotFound("incident"))?;
     incident_store::add_update(&ctx.db, &principal.org_id, id, &update, &ctx.now()).await?;
-    ctx.pages_changed(&principal.org_id).await?;
+    ctx.pages_changed(&principal.org_id).await;
     created(one(ctx, &principal.org_id, id).await?)
 }

@@ -69,10 +69,8 @@ impl Ctx {
     }
 
     /// Tells the organization's cached status pages that what they show changed.
-    pub async fn pages_changed(&self, org_id: &str) -> ApiResult<()> {
-        crate::store::epochs::bump(&self.env, org_id)
-            .await
-            .map_err(ApiError::from)
+    pub async fn pages_changed(&self, org_id: &str) {
+        crate::store::epochs::bump(&self.env, org_id).await
     }
 
     /// Work that finishes after the response is sent.

@@ -136,7 +136,7 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
     if row.status != MonitorStatus::Paused.as_str() {
         start_object(ctx, &row).await;
     }
-    ctx.pages_changed(&principal.org_id).await?;
+    ctx.pages_changed(&principal.org_id).await;
     ok(monitor_json(&row)?)
 }
 
@@ -149,7 +149,7 @@ pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     if !store::monitors::delete(&ctx.db, &principal.org_id, id).await? {
         return Err(ApiError::NotFound("monitor"));
     }
-    ctx.pages_changed(&principal.org_id).await?;
+    ctx.pages_changed(&principal.org_id).await;
     no_content()
 }
 
@@ -181,7 +181,7 @@ pub async fn set_paused(ctx: &Ctx, req: Request, id: &str, paused: bool) -> ApiR
         .await?;
         start_object(ctx, &fetch(ctx, &principal.org_id, id).await?).await;
     }
-    ctx.pages_changed(&principal.org_id).await?;
+    ctx.pages_changed(&principal.org_id).await;
     ok(monitor_json(&fetch(ctx, &principal.org_id, id).await?)?)
 }
 

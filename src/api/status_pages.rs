@@ -116,7 +116,7 @@ pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     if !store::status_pages::delete(&ctx.db, &principal.org_id, id).await? {
         return Err(ApiError::NotFound("status page"));
     }
-    ctx.pages_changed(&principal.org_id).await?;
+    ctx.pages_changed(&principal.org_id).await;
     no_content()
 }
 

@@ -30,12 +30,11 @@ impl MonitorObject {
             return Ok(None);
         }
         let grace_ms = i64::from(beat.grace_seconds) * 1000;
-        if last.kind == PingKind::Start.as_str() {
+        let missed = history.last_missed_expected()?;
+        if awaits_end(&last, missed) {
             return Ok(Some(last.at + grace_ms));
         }
-        let base = history
-            .last_missed_expected()?
-            .map_or(last.at, |missed| missed.max(last.at));
+        let base = missed.map_or(last.at, |missed| missed.max(last.at));
         Ok(beat
             .period(config.spec.interval_seconds)
             .next_expected(base)
@@ -64,21 +63,24 @@ impl MonitorObject {
             }
             _ => None,
         };
-        let seq = history.insert_ping(&PingRow {
-            id: new_id("png"),
-            kind: kind.as_str().into(),
-            exit_code: message.exit_code.map(i64::from),
-            duration_ms,
-            method: Some(message.method.clone()),
-            source_ip: message.source_ip.clone(),
-            user_agent: message.user_agent.clone(),
-            body: message.body.clone(),
-            body_truncated: i64::from(message.body_truncated),
-            body_binary: i64::from(message.body_binary),
-            rid: message.rid.clone(),
-            at: now,
-            ..PingRow::default()
-        })?;
+        self.record_ping(
+            &history,
+            &PingRow {
+                id: new_id("png"),
+                kind: kind.as_str().into(),
+                exit_code: message.exit_code.map(i64::from),
+                duration_ms,
+                method: Some(message.method.clone()),
+                source_ip: message.source_ip.clone(),
+                user_agent: message.user_agent.clone(),
+                body: message.body.clone(),
+                body_truncated: i64::from(message.body_truncated),
+                body_binary: i64::from(message.body_binary),
+                rid: message.rid.clone(),
+                at: now,
+                ..PingRow::default()
+            },
+        )?;
         let (status, reason) = match kind {
             PingKind::Fail => (MonitorStatus::Down, failure_hint(message.exit_code)),
             PingKind::Start if config.status == MonitorStatus::Paused => {
@@ -96,10 +98,16 @@ impl MonitorObject {
             Some(deadline) => self.state.storage().set_alarm(at(deadline)).await?,
             None => self.state.storage().delete_alarm().await?,
         }
-        if seq % PRUNE_EVERY == 0 {
+        Response::from_json(&json!({ "status": status.as_str(), "duration_ms": duration_ms }))
+    }
+
+    /// Inserts a ping or missed entry, and every `PRUNE_EVERY` rows keeps only
+    /// the latest `PW_PING_RETENTION` (a silent job's missed entries too).
+    fn record_ping(&self, history: &History, row: &PingRow) -> Result<()> {
+        if history.insert_ping(row)? % PRUNE_EVERY == 0 {
             history.prune_pings(self.config_settings()?.ping_retention)?;
         }
-        Response::from_json(&json!({ "status": status.as_str(), "duration_ms": duration_ms }))
+        Ok(())
     }
 
     /// The alarm: a deadline passed with no ping (or no end to a run).
@@ -117,7 +125,7 @@ impl MonitorObject {
             return Ok(());
         };
         let grace_ms = i64::from(beat.grace_seconds) * 1000;
-        let (expected_at, reason) = if last.kind == PingKind::Start.as_str() {
+        let (expected_at, reason) = if awaits_end(&last, history.last_missed_expected()?) {
             (last.at, unfinished_hint(last.at))
         } else {
             let expected_at =
@@ -130,13 +138,16 @@ impl MonitorObject {
             self.flip(&mut config, &history, MonitorStatus::Down, &reason, now)
                 .await?;
         }
-        history.insert_ping(&PingRow {
-            id: new_id("png"),
-            kind: PingKind::Missed.as_str().into(),
-            expected_at: Some(expected_at),
-            at: now,
-            ..PingRow::default()
-        })?;
+        self.record_ping(
+            &history,
+            &PingRow {
+                id: new_id("png"),
+                kind: PingKind::Missed.as_str().into(),
+                expected_at: Some(expected_at),
+                at: now,
+                ..PingRow::default()
+            },
+        )?;
         // Each further missed period gets its own entry.
         if let Some(next) = self.heartbeat_deadline(&config, &history)? {
             self.state.storage().set_alarm(at(next)).await?;
@@ -159,4 +170,10 @@ impl MonitorObject {
                 .pings(params.get("kind").map(String::as_str), before, limit)?,
         )
     }
+}
+
+/// The last ping is a start whose end is still awaited: no missed entry has
+/// reported it yet (once one has, the job is expected on its period again).
+fn awaits_end(last: &PingRow, missed_expected: Option<i64>) -> bool {
+    last.kind == PingKind::Start.as_str() && missed_expected.is_none_or(|missed| missed < last.at)
 }

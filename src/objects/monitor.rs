@@ -294,7 +294,8 @@ impl MonitorObject {
             &day_stats(config, history, day_start, now + 1)?,
         )?);
         db.batch(statements).await?;
-        epochs::bump(&self.env, &config.org_id).await
+        epochs::bump(&self.env, &config.org_id).await;
+        Ok(())
     }
 
     /// At the reconciler's visit: rewrites today's rollup once an hour, and

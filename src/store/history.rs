@@ -347,9 +347,12 @@ impl History {
     }
 
     /// Keeps the latest `keep` pings.
+    /// Keeps the latest `keep` rows, and always the latest real ping: the
+    /// deadline is counted from it, however many missed entries follow.
     pub fn prune_pings(&self, keep: u32) -> Result<()> {
         self.sql.exec(
-            "DELETE FROM pings WHERE seq <= (SELECT seq FROM pings ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+            "DELETE FROM pings WHERE seq <= (SELECT seq FROM pings ORDER BY seq DESC LIMIT 1 OFFSET ?)
+               AND seq <> (SELECT MAX(seq) FROM pings WHERE kind <> 'missed')",
             vec![int(i64::from(keep))],
         )?;
         Ok(())
