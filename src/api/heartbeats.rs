@@ -46,9 +46,15 @@ pub async fn ingest(ctx: &Ctx, mut req: Request, token: &str, suffix: Option<&st
     let row = store::monitors::by_ping_token(&ctx.db, &sha256_hex(token))
         .await?
         .ok_or(ApiError::NotFound("heartbeat"))?;
-    let rid = query(&req)?
-        .remove("rid")
-        .filter(|rid| !rid.is_empty() && rid.len() <= 64);
+    let rid = match query(&req)?.remove("rid") {
+        Some(rid) if rid.is_empty() || rid.len() > 64 => {
+            return Err(ApiError::bad_query(&FieldError::new(
+                "rid",
+                "rid must be 1 to 64 characters",
+            )))
+        }
+        rid => rid,
+    };
     let method = req.method();
     let body = if method == Method::Post {
         read_body(&mut req).await?
@@ -95,10 +101,21 @@ fn ping_json(monitor_id: &str, row: &PingRow) -> Value {
     })
 }
 
+/// The organization's monitor `id`, which must be a heartbeat (409 otherwise).
+async fn heartbeat(ctx: &Ctx, org_id: &str, id: &str) -> ApiResult<()> {
+    if fetch(ctx, org_id, id).await?.kind != "heartbeat" {
+        return Err(ApiError::conflict(
+            "not_a_heartbeat",
+            "only heartbeat monitors have pings and a ping token",
+        ));
+    }
+    Ok(())
+}
+
 /// `GET /api/v1/monitors/{id}/pings`: newest first, filter `kind`.
 pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
-    fetch(ctx, &principal.org_id, id).await?;
+    heartbeat(ctx, &principal.org_id, id).await?;
     let params = query(&req)?;
     let (limit, cursor) = page_params(&params)?;
     let mut object_query = format!("limit={}", limit + 1);
@@ -127,13 +144,7 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
 pub async fn rotate_token(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     principal.require_write()?;
-    let row = fetch(ctx, &principal.org_id, id).await?;
-    if row.kind != "heartbeat" {
-        return Err(ApiError::conflict(
-            "not_a_heartbeat",
-            "only heartbeat monitors have a ping token",
-        ));
-    }
+    heartbeat(ctx, &principal.org_id, id).await?;
     let token = new_token();
     store::monitors::set_ping_token(&ctx.db, &principal.org_id, id, &sha256_hex(&token)).await?;
     created(json!({ "monitor_id": id, "token": token, "ping_url": ping_url(ctx, &req, &token)? }))

@@ -10,6 +10,7 @@ use crate::domain::ids::sha256_hex;
 use crate::domain::monitor::MonitorStatus;
 use crate::domain::status_page::{days, overall_status, uptime_pct, Day, DayFigures, DAYS};
 use crate::domain::time::iso_from_millis;
+use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, status_pages::PageRow};
 use crate::views;
@@ -82,7 +83,16 @@ pub async fn serve(ctx: &Ctx, req: Request, slug: &str, view: View<'_>) -> ApiRe
             _ => Err(ApiError::NotFound("status page")),
         };
     };
-    let metric_uptime = query(&req)?.get("metric").is_some_and(|m| m == "uptime");
+    let metric_uptime = match query(&req)?.get("metric").map(String::as_str) {
+        None | Some("status") => false,
+        Some("uptime") => true,
+        Some(_) => {
+            return Err(ApiError::bad_query(&FieldError::new(
+                "metric",
+                "metric must be status or uptime",
+            )))
+        }
+    };
     let variant = match &view {
         View::Json => "json".to_string(),
         View::Html => "html".to_string(),

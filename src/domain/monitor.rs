@@ -129,6 +129,10 @@ pub struct ProbeOptions {
 pub const DEFAULT_APDEX_THRESHOLD_MS: u32 = 500;
 pub const MAX_APDEX_THRESHOLD_MS: u32 = 60_000;
 
+fn utc() -> String {
+    "UTC".into()
+}
+
 fn default_apdex_threshold_ms() -> u32 {
     DEFAULT_APDEX_THRESHOLD_MS
 }
@@ -214,7 +218,9 @@ pub struct HeartbeatSettings {
     /// A cron expression (5 fields or `@daily`-style) for jobs that run on a
     /// calendar; without it, a ping is expected every `interval_seconds`.
     pub schedule: Option<String>,
-    /// The IANA zone the schedule is read in.
+    /// The IANA zone the schedule is read in (UTC for heartbeats stored
+    /// before schedules existed).
+    #[serde(default = "utc")]
     pub timezone: String,
 }
 
@@ -290,7 +296,7 @@ impl MonitorSpec {
                 }
                 beat.period(default_interval)
                     .typical_seconds()
-                    .unwrap_or(default_interval)
+                    .ok_or_else(|| FieldError::new("schedule", "schedule never comes round (e.g. 30 February)"))?
             }
             _ => fields
                 .uint("interval_seconds", 1, max_interval)?

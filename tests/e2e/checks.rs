@@ -235,8 +235,9 @@ fn an_outage_opens_an_incident_and_recovery_resolves_it() {
         .as_str()
         .unwrap()
         .starts_with("target is back up after"));
-    assert!(account.checks(&id, "status=down").iter().all(|c| c["status"] == "down"));
-    assert!(!account.checks(&id, "status=up").is_empty());
+    let (down, up) = (account.checks(&id, "status=down"), account.checks(&id, "status=up"));
+    assert!(!down.is_empty() && down.iter().all(|c| c["status"] == "down"));
+    assert!(!up.is_empty() && up.iter().all(|c| c["status"] == "up"));
 }
 
 #[test]

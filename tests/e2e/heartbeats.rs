@@ -113,6 +113,11 @@ fn an_unknown_token_is_404() {
 fn a_start_then_success_records_the_run_duration_and_rids_pair_overlapping_runs() {
     let account = Account::register("duration");
     let beat = heartbeat(&account, json!({}));
+    let too_long = "r".repeat(65);
+    assert_eq!(
+        ping(Method::GET, &format!("/p/{}/start?rid={too_long}", beat.token), None).0,
+        400
+    );
     ping(Method::GET, &format!("/p/{}/start?rid=a", beat.token), None);
     sleep(Duration::from_millis(600));
     ping(Method::GET, &format!("/p/{}/start?rid=b", beat.token), None);
@@ -268,6 +273,10 @@ fn rotating_the_token_retires_the_old_one_at_once() {
             &format!("/api/v1/monitors/{}/rotate-token", http["id"].as_str().unwrap()),
             json!({}),
         )
+        .error(409, "not_a_heartbeat");
+    account
+        .client()
+        .get(&format!("/api/v1/monitors/{}/pings", http["id"].as_str().unwrap()))
         .error(409, "not_a_heartbeat");
 }
 

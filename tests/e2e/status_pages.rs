@@ -161,7 +161,9 @@ fn the_public_json_has_90_days_and_never_shows_a_target() {
         .data(201);
     let page = public_json(&slug);
     assert_eq!(page["title"], "Public");
-    assert!(["operational", "degraded", "major_outage", "unknown"].contains(&page["overall_status"].as_str().unwrap()));
+    // Every monitor is still pending (one failure of two needed, no ping yet).
+    assert_eq!(page["overall_status"], "unknown");
+    assert_eq!(page["incidents"], json!([]));
     assert!(page["updated_at"].as_str().unwrap().ends_with('Z'));
     let shown = page["monitors"].as_array().unwrap();
     assert_eq!(shown.len(), 3);
@@ -172,7 +174,14 @@ fn the_public_json_has_90_days_and_never_shows_a_target() {
             days.windows(2).all(|w| w[0]["date"].as_str() < w[1]["date"].as_str()),
             "oldest first"
         );
-        assert!(m.get("uptime_pct").is_some());
+        assert_eq!(
+            (m["status"].clone(), m["uptime_pct"].clone()),
+            (json!("pending"), Value::Null)
+        );
+        assert!(
+            days.iter().all(|d| d["uptime_pct"].is_null() && d["status"].is_null()),
+            "no data on any day yet: {m}"
+        );
     }
     let text = page.to_string();
     for secret in [
@@ -231,6 +240,7 @@ fn html_and_badges_have_their_content_types_and_unknown_slugs_are_404() {
         assert_eq!(badge.headers()["content-type"], "image/svg+xml");
         assert!(badge.text().unwrap().starts_with("<svg"));
     }
+    assert_eq!(public(&format!("/status/{slug}/badge.svg?metric=speed")).status(), 400);
     assert_eq!(
         public(&format!("/status/{slug}/monitors/mon_nope/badge.svg")).status(),
         404

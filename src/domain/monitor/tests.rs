@@ -144,6 +144,10 @@ fn each_invalid_field_is_named() {
             "schedule",
         ),
         (
+            json!({ "type": "heartbeat", "name": "x", "schedule": "0 0 30 2 *" }),
+            "schedule",
+        ),
+        (
             json!({ "type": "heartbeat", "name": "x", "schedule": "0 9 * * *", "timezone": "Mars/Base" }),
             "timezone",
         ),
@@ -286,4 +290,11 @@ fn a_spec_stored_before_apdex_thresholds_reads_with_the_default() {
     let stored = json!({"type": "tcp", "host": "db.example.com", "port": 5432, "timeout_ms": 5000, "failure_threshold": 2, "regions": []});
     let settings: Settings = serde_json::from_value(stored).unwrap();
     assert_eq!(settings.apdex_threshold_ms(), 500);
+}
+
+#[test]
+fn a_heartbeat_stored_before_schedules_reads_in_utc() {
+    let stored = json!({"type": "heartbeat", "grace_seconds": 60, "schedule": null});
+    let settings: Settings = serde_json::from_value(stored).unwrap();
+    assert!(matches!(settings, Settings::Heartbeat(beat) if beat.timezone == "UTC"));
 }
