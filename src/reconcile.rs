@@ -3,7 +3,7 @@
 //! every active monitor's object is configured and armed (alarms can be lost,
 //! for example when `wrangler dev` restarts), and prunes old rollups.
 
-use crate::domain::time::iso_from_millis;
+use crate::domain::time::{day_of, DAY_MS};
 use crate::objects::stub::{self, ObjectConfig};
 use crate::store::{monitors, rollups};
 use futures_util::future::join_all;
@@ -12,7 +12,6 @@ use worker::{console_error, console_log, Env, Result};
 const PAGE: u32 = 100;
 /// A Worker holds at most 6 outbound connections at once.
 const AT_ONCE: usize = 6;
-const DAY_MS: i64 = 86_400_000;
 
 pub async fn run(env: &Env) -> Result<()> {
     let db = env.d1("DB")?;
@@ -38,8 +37,7 @@ pub async fn run(env: &Env) -> Result<()> {
         seen += page.len();
     }
     let now = worker::Date::now().as_millis() as i64;
-    let cutoff = iso_from_millis(now - rollups::RETENTION_DAYS * DAY_MS);
-    rollups::prune(&db, &cutoff[..10]).await?;
+    rollups::prune(&db, &day_of(now - rollups::RETENTION_DAYS * DAY_MS)).await?;
     console_log!("reconciled {seen} active monitors, re-armed {rearmed}");
     Ok(())
 }

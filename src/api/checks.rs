@@ -1,10 +1,10 @@
 //! `GET /api/v1/monitors/{id}/checks` and `…/uptime`: a monitor's raw results
 //! (from its Durable Object) and its uptime figures.
 
-use super::{list, next_page, ok, page_params, query, Ctx};
+use super::{list, monitors::fetch, next_page, ok, page_params, query, Ctx};
 use crate::auth::authenticate;
 use crate::domain::monitor::MAX_APDEX_THRESHOLD_MS;
-use crate::domain::time::{iso_from_millis, millis_from_iso};
+use crate::domain::time::{day_of, iso_from_millis, millis_from_iso, DAY_MS};
 use crate::domain::uptime::{round3, uptime_pct, Apdex};
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
@@ -12,8 +12,6 @@ use crate::objects::stub;
 use crate::store::{self, history::ResultRow};
 use serde_json::{json, Value};
 use worker::{Request, Response};
-
-const DAY_MS: i64 = 86_400_000;
 
 fn check_json(monitor_id: &str, row: &ResultRow) -> Value {
     json!({
@@ -32,9 +30,7 @@ fn check_json(monitor_id: &str, row: &ResultRow) -> Value {
 /// Newest first; filters `status` (up/down), `since` and `until` (ISO 8601).
 pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
-    store::monitors::get(&ctx.db, &principal.org_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("monitor"))?;
+    fetch(ctx, &principal.org_id, id).await?;
     let params = query(&req)?;
     let bad = |field: &str, message: &str| ApiError::bad_query(&FieldError::new(field, message));
     let (limit, cursor) = page_params(&params)?;
@@ -76,9 +72,7 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
 /// 90-day Apdex is `null`.
 pub async fn uptime(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
-    let monitor = store::monitors::get(&ctx.db, &principal.org_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("monitor"))?;
+    let monitor = fetch(ctx, &principal.org_id, id).await?;
     let own_threshold = monitor
         .spec()
         .map_err(|e| ApiError::Internal(format!("stored monitor: {e}")))?
@@ -111,8 +105,8 @@ async fn ninety_days(ctx: &Ctx, id: &str, live: &Value, with_apdex: bool) -> Api
     let today = live["today_day"]
         .as_str()
         .map(str::to_string)
-        .unwrap_or_else(|| iso_from_millis(ctx.now_ms)[..10].to_string());
-    let from = iso_from_millis(ctx.now_ms - 89 * DAY_MS)[..10].to_string();
+        .unwrap_or_else(|| day_of(ctx.now_ms));
+    let from = day_of(ctx.now_ms - 89 * DAY_MS);
     let past = store::rollups::totals(&ctx.db, id, &from, &today).await?;
     let now = &live["today"];
     let sum = |past: Option<i64>, field: &str| past.unwrap_or(0) + now[field].as_i64().unwrap_or(0);

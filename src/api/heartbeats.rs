@@ -21,11 +21,7 @@ pub fn new_token() -> String {
 
 /// The ping URL, on `PW_PUBLIC_URL` or else on the origin the request came to.
 pub fn ping_url(ctx: &Ctx, req: &Request, token: &str) -> ApiResult<String> {
-    let base = match &ctx.config.public_url {
-        Some(base) => base.clone(),
-        None => req.url()?.origin().ascii_serialization(),
-    };
-    Ok(format!("{base}/p/{token}"))
+    Ok(format!("{}/p/{token}", ctx.public_base(req)?))
 }
 
 fn header(req: &Request, name: &str, max: usize) -> Option<String> {

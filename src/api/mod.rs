@@ -68,6 +68,14 @@ impl Ctx {
         Plan::named(name).unwrap_or(self.config.default_plan)
     }
 
+    /// Where the public routes are: `PW_PUBLIC_URL`, or else the origin the request came to.
+    pub fn public_base(&self, req: &Request) -> ApiResult<String> {
+        Ok(match &self.config.public_url {
+            Some(base) => base.clone(),
+            None => req.url()?.origin().ascii_serialization(),
+        })
+    }
+
     /// Tells the organization's cached status pages that what they show changed.
     pub async fn pages_changed(&self, org_id: &str) {
         crate::store::epochs::bump(&self.env, org_id).await

@@ -215,7 +215,7 @@ fn check_interval(ctx: &Ctx, plan: &Plan, spec: &MonitorSpec) -> ApiResult<()> {
     Ok(())
 }
 
-fn plan_limit(message: String, field: Option<&str>) -> ApiError {
+pub(super) fn plan_limit(message: String, field: Option<&str>) -> ApiError {
     ApiError::Forbidden {
         code: "plan_limit",
         message,

@@ -9,7 +9,7 @@ use crate::domain::badge;
 use crate::domain::ids::sha256_hex;
 use crate::domain::monitor::MonitorStatus;
 use crate::domain::status_page::{days, overall_status, uptime_pct, Day, DayFigures, DAYS};
-use crate::domain::time::iso_from_millis;
+use crate::domain::time::{day_of, DAY_MS};
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, status_pages::PageRow};
@@ -19,7 +19,6 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use worker::{Cache, Request, Response};
 
-const DAY_MS: i64 = 86_400_000;
 /// Browsers may keep an answer 15 s, the edge 60 s (a change also changes the key).
 const CACHE_CONTROL: &str = "public, max-age=15, s-maxage=60";
 
@@ -213,7 +212,7 @@ async fn gather(ctx: &Ctx, page: &PageRow) -> ApiResult<PublicPage> {
         .map_err(|e| ApiError::Internal(format!("status page {} is unreadable: {e}", page.id)))?;
     let ids = spec.monitor_ids();
     let ids_json = serde_json::to_string(&ids).unwrap_or_default();
-    let from_day = iso_from_millis(ctx.now_ms - (DAYS - 1) * DAY_MS)[..10].to_string();
+    let from_day = day_of(ctx.now_ms - (DAYS - 1) * DAY_MS);
     let (shown, rollup_rows) = store::status_pages::shown(&ctx.db, &page.org_id, &ids_json, &from_day).await?;
     let mut rollups: BTreeMap<&str, BTreeMap<String, DayFigures>> = BTreeMap::new();
     for row in &rollup_rows {

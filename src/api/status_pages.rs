@@ -1,6 +1,6 @@
 //! `/api/v1/status-pages`: the organization's public status pages.
 
-use super::{created, list, no_content, ok, read_json, Ctx};
+use super::{created, list, monitors::plan_limit, no_content, ok, read_json, Ctx};
 use crate::auth::authenticate;
 use crate::domain::ids::new_id;
 use crate::domain::status_page::PageSpec;
@@ -14,10 +14,7 @@ fn page_json(ctx: &Ctx, req: &Request, row: &PageRow) -> ApiResult<Value> {
     let spec = row
         .spec()
         .map_err(|e| ApiError::Internal(format!("status page {} is unreadable: {e}", row.id)))?;
-    let origin = match &ctx.config.public_url {
-        Some(base) => base.clone(),
-        None => req.url()?.origin().ascii_serialization(),
-    };
+    let origin = ctx.public_base(req)?;
     Ok(json!({
         "id": row.id, "slug": spec.slug, "title": spec.title, "description": spec.description,
         "monitor_ids": spec.monitor_ids(), "sections": spec.sections,
@@ -72,11 +69,7 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
         Ok(true) => {}
         Ok(false) => {
             let message = format!("the {} plan allows {} status pages", plan.name, plan.max_status_pages);
-            return Err(ApiError::Forbidden {
-                code: "plan_limit",
-                message,
-                field: None,
-            });
+            return Err(plan_limit(message, None));
         }
         Err(error) if store::is_unique_violation(&error) => return Err(slug_taken()),
         Err(error) => return Err(error.into()),

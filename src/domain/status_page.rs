@@ -3,15 +3,13 @@
 //! rollups: the overall status, 90 day bars and 90-day uptime.
 
 use super::monitor::MonitorStatus;
-use super::time::iso_from_millis;
-use super::uptime::round3;
+use super::time::{day_of, DAY_MS};
 use super::validation::{trimmed_text, FieldError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const DAYS: i64 = 90;
-const DAY_MS: i64 = 86_400_000;
 const MAX_MONITORS: usize = 100;
 const MAX_SECTIONS: usize = 20;
 
@@ -241,10 +239,10 @@ pub fn days(now_ms: i64, rollups: &BTreeMap<String, DayFigures>, current: Monito
     (0..DAYS)
         .rev()
         .map(|back| {
-            let date = iso_from_millis(today - back * DAY_MS)[..10].to_string();
-            let uptime_pct = rollups.get(&date).filter(|f| f.observed_seconds > 0).map(|f| {
-                round3(100.0 * (1.0 - f.downtime_seconds.min(f.observed_seconds) as f64 / f.observed_seconds as f64))
-            });
+            let date = day_of(today - back * DAY_MS);
+            let uptime_pct = rollups
+                .get(&date)
+                .and_then(|f| super::uptime::uptime_pct(f.downtime_seconds, f.observed_seconds));
             let status = match (uptime_pct, back, current) {
                 (Some(pct), _, _) => Some(day_status(pct)),
                 (None, 0, MonitorStatus::Up) => Some("operational"),

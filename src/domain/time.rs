@@ -3,6 +3,13 @@
 
 use chrono::{DateTime, SecondsFormat};
 
+pub const DAY_MS: i64 = 86_400_000;
+
+/// The UTC day (`YYYY-MM-DD`) of a moment, as daily rollups are keyed.
+pub fn day_of(ms: i64) -> String {
+    iso_from_millis(ms)[..10].to_string()
+}
+
 pub fn iso_from_millis(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()

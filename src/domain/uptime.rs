@@ -2,6 +2,7 @@
 //! percentages, response-time averages and Apdex.
 
 use super::monitor::MonitorStatus;
+use super::time::DAY_MS;
 
 /// A change of status at a moment (ms since the epoch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,10 +52,18 @@ fn overlap(start: i64, end: i64, from: i64, to: i64) -> i64 {
     (end.min(to) - start.max(from)).max(0)
 }
 
-/// Uptime as a percentage of the observed time, rounded to 3 decimals;
-/// `None` when nothing was observed.
+/// Uptime as a percentage of the observed time, rounded to 3 decimals, but
+/// never up to 100 % when there was downtime; `None` when nothing was observed.
 pub fn uptime_pct(downtime_ms: i64, observed_ms: i64) -> Option<f64> {
-    (observed_ms > 0).then(|| round3(100.0 * (1.0 - downtime_ms.min(observed_ms) as f64 / observed_ms as f64)))
+    (observed_ms > 0).then(|| {
+        let down = downtime_ms.clamp(0, observed_ms);
+        let pct = round3(100.0 * (1.0 - down as f64 / observed_ms as f64));
+        if down > 0 {
+            pct.min(99.999)
+        } else {
+            pct
+        }
+    })
 }
 
 pub fn round3(value: f64) -> f64 {
@@ -78,7 +87,6 @@ impl Apdex {
 }
 
 const HOUR_MS: i64 = 3_600_000;
-const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// The days (their UTC start) whose rollup is due at `now_ms`, given when
 /// rollups were last written: today's once per clock hour, and, first, the
@@ -167,5 +175,13 @@ mod tests {
         assert_eq!(downtime_ms(&flips, 0, 500), 50);
         assert_eq!(observed_ms(&flips, 220, 460), 40);
         assert_eq!(observed_ms(&[], 0, 500), 0, "never a verdict: nothing observed");
+    }
+
+    #[test]
+    fn a_short_outage_never_reads_as_100_percent() {
+        assert_eq!(uptime_pct(30_000, 90 * 86_400_000), Some(99.999));
+        assert_eq!(uptime_pct(0, 1000), Some(100.0));
+        assert_eq!(uptime_pct(500, 1000), Some(50.0));
+        assert_eq!(uptime_pct(0, 0), None);
     }
 }

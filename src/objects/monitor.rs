@@ -14,8 +14,8 @@ use crate::domain::monitor::MonitorStatus;
 use crate::domain::probe::ProbeResult;
 use crate::domain::schedule::{current_due, next_due};
 use crate::domain::status::{next_status, RegionTally};
-use crate::domain::time::{duration_words, iso_from_millis};
-use crate::domain::uptime::{downtime_ms, observed_ms, rollup_days_due, uptime_pct, Apdex};
+use crate::domain::time::{day_of, duration_words, iso_from_millis, DAY_MS};
+use crate::domain::uptime::{downtime_ms, observed_ms, rollup_days_due, uptime_pct, Apdex, Flip};
 use crate::probe::{self, ProbeContext};
 use crate::store::history::{History, Page, ResultRow};
 use crate::store::{epochs, incidents, monitors, rollups};
@@ -25,7 +25,6 @@ use worker::{
     console_error, durable_object, DurableObject, Env, Method, Request, Response, Result, ScheduledTime, State,
 };
 
-const DAY_MS: i64 = 86_400_000;
 const PRUNE_EVERY_MS: i64 = 3_600_000;
 /// Storage key: when `refresh_rollups` last wrote today's rollup.
 const ROLLUP_AT: &str = "rollup_at";
@@ -122,7 +121,14 @@ impl MonitorObject {
             }
             let interval_ms = i64::from(incoming.spec.interval_seconds) * 1000;
             let alarm = self.state.storage().get_alarm().await?;
-            let healthy = alarm.is_some_and(|at| at >= now - interval_ms);
+            let healthy = match (alarm, &stored) {
+                (Some(at), _) => at >= now - interval_ms,
+                // A heartbeat waiting for its first ping has no deadline, hence no alarm.
+                (None, Some(stored)) if stored.spec.settings.is_heartbeat() => {
+                    self.heartbeat_deadline(stored, &self.history()?)?.is_none()
+                }
+                (None, _) => false,
+            };
             if healthy || incoming.status == MonitorStatus::Paused {
                 return Response::from_json(&json!({ "rearmed": false }));
             }
@@ -244,6 +250,7 @@ impl MonitorObject {
     ) -> Result<()> {
         let old = config.status;
         history.record_flip(now, old, status, reason)?;
+        let flips = history.flips()?;
         config.status = status;
         self.save_config(config).await?;
 
@@ -270,8 +277,7 @@ impl MonitorObject {
                 )?);
             }
             MonitorStatus::Up if old == MonitorStatus::Down => {
-                let down_since = history
-                    .flips()?
+                let down_since = flips
                     .iter()
                     .rev()
                     .find(|f| f.to == MonitorStatus::Down && f.at_ms < now)
@@ -291,7 +297,7 @@ impl MonitorObject {
             &config.monitor_id,
             &day_of(day_start),
             // `now + 1`: the window is half-open, and the check that flipped was taken at `now`.
-            &day_stats(config, history, day_start, now + 1)?,
+            &day_stats(config, history, &flips, day_start, now + 1)?,
         )?);
         db.batch(statements).await?;
         epochs::bump(&self.env, &config.org_id).await;
@@ -313,15 +319,23 @@ impl MonitorObject {
             return Ok(());
         }
         let history = self.history()?;
+        let flips = history.flips()?;
         for day_start in due {
-            self.write_rollup(config, &history, day_start, now).await?;
+            self.write_rollup(config, &history, &flips, day_start, now).await?;
         }
         storage.put(ROLLUP_AT, now).await
     }
 
-    async fn write_rollup(&self, config: &ObjectConfig, history: &History, day_start: i64, now: i64) -> Result<()> {
+    async fn write_rollup(
+        &self,
+        config: &ObjectConfig,
+        history: &History,
+        flips: &[Flip],
+        day_start: i64,
+        now: i64,
+    ) -> Result<()> {
         let db = self.env.d1("DB")?;
-        let stats = day_stats(config, history, day_start, now.min(day_start + DAY_MS))?;
+        let stats = day_stats(config, history, flips, day_start, now.min(day_start + DAY_MS))?;
         rollups::upsert(&db, &config.monitor_id, &day_of(day_start), &stats)?
             .run()
             .await?;
@@ -379,7 +393,7 @@ impl MonitorObject {
         }
         let day_start = now.div_euclid(DAY_MS) * DAY_MS;
         Response::from_json(
-            &json!({ "windows": windows, "today": day_stats(&config, &history, day_start, now)?, "today_day": day_of(day_start) }),
+            &json!({ "windows": windows, "today": day_stats(&config, &history, &flips, day_start, now)?, "today_day": day_of(day_start) }),
         )
     }
 
@@ -437,20 +451,21 @@ fn failure_hint(results: &[(String, ProbeResult)]) -> Option<String> {
     (!hints.is_empty()).then(|| hints.join("; "))
 }
 
-fn day_of(day_start_ms: i64) -> String {
-    iso_from_millis(day_start_ms)[..10].to_string()
-}
-
-fn day_stats(config: &ObjectConfig, history: &History, from: i64, to: i64) -> Result<rollups::DayStats> {
+fn day_stats(
+    config: &ObjectConfig,
+    history: &History,
+    flips: &[Flip],
+    from: i64,
+    to: i64,
+) -> Result<rollups::DayStats> {
     let stats = history.window(from, to, i64::from(config.spec.settings.apdex_threshold_ms()))?;
     let failures = stats.failures.unwrap_or(0);
-    let flips = history.flips()?;
     Ok(rollups::DayStats {
         checks: stats.checks,
         failures,
         // Rounded up: a sub-second outage still shows on the day's bar.
-        downtime_seconds: (downtime_ms(&flips, from, to) + 999).div_euclid(1000),
-        observed_seconds: observed_ms(&flips, from, to) / 1000,
+        downtime_seconds: (downtime_ms(flips, from, to) + 999).div_euclid(1000),
+        observed_seconds: observed_ms(flips, from, to) / 1000,
         avg_response_ms: stats.avg_ms.map(|ms| ms.round() as i64),
         p95_response_ms: history.p95_ms(from, to, stats.checks - failures)?,
         apdex_satisfied: stats.satisfied.unwrap_or(0),
