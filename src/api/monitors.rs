@@ -181,7 +181,9 @@ pub async fn set_paused(ctx: &Ctx, req: Request, id: &str, paused: bool) -> ApiR
         .await?;
         start_object(ctx, &fetch(ctx, &principal.org_id, id).await?).await;
     }
-    ctx.pages_changed(&principal.org_id).await;
+    if paused != is_paused {
+        ctx.pages_changed(&principal.org_id).await;
+    }
     ok(monitor_json(&fetch(ctx, &principal.org_id, id).await?)?)
 }
 

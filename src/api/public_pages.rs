@@ -145,7 +145,8 @@ fn not_modified_or(req: &Request, response: Response) -> ApiResult<Response> {
 }
 
 async fn render(ctx: &Ctx, page: &PageRow, view: &View<'_>, metric_uptime: bool) -> ApiResult<Response> {
-    let public = gather(ctx, page).await?;
+    // A badge shows statuses and uptime only: no incidents to read for it.
+    let public = gather(ctx, page, !matches!(view, View::Badge { .. })).await?;
     let (body, content_type, status) = match view {
         View::Json => (
             serde_json::to_string(&public).map_err(|e| ApiError::Internal(e.to_string()))?,
@@ -206,7 +207,7 @@ fn combined_uptime(monitors: &[PublicMonitor]) -> Option<f64> {
     (!known.is_empty()).then(|| crate::domain::uptime::round3(known.iter().sum::<f64>() / known.len() as f64))
 }
 
-async fn gather(ctx: &Ctx, page: &PageRow) -> ApiResult<PublicPage> {
+async fn gather(ctx: &Ctx, page: &PageRow, with_incidents: bool) -> ApiResult<PublicPage> {
     let spec = page
         .spec()
         .map_err(|e| ApiError::Internal(format!("status page {} is unreadable: {e}", page.id)))?;
@@ -269,7 +270,11 @@ async fn gather(ctx: &Ctx, page: &PageRow) -> ApiResult<PublicPage> {
             })
             .collect(),
         monitors,
-        incidents: incidents(ctx, &page.org_id, &ids_json).await?,
+        incidents: if with_incidents {
+            incidents(ctx, &page.org_id, &ids_json).await?
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -278,8 +283,7 @@ async fn gather(ctx: &Ctx, page: &PageRow) -> ApiResult<PublicPage> {
 async fn incidents(ctx: &Ctx, org_id: &str, ids_json: &str) -> ApiResult<Vec<PublicIncident>> {
     let rows = store::incidents::for_monitors(&ctx.db, org_id, ids_json, 5).await?;
     let incident_ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let (_, updates) =
-        store::incidents::details(&ctx.db, &serde_json::to_string(&incident_ids).unwrap_or_default()).await?;
+    let updates = store::incidents::updates(&ctx.db, &serde_json::to_string(&incident_ids).unwrap_or_default()).await?;
     Ok(rows
         .iter()
         .map(|row| PublicIncident {

@@ -212,13 +212,17 @@ pub async fn list(
 /// The monitors and the timelines of some incidents (one query each).
 pub async fn details(db: &D1Database, ids_json: &str) -> Result<(Vec<LinkRow>, Vec<UpdateRow>)> {
     let links = all(db, "SELECT incident_id, monitor_id FROM incident_monitors WHERE incident_id IN (SELECT value FROM json_each(?1)) ORDER BY monitor_id", &[ids_json.into()]).await?;
-    let updates = all(
+    Ok((links, updates(db, ids_json).await?))
+}
+
+/// The timelines of the incidents (a JSON list of ids), oldest entry first.
+pub async fn updates(db: &D1Database, ids_json: &str) -> Result<Vec<UpdateRow>> {
+    all(
         db,
         "SELECT id, incident_id, status, message, created_at FROM incident_updates WHERE incident_id IN (SELECT value FROM json_each(?1)) ORDER BY created_at, id",
         &[ids_json.into()],
     )
-    .await?;
-    Ok((links, updates))
+    .await
 }
 
 /// A status page's incidents: those still open and the last `resolved`
