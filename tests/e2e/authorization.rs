@@ -54,6 +54,23 @@ fn routes(owner: &Account, colleague: &Account) -> Vec<Route> {
         .unwrap()
         .to_string();
     let i = format!("/api/v1/incidents/{incident}");
+    let beat = owner.create_monitor(json!({ "type": "heartbeat", "name": "guarded beat" }))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = format!("/api/v1/monitors/{beat}");
+    let slug = format!("guarded-{}", pingwarden::domain::ids::random_base62(8).to_lowercase());
+    let page = owner
+        .client()
+        .post(
+            "/api/v1/status-pages",
+            json!({ "slug": slug, "title": "guarded", "monitor_ids": [monitor] }),
+        )
+        .data(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let p = format!("/api/v1/status-pages/{page}");
     let (m, org) = (format!("/api/v1/monitors/{monitor}"), &owner.org_id);
     let members = format!("/api/v1/organizations/{org}/members");
     let member = format!("{members}/{}", colleague.user_id);
@@ -82,6 +99,25 @@ fn routes(owner: &Account, colleague: &Account) -> Vec<Route> {
         route(Method::GET, format!("{m}/checks"), None, Read, true),
         route(Method::GET, format!("{m}/uptime"), None, Read, true),
         route(Method::GET, format!("{m}/incidents"), None, Read, true),
+        route(Method::GET, format!("{b}/pings"), None, Read, true),
+        route(Method::POST, format!("{b}/rotate-token"), Some(json!({})), Write, true),
+        route(Method::GET, "/api/v1/status-pages".into(), None, Read, false),
+        route(
+            Method::POST,
+            "/api/v1/status-pages".into(),
+            Some(json!({ "slug": "guarded-new", "title": "x" })),
+            Write,
+            false,
+        ),
+        route(Method::GET, p.clone(), None, Read, true),
+        route(
+            Method::PATCH,
+            p.clone(),
+            Some(json!({ "title": "hijacked" })),
+            Write,
+            true,
+        ),
+        route(Method::DELETE, p.clone(), None, Write, true),
         route(Method::GET, "/api/v1/incidents".into(), None, Read, false),
         route(
             Method::POST,
@@ -216,9 +252,14 @@ fn every_route_refuses_every_bad_credential() {
         }
     }
     // Nothing of the owner's was changed by any refused request.
-    let monitors = owner.client().get("/api/v1/monitors");
+    let monitors = owner.client().get("/api/v1/monitors?type=http");
     assert_eq!(monitors.body["count"], 1);
     assert_eq!(monitors.body["data"][0]["name"], "guarded");
+    let pages = owner.client().get("/api/v1/status-pages");
+    assert_eq!(
+        (pages.body["count"].clone(), pages.body["data"][0]["title"].clone()),
+        (json!(1), json!("guarded"))
+    );
 }
 
 #[test]
