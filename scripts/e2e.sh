@@ -3,6 +3,7 @@
 # (dnsmasq) with a test zone and the Worker (`wrangler dev`) on free ports
 # with a fresh state folder, runs tests/e2e against them, and stops
 # everything it started, whatever the outcome.
+# Arguments are test-name filters: `scripts/e2e.sh invitations::` runs those only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,7 +49,7 @@ done
 curl -fsS "http://127.0.0.1:$port/api/health" >/dev/null || { echo "the Worker did not start:"; cat "$state/wrangler.log"; exit 1; }
 
 # Most tests wait on the Worker's alarms, not on the CPU: run many at once.
-PW_TEST_URL="http://127.0.0.1:$port" cargo test --test e2e --quiet -- --test-threads 12 || {
+PW_TEST_URL="http://127.0.0.1:$port" cargo test --test e2e --quiet -- --test-threads 12 "$@" || {
   echo "The Worker's errors during the run:"
   grep -a -A4 "ERROR" "$state/wrangler.log" | tail -60
   exit 1
