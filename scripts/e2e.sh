@@ -10,6 +10,17 @@ cd "$(dirname "$0")/.."
 make -s build
 cargo test --test e2e --no-run --quiet
 
+# The suite runs in a network namespace of its own with only loopback, so no
+# test, and no guard that fails, can ever send traffic off this machine. In
+# it, PW_TEST_PUBLIC_IP (a public address) is put on loopback too: tests use
+# it as a "public" host that the private-target guard must let through.
+if [ -z "${PW_E2E_ISOLATED:-}" ]; then
+  exec env PW_E2E_ISOLATED=1 unshare --net -- "$0" "$@"
+fi
+export PW_TEST_PUBLIC_IP=100.128.0.1
+ip link set lo up
+ip addr add "$PW_TEST_PUBLIC_IP/32" dev lo
+
 state=$(mktemp -d)
 server="" dns=""
 stop() {

@@ -4,7 +4,8 @@
 # wasm-bindgen-cli at the versions Cargo.lock pins, and the npm packages
 # (wrangler, binaryen) at the versions package-lock.json pins.
 # `install-tools.sh test` also installs what the end-to-end tests need: a
-# real DNS server (dnsmasq) to answer the DNS monitors.
+# real DNS server (dnsmasq) to answer the DNS monitors, and unshare and ip to
+# run the suite in a network namespace of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +33,14 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-if [ "${1:-}" = test ] && ! command -v dnsmasq >/dev/null && [ ! -x /usr/sbin/dnsmasq ]; then
-  echo "installing dnsmasq" >&2
-  apt-get update -qq && apt-get install -y -qq dnsmasq-base >/dev/null
+# The end-to-end suite runs in its own network namespace (unshare, ip).
+if [ "${1:-}" = test ]; then
+  missing=()
+  command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
+  command -v ip >/dev/null || [ -x /usr/sbin/ip ] || missing+=(iproute2)
+  command -v unshare >/dev/null || missing+=(util-linux)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}" >&2
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
 fi
