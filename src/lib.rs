@@ -15,14 +15,21 @@ mod router;
 mod store;
 mod views;
 
+/// Once per Wasm instance: a panic that slips through is logged with its
+/// message and location instead of vanishing with the instance.
+#[worker::event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
 #[worker::event(fetch)]
 async fn fetch(req: worker::Request, env: worker::Env, ctx: worker::Context) -> worker::Result<worker::Response> {
     Ok(router::handle(req, env, ctx).await)
 }
 
 #[worker::event(scheduled)]
-async fn scheduled(_event: worker::ScheduledEvent, env: worker::Env, _ctx: worker::ScheduleContext) {
-    if let Err(error) = reconcile::run(&env).await {
+async fn scheduled(event: worker::ScheduledEvent, env: worker::Env, _ctx: worker::ScheduleContext) {
+    if let Err(error) = reconcile::run(&env, event.schedule() as i64).await {
         worker::console_error!("the reconciler failed: {error}");
     }
 }

@@ -1,10 +1,14 @@
 //! The cron reconciler (every minute). It is not the scheduler: each
 //! monitor's Durable Object schedules itself with alarms. This makes sure
 //! every active monitor's object is configured and armed (alarms can be lost,
-//! for example when `wrangler dev` restarts), and prunes old rollups.
+//! for example when `wrangler dev` restarts), that D1 has every change of
+//! status its object made (retrying what failed, repairing what drifted),
+//! finishes deletions whose D1 part failed, and prunes old rollups. It works
+//! at the cron event's time (`scheduled_ms`), not the wall clock's, so
+//! rollups of days it did not run on are caught up to that time.
 
 use crate::domain::time::{day_of, DAY_MS};
-use crate::objects::stub::{self, ObjectConfig};
+use crate::objects::stub::{self, EnsureRequest, ObjectConfig, Visit};
 use crate::store::{monitors, rollups};
 use futures_util::future::join_all;
 use worker::{console_error, console_log, Env, Result};
@@ -13,7 +17,7 @@ const PAGE: u32 = 100;
 /// A Worker holds at most 6 outbound connections at once.
 const AT_ONCE: usize = 6;
 
-pub async fn run(env: &Env) -> Result<()> {
+pub async fn run(env: &Env, scheduled_ms: i64) -> Result<()> {
     let db = env.d1("DB")?;
     let (mut after, mut seen, mut rearmed) = (String::new(), 0, 0);
     loop {
@@ -21,23 +25,27 @@ pub async fn run(env: &Env) -> Result<()> {
         let Some(last) = page.last() else { break };
         after = last.id.clone();
         for batch in page.chunks(AT_ONCE) {
+            let db = &db;
             let outcomes = join_all(batch.iter().map(|row| async move {
                 let config = ObjectConfig::of(row)?;
-                stub::ensure(env, &config).await
+                match stub::ensure(env, &EnsureRequest { config, scheduled_ms }).await? {
+                    Visit::Deleted => monitors::delete_deleted(db, &row.id).await.map(|()| Visit::Deleted),
+                    visit => Ok(visit),
+                }
             }))
             .await;
             for (row, outcome) in batch.iter().zip(outcomes) {
                 match outcome {
-                    Ok(true) => rearmed += 1,
-                    Ok(false) => {}
+                    Ok(Visit::Rearmed) => rearmed += 1,
+                    Ok(Visit::Healthy) => {}
+                    Ok(Visit::Deleted) => console_log!("finished deleting monitor {}", row.id),
                     Err(error) => console_error!("reconciling monitor {} failed: {error}", row.id),
                 }
             }
         }
         seen += page.len();
     }
-    let now = worker::Date::now().as_millis() as i64;
-    rollups::prune(&db, &day_of(now - rollups::RETENTION_DAYS * DAY_MS)).await?;
+    rollups::prune(&db, &day_of(scheduled_ms - rollups::RETENTION_DAYS * DAY_MS)).await?;
     console_log!("reconciled {seen} active monitors, re-armed {rearmed}");
     Ok(())
 }

@@ -9,7 +9,7 @@ use crate::domain::uptime::{round3, uptime_pct, Apdex};
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
 use crate::objects::stub;
-use crate::store::{self, history::ResultRow};
+use crate::store::{self, history::Page, history::ResultRow};
 use serde_json::{json, Value};
 use worker::{Request, Response};
 
@@ -34,33 +34,40 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let params = query(&req)?;
     let bad = |field: &str, message: &str| ApiError::bad_query(&FieldError::new(field, message));
     let (limit, cursor) = page_params(&params)?;
-    let mut object_query = vec![format!("limit={}", limit + 1)];
-    match params.get("status").map(String::as_str) {
-        None => {}
-        Some("up") => object_query.push("up=1".into()),
-        Some("down") => object_query.push("up=0".into()),
+    let up = match params.get("status").map(String::as_str) {
+        None => None,
+        Some("up") => Some(true),
+        Some("down") => Some(false),
         Some(_) => return Err(bad("status", "status must be up or down")),
-    }
-    for field in ["since", "until"] {
-        if let Some(text) = params.get(field) {
-            let ms = millis_from_iso(text).ok_or_else(|| {
-                bad(
-                    field,
-                    &format!("{field} must be an ISO 8601 timestamp such as 2026-05-14T16:24:09Z"),
-                )
-            })?;
-            object_query.push(format!("{field}={ms}"));
-        }
-    }
-    if let Some(cursor) = cursor {
-        let at = cursor
-            .after_key
-            .parse::<i64>()
-            .map_err(|_| bad("cursor", "cursor is not one this API returned"))?;
-        let after_id: String = url::form_urlencoded::byte_serialize(cursor.after_id.as_bytes()).collect();
-        object_query.push(format!("after_at={at}&after_id={after_id}"));
-    }
-    let mut rows: Vec<ResultRow> = stub::checks(&ctx.env, id, &object_query.join("&")).await?;
+    };
+    let time = |field: &str| {
+        params
+            .get(field)
+            .map(|text| {
+                millis_from_iso(text).ok_or_else(|| {
+                    bad(
+                        field,
+                        &format!("{field} must be an ISO 8601 timestamp such as 2026-05-14T16:24:09Z"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let after = cursor
+        .map(|cursor| {
+            let at = cursor.after_key.parse::<i64>();
+            at.map(|at| (at, cursor.after_id))
+                .map_err(|_| bad("cursor", "cursor is not one this API returned"))
+        })
+        .transpose()?;
+    let page = Page {
+        up,
+        since_ms: time("since")?,
+        until_ms: time("until")?,
+        after,
+        limit: limit + 1,
+    };
+    let mut rows = stub::checks(&ctx.env, id, &page).await?;
     let next_cursor = next_page(&mut rows, limit, |last| (last.checked_at.to_string(), last.id.clone()));
     list(rows.iter().map(|row| check_json(id, row)).collect(), next_cursor)
 }

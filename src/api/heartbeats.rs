@@ -9,7 +9,7 @@ use crate::domain::ids::{random_base62, sha256_hex};
 use crate::domain::time::iso_from_millis;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
-use crate::objects::stub::{self, ObjectConfig, PingMessage};
+use crate::objects::stub::{self, ObjectConfig, PingMessage, PingsQuery};
 use crate::store::{self, history::PingRow};
 use serde_json::{json, Value};
 use worker::{Method, Request, Response};
@@ -70,7 +70,10 @@ pub async fn ingest(ctx: &Ctx, mut req: Request, token: &str, suffix: Option<&st
         body_truncated: captured.truncated,
         body_binary: captured.binary,
     };
-    stub::ping(&ctx.env, &message).await?;
+    // A ping already on its way when its monitor was deleted.
+    if !stub::ping(&ctx.env, &message).await? {
+        return Err(ApiError::NotFound("heartbeat"));
+    }
     let mut response = Response::ok("OK\n")?;
     response
         .headers_mut()
@@ -114,24 +117,23 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     heartbeat(ctx, &principal.org_id, id).await?;
     let params = query(&req)?;
     let (limit, cursor) = page_params(&params)?;
-    let mut object_query = format!("limit={}", limit + 1);
-    if let Some(kind) = params.get("kind") {
-        if PingKind::parse(kind).is_none() {
-            return Err(ApiError::bad_query(&FieldError::new(
-                "kind",
-                "kind must be one of success, start, fail, missed",
-            )));
-        }
-        object_query.push_str(&format!("&kind={kind}"));
+    let kind = params.get("kind");
+    if kind.is_some_and(|kind| PingKind::parse(kind).is_none()) {
+        return Err(ApiError::bad_query(&FieldError::new(
+            "kind",
+            "kind must be one of success, start, fail, missed",
+        )));
     }
-    if let Some(cursor) = cursor {
-        let seq = cursor
-            .after_key
-            .parse::<i64>()
-            .map_err(|_| ApiError::bad_query(&FieldError::new("cursor", "cursor is not one this API returned")))?;
-        object_query.push_str(&format!("&before={seq}"));
-    }
-    let mut rows: Vec<PingRow> = stub::pings(&ctx.env, id, &object_query).await?;
+    let before_seq = cursor
+        .map(|cursor| cursor.after_key.parse::<i64>())
+        .transpose()
+        .map_err(|_| ApiError::bad_query(&FieldError::new("cursor", "cursor is not one this API returned")))?;
+    let query = PingsQuery {
+        kind: kind.cloned(),
+        before_seq,
+        limit: limit + 1,
+    };
+    let mut rows = stub::pings(&ctx.env, id, &query).await?;
     let next_cursor = next_page(&mut rows, limit, |last| (last.seq.to_string(), last.id.clone()));
     list(rows.iter().map(|row| ping_json(id, row)).collect(), next_cursor)
 }

@@ -145,7 +145,9 @@ pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     principal.require_write()?;
     fetch(ctx, &principal.org_id, id).await?;
     // The object first: if it cannot be stopped, the monitor is not deleted.
-    stub::forget(&ctx.env, id).await?;
+    // Once it is, its tombstone keeps anything from starting it again, and
+    // should the D1 delete below fail, the reconciler finishes it.
+    stub::bury(&ctx.env, id).await?;
     if !store::monitors::delete(&ctx.db, &principal.org_id, id).await? {
         return Err(ApiError::NotFound("monitor"));
     }

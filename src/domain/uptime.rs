@@ -88,14 +88,24 @@ impl Apdex {
 
 const HOUR_MS: i64 = 3_600_000;
 
+/// The most days a late rollup catches up: older raw results are pruned.
+pub const MAX_CATCH_UP_DAYS: i64 = 31;
+
 /// The days (their UTC start) whose rollup is due at `now_ms`, given when
-/// rollups were last written: today's once per clock hour, and, first, the
-/// day of the last write if that day has ended since (its final figures).
+/// rollups were last written: today's once per clock hour, and, first, every
+/// day since the last write that has ended (their final figures), so days
+/// the reconciler did not run on are caught up, at most `MAX_CATCH_UP_DAYS`.
 pub fn rollup_days_due(last_write_ms: Option<i64>, now_ms: i64) -> Vec<i64> {
     let today = now_ms.div_euclid(DAY_MS) * DAY_MS;
     match last_write_ms {
         Some(last) if last.div_euclid(HOUR_MS) == now_ms.div_euclid(HOUR_MS) => vec![],
-        Some(last) if last < today => vec![last.div_euclid(DAY_MS) * DAY_MS, today],
+        Some(last) if last < today => {
+            let first = (last.div_euclid(DAY_MS) * DAY_MS).max(today - (MAX_CATCH_UP_DAYS - 1) * DAY_MS);
+            (0..)
+                .map(|n| first + n * DAY_MS)
+                .take_while(|day| *day <= today)
+                .collect()
+        }
         _ => vec![today],
     }
 }
@@ -145,7 +155,7 @@ mod tests {
     }
 
     #[test]
-    fn rollups_are_due_hourly_and_once_more_when_a_day_ends() {
+    fn rollups_are_due_hourly_and_every_ended_day_is_caught_up() {
         let day = |d: i64| d * DAY_MS;
         let at = |d: i64, hour: i64, minute: i64| day(d) + hour * HOUR_MS + minute * 60_000;
         let cases = [
@@ -153,7 +163,9 @@ mod tests {
             (Some(at(10, 14, 1)), at(10, 14, 59), vec![]),
             (Some(at(10, 14, 59)), at(10, 15, 0), vec![day(10)]),
             (Some(at(9, 23, 30)), at(10, 0, 1), vec![day(9), day(10)]),
-            (Some(at(7, 12, 0)), at(10, 9, 0), vec![day(7), day(10)]),
+            (Some(at(7, 12, 0)), at(10, 9, 0), vec![day(7), day(8), day(9), day(10)]),
+            (Some(at(12, 1, 0)), at(10, 9, 0), vec![day(10)]),
+            (Some(at(0, 0, 0)), at(100, 9, 0), (70..=100).map(day).collect()),
         ];
         for (last, now, due) in cases {
             assert_eq!(rollup_days_due(last, now), due, "last {last:?}, now {now}");

@@ -3,13 +3,13 @@
 //! fires with no ping records a `missed` entry and takes the monitor down.
 
 use super::monitor::{at, MonitorObject};
-use super::stub::{ObjectConfig, PingMessage};
+use super::stub::{ObjectConfig, PingMessage, PingsQuery};
 use crate::domain::heartbeat::{failure_hint, missed_hint, unfinished_hint, PingKind};
 use crate::domain::ids::new_id;
 use crate::domain::monitor::{MonitorStatus, Settings};
 use crate::store::history::{History, PingRow};
 use serde_json::json;
-use worker::{Request, Response, Result};
+use worker::{Response, Result};
 
 /// Pings are pruned to the retention every this many pings.
 const PRUNE_EVERY: i64 = 100;
@@ -155,19 +155,12 @@ impl MonitorObject {
         Ok(())
     }
 
-    /// `GET /pings?kind=&before=&limit=`: newest first.
-    pub(super) fn pings(&self, req: &Request) -> Result<Response> {
-        let params: std::collections::HashMap<String, String> = req.url()?.query_pairs().into_owned().collect();
-        let before = params.get("before").and_then(|v| v.parse::<i64>().ok());
-        let limit = params
-            .get("limit")
-            .and_then(|v| v.parse::<u32>().ok())
-            .unwrap_or(50)
-            .clamp(1, 201);
+    /// `POST /pings` with a `PingsQuery`: newest first.
+    pub(super) fn pings(&self, query: PingsQuery) -> Result<Response> {
         Response::from_json(
             &self
                 .history()?
-                .pings(params.get("kind").map(String::as_str), before, limit)?,
+                .pings(query.kind.as_deref(), query.before_seq, query.limit)?,
         )
     }
 }

@@ -2,4 +2,5 @@
 
 mod heartbeat;
 pub mod monitor;
+mod outbox;
 pub mod stub;

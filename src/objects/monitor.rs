@@ -3,22 +3,24 @@
 //! raw history (results and status flips, in its own SQLite storage) and the
 //! verdict up/down. For a monitor with regions it asks one object per region
 //! (`monitor_id@region`, placed with that location hint) to run the probe,
-//! and decides by majority. D1 is written only when the status changes and,
-//! at the reconciler's visits, once an hour to refresh today's rollup (and
-//! once more when a day ends).
+//! and decides by majority. D1 is written only when the status changes
+//! (through the outbox, `outbox.rs`) and, at the reconciler's visits, once an
+//! hour to refresh today's rollup (and once more when a day ends). A deleted
+//! monitor's object keeps only a tombstone, so nothing can start it again.
 
-use super::stub::{ObjectConfig, ProbeRequest};
+use super::outbox::PendingFlip;
+use super::stub::{EnsureRequest, ObjectConfig, ProbeRequest};
 use crate::config::Config;
 use crate::domain::ids::new_id;
 use crate::domain::monitor::MonitorStatus;
 use crate::domain::probe::ProbeResult;
 use crate::domain::schedule::{current_due, next_due};
 use crate::domain::status::{next_status, RegionTally};
-use crate::domain::time::{day_of, duration_words, iso_from_millis, DAY_MS};
+use crate::domain::time::{day_of, duration_words, DAY_MS};
 use crate::domain::uptime::{downtime_ms, observed_ms, rollup_days_due, uptime_pct, Apdex, Flip};
 use crate::probe::{self, ProbeContext};
 use crate::store::history::{History, Page, ResultRow};
-use crate::store::{epochs, incidents, monitors, rollups};
+use crate::store::rollups;
 use serde_json::json;
 use std::cell::Cell;
 use worker::{
@@ -28,6 +30,10 @@ use worker::{
 const PRUNE_EVERY_MS: i64 = 3_600_000;
 /// Storage key: when `refresh_rollups` last wrote today's rollup.
 const ROLLUP_AT: &str = "rollup_at";
+/// Storage key: set when the monitor is deleted. Requests that would start
+/// the object again (a late reconciler visit, a ping already on its way)
+/// find it and are answered 410.
+const TOMBSTONE: &str = "deleted";
 
 #[durable_object]
 pub struct MonitorObject {
@@ -49,16 +55,22 @@ impl DurableObject for MonitorObject {
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
+        if self.is_buried().await? {
+            return Response::error("this monitor was deleted", 410);
+        }
         match (req.method(), path.as_str()) {
-            (Method::Put, "/config") => self.configure(req.json().await?, true).await,
-            (Method::Post, "/ensure") => self.configure(req.json().await?, false).await,
+            (Method::Put, "/config") => self.configure(req.json().await?, None).await,
+            (Method::Post, "/ensure") => {
+                let EnsureRequest { config, scheduled_ms } = req.json().await?;
+                self.configure(config, Some(scheduled_ms)).await
+            }
             (Method::Post, "/pause") => self.pause().await,
-            (Method::Delete, "/") => self.forget().await,
-            (Method::Get, "/checks") => self.checks(&req),
+            (Method::Delete, "/") => self.bury().await.and_then(|()| Response::empty()),
+            (Method::Post, "/checks") => self.checks(req.json().await?),
             (Method::Get, "/uptime") => self.uptime(&req).await,
             (Method::Post, "/probe") => self.probe_here(req.json().await?).await,
             (Method::Post, "/ping") => self.ping(req.json().await?).await,
-            (Method::Get, "/pings") => self.pings(&req),
+            (Method::Post, "/pings") => self.pings(req.json().await?),
             _ => Response::error("no such object route", 404),
         }
     }
@@ -70,6 +82,11 @@ impl DurableObject for MonitorObject {
             let Some(config) = self.stored_config().await? else {
                 return Ok(());
             };
+            let now = Self::now();
+            // Changes D1 missed are retried before anything else happens.
+            if !self.try_apply_outbox(&config, now).await? || !self.confirm_exists(&config, now).await? {
+                return Ok(());
+            }
             match config.status {
                 MonitorStatus::Paused => Ok(()),
                 _ if config.spec.settings.is_heartbeat() => self.check_deadline(config).await,
@@ -105,29 +122,32 @@ impl MonitorObject {
         worker::Date::now().as_millis() as i64
     }
 
-    /// Takes a monitor's configuration. `restart` (a create, edit or resume)
-    /// starts the schedule now; otherwise (the reconciler) the alarm is only
-    /// re-armed when it is missing or late by more than an interval.
-    async fn configure(&self, mut incoming: ObjectConfig, restart: bool) -> Result<Response> {
+    /// Takes a monitor's configuration. Without `scheduled_ms` (a create,
+    /// edit or resume) the schedule starts now. With it (the reconciler's
+    /// visit, at the cron event's time) pending D1 changes are retried, a D1
+    /// status that disagrees with the object's is repaired, rollups are
+    /// brought up to that time, and the alarm is only re-armed when it is
+    /// missing or late by more than an interval.
+    async fn configure(&self, mut incoming: ObjectConfig, scheduled_ms: Option<i64>) -> Result<Response> {
         let now = Self::now();
+        let restart = scheduled_ms.is_none();
         let stored = self.stored_config().await?;
         let changed = stored.as_ref().is_none_or(|s| s.version != incoming.version);
-        if !restart && !changed {
-            if let Some(stored) = &stored {
-                // A failed rollup write must not keep the alarm from being re-armed.
-                if let Err(error) = self.refresh_rollups(stored, now).await {
-                    console_error!("refreshing the rollups of {} failed: {error}", stored.monitor_id);
-                }
+        if let (Some(scheduled_ms), Some(stored)) = (scheduled_ms, &stored) {
+            if !self.visit(stored, incoming.status, now, scheduled_ms).await? {
+                return Response::error("this monitor was deleted", 410);
             }
+        }
+        if let Some(stored) = stored.as_ref().filter(|_| !restart && !changed) {
             let interval_ms = i64::from(incoming.spec.interval_seconds) * 1000;
             let alarm = self.state.storage().get_alarm().await?;
-            let healthy = match (alarm, &stored) {
-                (Some(at), _) => at >= now - interval_ms,
+            let healthy = match alarm {
+                Some(at) => at >= now - interval_ms,
                 // A heartbeat waiting for its first ping has no deadline, hence no alarm.
-                (None, Some(stored)) if stored.spec.settings.is_heartbeat() => {
+                None if stored.spec.settings.is_heartbeat() => {
                     self.heartbeat_deadline(stored, &self.history()?)?.is_none()
                 }
-                (None, _) => false,
+                None => false,
             };
             if healthy || incoming.status == MonitorStatus::Paused {
                 return Response::from_json(&json!({ "rearmed": false }));
@@ -177,11 +197,55 @@ impl MonitorObject {
         Response::empty()
     }
 
-    /// The monitor was deleted: stop and drop everything.
-    async fn forget(&self) -> Result<Response> {
-        self.state.storage().delete_alarm().await?;
-        self.state.storage().delete_all().await?;
-        Response::empty()
+    /// The monitor was deleted (or its object found its D1 row gone): stop,
+    /// drop everything, and leave the tombstone.
+    pub(super) async fn bury(&self) -> Result<()> {
+        let storage = self.state.storage();
+        storage.delete_alarm().await?;
+        storage.delete_all().await?;
+        storage.put(TOMBSTONE, true).await
+    }
+
+    async fn is_buried(&self) -> Result<bool> {
+        Ok(self.state.storage().get::<bool>(TOMBSTONE).await?.unwrap_or(false))
+    }
+
+    /// The reconciler's visit: D1 gets the changes it missed, a D1 status
+    /// that still disagrees with the object's (with nothing pending) is
+    /// repaired as a change of its own, and rollups are brought up to
+    /// `scheduled_ms`. False when the monitor turned out to be deleted.
+    async fn visit(
+        &self,
+        stored: &ObjectConfig,
+        d1_status: MonitorStatus,
+        now: i64,
+        scheduled_ms: i64,
+    ) -> Result<bool> {
+        if !self.try_apply_outbox(stored, now).await? {
+            return Ok(false);
+        }
+        let active = |status| status != MonitorStatus::Paused;
+        if d1_status != stored.status
+            && active(d1_status)
+            && active(stored.status)
+            && !self.has_pending_changes().await?
+        {
+            let message = format!(
+                "{} is {} (its record was repaired)",
+                stored.name,
+                stored.status.as_str()
+            );
+            let repair = PendingFlip::new(now, d1_status, stored.status, down_title(stored), message);
+            self.enqueue(repair).await?;
+            if !self.try_apply_outbox(stored, now).await? {
+                return Ok(false);
+            }
+        }
+        // A failed rollup write must not keep the alarm from being re-armed.
+        if let Err(error) = self.refresh_rollups(stored, scheduled_ms).await {
+            console_error!("refreshing the rollups of {} failed: {error}", stored.monitor_id);
+        }
+        Ok(true)
     }
 
     async fn run_due_check(&self, mut config: ObjectConfig) -> Result<()> {
@@ -239,7 +303,9 @@ impl MonitorObject {
         regions.iter().cloned().zip(results).collect()
     }
 
-    /// Records a change of status here and in D1 (status, incident, today's rollup).
+    /// Records a change of status here, then in D1 through the outbox
+    /// (status, incident, the day's rollup). A D1 failure does not fail the
+    /// check or ping that caused it: the outbox retries.
     pub(super) async fn flip(
         &self,
         config: &mut ObjectConfig,
@@ -250,62 +316,32 @@ impl MonitorObject {
     ) -> Result<()> {
         let old = config.status;
         history.record_flip(now, old, status, reason)?;
-        let flips = history.flips()?;
         config.status = status;
         self.save_config(config).await?;
-
-        let db = self.env.d1("DB")?;
-        let at = iso_from_millis(now);
-        let mut statements = vec![monitors::change_status(
-            &db,
-            &config.monitor_id,
-            old.as_str(),
-            status.as_str(),
-            &at,
-        )?];
-        match status {
-            MonitorStatus::Down => {
-                let title = format!("{} is down", config.name);
-                statements.extend(incidents::open_automatic(
-                    &db,
-                    &new_id("inc"),
-                    &config.org_id,
-                    &config.monitor_id,
-                    &title,
-                    reason,
-                    &at,
-                )?);
-            }
+        let message = match status {
             MonitorStatus::Up if old == MonitorStatus::Down => {
-                let down_since = flips
+                let down_since = history
+                    .flips()?
                     .iter()
                     .rev()
                     .find(|f| f.to == MonitorStatus::Down && f.at_ms < now)
                     .map_or(now, |f| f.at_ms);
-                let message = format!(
+                format!(
                     "{} is back up after {}.",
                     config.name,
                     duration_words((now - down_since) / 1000)
-                );
-                statements.extend(incidents::resolve_automatic(&db, &config.monitor_id, &message, &at)?);
+                )
             }
-            _ => {}
-        }
-        let day_start = now.div_euclid(DAY_MS) * DAY_MS;
-        statements.push(rollups::upsert(
-            &db,
-            &config.monitor_id,
-            &day_of(day_start),
-            // `now + 1`: the window is half-open, and the check that flipped was taken at `now`.
-            &day_stats(config, history, &flips, day_start, now + 1)?,
-        )?);
-        db.batch(statements).await?;
-        epochs::bump(&self.env, &config.org_id).await;
+            _ => reason.to_string(),
+        };
+        self.enqueue(PendingFlip::new(now, old, status, down_title(config), message))
+            .await?;
+        self.try_apply_outbox(config, now).await?;
         Ok(())
     }
 
     /// At the reconciler's visit: rewrites today's rollup once an hour, and
-    /// finishes a day's when it has ended (`rollup_days_due`). Status pages
+    /// finishes every day that has ended since (`rollup_days_due`). Status pages
     /// and 90-day figures then follow a monitor that never changes status,
     /// heartbeats included (they have no checks to hang this on), for at most
     /// two D1 writes an hour.
@@ -320,39 +356,20 @@ impl MonitorObject {
         }
         let history = self.history()?;
         let flips = history.flips()?;
-        for day_start in due {
-            self.write_rollup(config, &history, &flips, day_start, now).await?;
-        }
+        let db = self.env.d1("DB")?;
+        let statements = due
+            .into_iter()
+            .map(|day_start| {
+                let stats = day_stats(config, &history, &flips, day_start, now.min(day_start + DAY_MS))?;
+                rollups::upsert(&db, &config.monitor_id, &day_of(day_start), &stats)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        db.batch(statements).await?;
         storage.put(ROLLUP_AT, now).await
     }
 
-    async fn write_rollup(
-        &self,
-        config: &ObjectConfig,
-        history: &History,
-        flips: &[Flip],
-        day_start: i64,
-        now: i64,
-    ) -> Result<()> {
-        let db = self.env.d1("DB")?;
-        let stats = day_stats(config, history, flips, day_start, now.min(day_start + DAY_MS))?;
-        rollups::upsert(&db, &config.monitor_id, &day_of(day_start), &stats)?
-            .run()
-            .await?;
-        Ok(())
-    }
-
-    /// `GET /checks?up=&since=&until=&after_at=&after_id=&limit=`
-    fn checks(&self, req: &Request) -> Result<Response> {
-        let params: std::collections::HashMap<String, String> = req.url()?.query_pairs().into_owned().collect();
-        let int = |name: &str| params.get(name).and_then(|v| v.parse::<i64>().ok());
-        let page = Page {
-            up: params.get("up").map(|v| v == "1"),
-            since_ms: int("since"),
-            until_ms: int("until"),
-            after: int("after_at").zip(params.get("after_id").cloned()),
-            limit: int("limit").unwrap_or(50).clamp(1, 201) as u32,
-        };
+    /// `POST /checks` with a `Page`: newest first.
+    fn checks(&self, page: Page) -> Result<Response> {
         Response::from_json(&self.history()?.page(&page)?)
     }
 
@@ -451,7 +468,12 @@ fn failure_hint(results: &[(String, ProbeResult)]) -> Option<String> {
     (!hints.is_empty()).then(|| hints.join("; "))
 }
 
-fn day_stats(
+/// The title of the incident a monitor going down opens.
+fn down_title(config: &ObjectConfig) -> String {
+    format!("{} is down", config.name)
+}
+
+pub(super) fn day_stats(
     config: &ObjectConfig,
     history: &History,
     flips: &[Flip],

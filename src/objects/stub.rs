@@ -3,7 +3,9 @@
 
 use crate::domain::monitor::{MonitorSpec, MonitorStatus, Settings};
 use crate::domain::probe::{Failure, ProbeResult, Timings};
+use crate::store::history::{Page, PingRow, ResultRow};
 use crate::store::monitors::MonitorRow;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
@@ -53,6 +55,22 @@ pub struct PingMessage {
     pub body_binary: bool,
 }
 
+/// The reconciler's visit: the monitor as D1 has it, and the cron event's
+/// time (rollups are brought up to it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnsureRequest {
+    pub config: ObjectConfig,
+    pub scheduled_ms: i64,
+}
+
+/// Which pings a page holds, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PingsQuery {
+    pub kind: Option<String>,
+    pub before_seq: Option<i64>,
+    pub limit: u32,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProbeRequest {
     pub settings: Settings,
@@ -62,7 +80,14 @@ fn object(env: &Env, monitor_id: &str) -> Result<Stub> {
     env.durable_object("MONITOR")?.id_from_name(monitor_id)?.get_stub()
 }
 
-async fn call(stub: &Stub, method: Method, path: &str, body: Option<&impl Serialize>) -> Result<worker::Response> {
+/// What a monitor's object answered.
+enum Answer {
+    Ok(worker::Response),
+    /// 410: the monitor was deleted; its object keeps only a tombstone.
+    Gone,
+}
+
+async fn call(stub: &Stub, method: Method, path: &str, body: Option<&impl Serialize>) -> Result<Answer> {
     let mut init = RequestInit::new();
     init.with_method(method);
     if let Some(body) = body {
@@ -74,27 +99,65 @@ async fn call(stub: &Stub, method: Method, path: &str, body: Option<&impl Serial
     let response = stub
         .fetch_with_request(Request::new_with_init(&format!("https://monitor{path}"), &init)?)
         .await?;
-    if response.status_code() >= 400 {
-        return Err(worker::Error::RustError(format!(
-            "monitor object answered {} to {path}",
-            response.status_code()
-        )));
+    match response.status_code() {
+        410 => Ok(Answer::Gone),
+        code if code >= 400 => Err(worker::Error::RustError(format!(
+            "monitor object answered {code} to {path}"
+        ))),
+        _ => Ok(Answer::Ok(response)),
     }
-    Ok(response)
+}
+
+/// A call whose answer is JSON; a deleted monitor's object is an error here,
+/// as the API only asks objects of monitors D1 still has.
+async fn call_json<T: DeserializeOwned>(
+    env: &Env,
+    monitor_id: &str,
+    method: Method,
+    path: &str,
+    body: Option<&impl Serialize>,
+) -> Result<T> {
+    match call(&object(env, monitor_id)?, method, path, body).await? {
+        Answer::Ok(mut response) => response.json().await,
+        Answer::Gone => Err(gone(monitor_id)),
+    }
+}
+
+fn gone(monitor_id: &str) -> worker::Error {
+    worker::Error::RustError(format!("monitor {monitor_id} was deleted"))
 }
 
 /// Created, edited or resumed: take this configuration and start checking now.
 pub async fn configure(env: &Env, config: &ObjectConfig) -> Result<()> {
-    call(&object(env, &config.monitor_id)?, Method::Put, "/config", Some(config))
-        .await
-        .map(drop)
+    match call(&object(env, &config.monitor_id)?, Method::Put, "/config", Some(config)).await? {
+        Answer::Ok(_) => Ok(()),
+        Answer::Gone => Err(gone(&config.monitor_id)),
+    }
 }
 
-/// The reconciler: re-arm the alarm if it was lost or is late. True when it was.
-pub async fn ensure(env: &Env, config: &ObjectConfig) -> Result<bool> {
-    let mut response = call(&object(env, &config.monitor_id)?, Method::Post, "/ensure", Some(config)).await?;
-    let answer: Value = response.json().await?;
-    Ok(answer["rearmed"] == Value::Bool(true))
+/// What the reconciler's visit did.
+pub enum Visit {
+    Rearmed,
+    Healthy,
+    /// The monitor was deleted, though D1 still lists it.
+    Deleted,
+}
+
+/// The reconciler: retry D1 changes, repair drift, refresh rollups, and
+/// re-arm the alarm if it was lost or is late.
+pub async fn ensure(env: &Env, request: &EnsureRequest) -> Result<Visit> {
+    let stub = object(env, &request.config.monitor_id)?;
+    match call(&stub, Method::Post, "/ensure", Some(request)).await? {
+        Answer::Ok(mut response) => {
+            let answer: Value = response.json().await?;
+            Ok(if answer["rearmed"] == Value::Bool(true) {
+                Visit::Rearmed
+            } else {
+                Visit::Healthy
+            })
+        }
+        Answer::Gone => Ok(Visit::Deleted),
+    }
 }
 
 pub async fn pause(env: &Env, monitor_id: &str) -> Result<()> {
@@ -103,58 +166,40 @@ pub async fn pause(env: &Env, monitor_id: &str) -> Result<()> {
         .map(drop)
 }
 
-pub async fn forget(env: &Env, monitor_id: &str) -> Result<()> {
+/// Deletes the monitor's object, leaving a tombstone.
+pub async fn bury(env: &Env, monitor_id: &str) -> Result<()> {
     call(&object(env, monitor_id)?, Method::Delete, "/", None::<&()>)
         .await
         .map(drop)
 }
 
-/// A page of raw results; `query` is the object's own query string.
-pub async fn checks<T: for<'de> Deserialize<'de>>(env: &Env, monitor_id: &str, query: &str) -> Result<Vec<T>> {
-    call(
-        &object(env, monitor_id)?,
-        Method::Get,
-        &format!("/checks?{query}"),
-        None::<&()>,
-    )
-    .await?
-    .json()
-    .await
+/// A page of raw results.
+pub async fn checks(env: &Env, monitor_id: &str, page: &Page) -> Result<Vec<ResultRow>> {
+    call_json(env, monitor_id, Method::Post, "/checks", Some(page)).await
 }
 
-pub async fn ping(env: &Env, message: &PingMessage) -> Result<()> {
-    call(
-        &object(env, &message.config.monitor_id)?,
-        Method::Post,
-        "/ping",
-        Some(message),
-    )
-    .await
-    .map(drop)
+/// Hands a ping to the monitor's object; false when the monitor was deleted.
+pub async fn ping(env: &Env, message: &PingMessage) -> Result<bool> {
+    let stub = object(env, &message.config.monitor_id)?;
+    Ok(matches!(
+        call(&stub, Method::Post, "/ping", Some(message)).await?,
+        Answer::Ok(_)
+    ))
 }
 
-/// A page of pings; `query` is the object's own query string.
-pub async fn pings<T: for<'de> Deserialize<'de>>(env: &Env, monitor_id: &str, query: &str) -> Result<Vec<T>> {
-    call(
-        &object(env, monitor_id)?,
-        Method::Get,
-        &format!("/pings?{query}"),
-        None::<&()>,
-    )
-    .await?
-    .json()
-    .await
+/// A page of pings.
+pub async fn pings(env: &Env, monitor_id: &str, query: &PingsQuery) -> Result<Vec<PingRow>> {
+    call_json(env, monitor_id, Method::Post, "/pings", Some(query)).await
 }
 
 pub async fn uptime(env: &Env, monitor_id: &str, apdex_ms: u32) -> Result<Value> {
-    call(
-        &object(env, monitor_id)?,
+    call_json(
+        env,
+        monitor_id,
         Method::Get,
         &format!("/uptime?apdex_ms={apdex_ms}"),
         None::<&()>,
     )
-    .await?
-    .json()
     .await
 }
 
@@ -164,10 +209,10 @@ pub async fn probe_in_region(env: &Env, monitor_id: &str, region: &str, request:
         let stub = env
             .durable_object("MONITOR")?
             .get_by_name_with_location_hint(&format!("{monitor_id}@{region}"), region)?;
-        call(&stub, Method::Post, "/probe", Some(request))
-            .await?
-            .json::<ProbeResult>()
-            .await
+        match call(&stub, Method::Post, "/probe", Some(request)).await? {
+            Answer::Ok(mut response) => response.json::<ProbeResult>().await,
+            Answer::Gone => Err(gone(monitor_id)),
+        }
     };
     attempt.await.unwrap_or_else(|error| ProbeResult {
         failure: Some(Failure::Other {

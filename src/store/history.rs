@@ -94,7 +94,7 @@ pub struct WindowRow {
 }
 
 /// Which results a page holds.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Page {
     pub up: Option<bool>,
     pub since_ms: Option<i64>,

@@ -39,61 +39,78 @@ pub struct LinkRow {
     pub monitor_id: String,
 }
 
-/// Opens an automatic incident for a monitor that just went down, unless one
-/// is already open, and only while the monitor is still down (a pause or a
-/// deletion in between wins).
+/// The ids an automatic change writes under, chosen once by the monitor's
+/// object and kept with the change until D1 has it: applied twice, the same
+/// ids insert nothing new.
+pub struct AutomaticIds<'a> {
+    pub incident_id: &'a str,
+    pub update_id: &'a str,
+}
+
+/// Opens an automatic incident for a monitor that went down, unless one is
+/// already open, and only while the monitor is still down (a pause or a
+/// deletion in between wins). Idempotent.
 pub fn open_automatic(
     db: &D1Database,
-    id: &str,
+    ids: &AutomaticIds<'_>,
     org_id: &str,
     monitor_id: &str,
     title: &str,
     cause: &str,
-    now: &str,
+    at: &str,
 ) -> Result<Vec<D1PreparedStatement>> {
-    let insert = "INSERT INTO incidents (id, org_id, title, status, impact, kind, cause, started_at, updated_at)
+    let insert =
+        "INSERT OR IGNORE INTO incidents (id, org_id, title, status, impact, kind, cause, started_at, updated_at)
         SELECT ?1, ?2, ?4, 'investigating', 'major', 'automatic', ?5, ?6, ?6
         WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?3 AND status = 'down')
           AND NOT EXISTS (SELECT 1 FROM incidents i JOIN incident_monitors im ON im.incident_id = i.id
                           WHERE im.monitor_id = ?3 AND i.kind = 'automatic' AND i.status <> 'resolved')";
-    let link = "INSERT INTO incident_monitors (incident_id, monitor_id) SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM incidents WHERE id = ?1)";
-    let update = format!(
-        "INSERT INTO incident_updates (id, incident_id, status, message, created_at)
-        SELECT {NEW_UPDATE_ID}, ?1, 'investigating', ?2, ?3 WHERE EXISTS (SELECT 1 FROM incidents WHERE id = ?1)"
-    );
+    let link = "INSERT OR IGNORE INTO incident_monitors (incident_id, monitor_id) SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM incidents WHERE id = ?1)";
+    let update = "INSERT OR IGNORE INTO incident_updates (id, incident_id, status, message, created_at)
+        SELECT ?4, ?1, 'investigating', ?2, ?3 WHERE EXISTS (SELECT 1 FROM incidents WHERE id = ?1)";
     Ok(vec![
         statement(
             db,
             insert,
             &[
-                id.into(),
+                ids.incident_id.into(),
                 org_id.into(),
                 monitor_id.into(),
                 title.into(),
                 cause.into(),
-                now.into(),
+                at.into(),
             ],
         )?,
-        statement(db, link, &[id.into(), monitor_id.into()])?,
-        statement(db, &update, &[id.into(), cause.into(), now.into()])?,
+        statement(db, link, &[ids.incident_id.into(), monitor_id.into()])?,
+        statement(
+            db,
+            update,
+            &[ids.incident_id.into(), cause.into(), at.into(), ids.update_id.into()],
+        )?,
     ])
 }
 
-/// Resolves the monitor's open automatic incident, with a closing update.
+/// Resolves the monitor's open automatic incident, with a closing update
+/// `update_id`. Idempotent: once resolved, nothing is open to resolve.
 pub fn resolve_automatic(
     db: &D1Database,
     monitor_id: &str,
+    update_id: &str,
     message: &str,
-    now: &str,
+    at: &str,
 ) -> Result<Vec<D1PreparedStatement>> {
     let open = "SELECT i.id FROM incidents i JOIN incident_monitors im ON im.incident_id = i.id
         WHERE im.monitor_id = ?1 AND i.kind = 'automatic' AND i.status <> 'resolved'";
-    let update = format!("INSERT INTO incident_updates (id, incident_id, status, message, created_at) SELECT {NEW_UPDATE_ID}, id, 'resolved', ?2, ?3 FROM ({open})");
+    let update = format!("INSERT OR IGNORE INTO incident_updates (id, incident_id, status, message, created_at) SELECT ?4, id, 'resolved', ?2, ?3 FROM ({open}) LIMIT 1");
     let resolve =
         format!("UPDATE incidents SET status = 'resolved', resolved_at = ?2, updated_at = ?2 WHERE id IN ({open})");
     Ok(vec![
-        statement(db, &update, &[monitor_id.into(), message.into(), now.into()])?,
-        statement(db, &resolve, &[monitor_id.into(), now.into()])?,
+        statement(
+            db,
+            &update,
+            &[monitor_id.into(), message.into(), at.into(), update_id.into()],
+        )?,
+        statement(db, &resolve, &[monitor_id.into(), at.into()])?,
     ])
 }
 

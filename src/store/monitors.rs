@@ -5,7 +5,7 @@ use super::{all, execute, first, like_pattern, page_after, statement, Arg};
 use crate::domain::monitor::MonitorSpec;
 use crate::domain::page::Cursor;
 use serde::Deserialize;
-use worker::{D1Database, Result};
+use worker::{D1Database, D1PreparedStatement, Result};
 
 const COLUMNS: &str = "id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at";
 
@@ -119,8 +119,10 @@ pub async fn update(db: &D1Database, org_id: &str, id: &str, spec: &MonitorSpec,
         == Some(1))
 }
 
+/// A pause or resume through the API. It is a change of status too, so a
+/// verdict the object made before it can no longer overwrite it.
 pub async fn set_status(db: &D1Database, org_id: &str, id: &str, status: &str, now: &str) -> Result<bool> {
-    let sql = "UPDATE monitors SET status = ?3, updated_at = ?4 WHERE id = ?1 AND org_id = ?2";
+    let sql = "UPDATE monitors SET status = ?3, updated_at = ?4, status_changed_at = ?4 WHERE id = ?1 AND org_id = ?2";
     Ok(execute(db, sql, &[id.into(), org_id.into(), status.into(), now.into()]).await? == 1)
 }
 
@@ -199,21 +201,37 @@ pub async fn list(
     all(db, &sql, &args).await
 }
 
-/// Records a change of status made by the monitor's Durable Object, only if
-/// the status is still the one the object last saw: a pause or an edit
-/// through the API in between wins over the probe's verdict.
-pub fn change_status(
-    db: &D1Database,
-    id: &str,
-    from: &str,
-    to: &str,
-    now: &str,
-) -> Result<worker::D1PreparedStatement> {
+/// Records a change of status the monitor's Durable Object made at `at`.
+/// Idempotent and order-proof, as the object may send it again (until D1
+/// acknowledges it) and after later ones failed: it applies only over an
+/// older change (`status_changed_at <= at`, ISO 8601 in one format sorts as
+/// time), and never over a pause, which the API sets and which wins over a
+/// probe's verdict.
+pub fn apply_status_change(db: &D1Database, id: &str, to: &str, at: &str) -> Result<D1PreparedStatement> {
     statement(
         db,
-        "UPDATE monitors SET status = ?3, status_changed_at = ?4 WHERE id = ?1 AND status = ?2",
-        &[id.into(), from.into(), to.into(), now.into()],
+        "UPDATE monitors SET status = ?2, status_changed_at = ?3
+         WHERE id = ?1 AND status <> 'paused' AND (status_changed_at IS NULL OR status_changed_at <= ?3)",
+        &[id.into(), to.into(), at.into()],
     )
+}
+
+/// Counts the monitor's row (0 or 1): how an object learns that its monitor
+/// was deleted behind its back.
+pub fn existence(db: &D1Database, id: &str) -> Result<D1PreparedStatement> {
+    statement(db, "SELECT COUNT(*) AS n FROM monitors WHERE id = ?1", &[id.into()])
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Existence {
+    pub n: i64,
+}
+
+/// Finishes a deletion the API began (the object holds a tombstone) but
+/// whose D1 part did not complete.
+pub async fn delete_deleted(db: &D1Database, id: &str) -> Result<()> {
+    execute(db, "DELETE FROM monitors WHERE id = ?1", &[id.into()]).await?;
+    Ok(())
 }
 
 /// Active (not paused) monitors after `after_id`, in id order: the

@@ -6,6 +6,7 @@ mod api_keys;
 mod auth;
 mod authorization;
 mod checks;
+mod consistency;
 mod conventions;
 mod deployment;
 mod health;

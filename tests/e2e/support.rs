@@ -225,6 +225,7 @@ pub struct Server {
     pub url: String,
     child: Child,
     log: PathBuf,
+    state: PathBuf,
 }
 
 /// Booting `wrangler dev` takes both cores for seconds: one boot at a time.
@@ -258,9 +259,44 @@ impl Server {
             url: format!("http://127.0.0.1:{port}"),
             child,
             log,
+            state: state_dir.to_path_buf(),
         };
         server.wait_until_healthy();
         server
+    }
+
+    /// Runs SQL on this Worker's local D1 the way an operator would
+    /// (`wrangler d1 execute --local`), for tests that inject a fault into
+    /// the real database or read what it holds; returns the rows.
+    pub fn d1(&self, sql: &str) -> Vec<Value> {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let output = Command::new(root.join("node_modules/.bin/wrangler"))
+            .current_dir(&root)
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CI", "true")
+            .args(["d1", "execute", "DB", "--local", "--json", "--persist-to"])
+            .arg(&self.state)
+            .args(["--command", sql])
+            .output()
+            .expect("wrangler runs");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "wrangler d1 execute failed: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let answers: Value = serde_json::from_str(&text).expect("wrangler's JSON answer");
+        answers[0]["results"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Fires the cron trigger as Cloudflare would, at `time_ms` if given.
+    #[track_caller]
+    pub fn fire_cron(&self, time_ms: Option<i64>) {
+        let time = time_ms.map(|ms| format!("&time={ms}")).unwrap_or_default();
+        let fired = Client::anonymous()
+            .on(&self.url)
+            .get(&format!("/__scheduled?cron=*+*+*+*+*{time}"));
+        assert_eq!(fired.status, 200, "{}", fired.body);
     }
 
     fn wait_until_healthy(&mut self) {

@@ -1,0 +1,204 @@
+//! The outbox side of `MonitorObject`: a change of status is decided and
+//! saved here first, then its effects on D1 (the monitor's status, its
+//! automatic incident, the day's rollup) are kept as pending work until D1
+//! has acknowledged them. A failed D1 write is retried at the object's next
+//! alarm and at the reconciler's next visit; every effect is idempotent
+//! (ids chosen once, writes guarded by what D1 already holds), so applying
+//! one twice changes nothing. Whoever sent the check or ping that caused the
+//! change is answered once the object has saved it, whatever D1 does.
+
+use super::monitor::MonitorObject;
+use super::stub::ObjectConfig;
+use crate::domain::ids::new_id;
+use crate::domain::monitor::MonitorStatus;
+use crate::domain::time::{day_of, iso_from_millis, DAY_MS};
+use crate::store::incidents::{self, AutomaticIds};
+use crate::store::{epochs, monitors, rollups};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use worker::{console_error, D1PreparedStatement, Result};
+
+/// Storage key: the changes D1 has not acknowledged yet, oldest first.
+const OUTBOX: &str = "outbox";
+/// Storage key: when the monitor's D1 row was last seen to exist.
+const CONFIRMED_AT: &str = "confirmed_at";
+/// How often a steady monitor makes sure its D1 row still exists.
+const CONFIRM_EVERY_MS: i64 = 3_600_000;
+
+/// One change of status and what it must do in D1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingFlip {
+    pub at_ms: i64,
+    pub from: MonitorStatus,
+    pub to: MonitorStatus,
+    /// The incident a change to `down` opens.
+    pub incident_id: String,
+    /// The timeline entry it writes (the incident's first, or its last).
+    pub update_id: String,
+    /// The incident's title when it opens.
+    pub title: String,
+    /// Why it went down, or how long it was down for.
+    pub message: String,
+}
+
+impl PendingFlip {
+    pub fn new(at_ms: i64, from: MonitorStatus, to: MonitorStatus, title: String, message: String) -> PendingFlip {
+        PendingFlip {
+            at_ms,
+            from,
+            to,
+            incident_id: new_id("inc"),
+            update_id: new_id("upd"),
+            title,
+            message,
+        }
+    }
+
+    fn statements(&self, db: &worker::D1Database, config: &ObjectConfig) -> Result<Vec<D1PreparedStatement>> {
+        let at = iso_from_millis(self.at_ms);
+        let id = config.monitor_id.as_str();
+        let mut statements = vec![monitors::apply_status_change(db, id, self.to.as_str(), &at)?];
+        match (self.from, self.to) {
+            (_, MonitorStatus::Down) => {
+                let ids = AutomaticIds {
+                    incident_id: &self.incident_id,
+                    update_id: &self.update_id,
+                };
+                statements.extend(incidents::open_automatic(
+                    db,
+                    &ids,
+                    &config.org_id,
+                    id,
+                    &self.title,
+                    &self.message,
+                    &at,
+                )?);
+            }
+            (MonitorStatus::Down, MonitorStatus::Up) => {
+                statements.extend(incidents::resolve_automatic(
+                    db,
+                    id,
+                    &self.update_id,
+                    &self.message,
+                    &at,
+                )?);
+            }
+            _ => {}
+        }
+        Ok(statements)
+    }
+}
+
+/// What applying the outbox found out.
+pub enum Applied {
+    /// D1 has every change (or there was none).
+    Done,
+    /// The monitor's D1 row is gone: the monitor was deleted.
+    MonitorGone,
+}
+
+impl MonitorObject {
+    async fn outbox(&self) -> Result<Vec<PendingFlip>> {
+        let text: Option<String> = self.state.storage().get(OUTBOX).await?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default())
+    }
+
+    /// Keeps a change of status until D1 acknowledges it.
+    pub(super) async fn enqueue(&self, flip: PendingFlip) -> Result<()> {
+        let mut pending = self.outbox().await?;
+        pending.push(flip);
+        self.state.storage().put(OUTBOX, serde_json::to_string(&pending)?).await
+    }
+
+    /// Applies every pending change to D1 in one batch (a transaction), with
+    /// the rollup of each day they fall on, and forgets them once D1 has
+    /// them. Changes enqueued meanwhile stay for the next time.
+    pub(super) async fn apply_outbox(&self, config: &ObjectConfig, now: i64) -> Result<Applied> {
+        let pending = self.outbox().await?;
+        if pending.is_empty() {
+            return Ok(Applied::Done);
+        }
+        let db = self.env.d1("DB")?;
+        let mut statements = Vec::new();
+        for flip in &pending {
+            statements.extend(flip.statements(&db, config)?);
+        }
+        let history = self.history()?;
+        let flips = history.flips()?;
+        let days: BTreeSet<i64> = pending.iter().map(|f| f.at_ms.div_euclid(DAY_MS) * DAY_MS).collect();
+        for day_start in days {
+            // `now + 1`: the window is half-open, and a check taken at `now` may have flipped.
+            let to = (now + 1).min(day_start + DAY_MS);
+            let stats = super::monitor::day_stats(config, &history, &flips, day_start, to)?;
+            statements.push(rollups::upsert(&db, &config.monitor_id, &day_of(day_start), &stats)?);
+        }
+        statements.push(monitors::existence(&db, &config.monitor_id)?);
+        let results = db.batch(statements).await?;
+        let exists = results
+            .last()
+            .and_then(|r| r.results::<monitors::Existence>().ok())
+            .and_then(|rows| rows.first().map(|row| row.n > 0))
+            .unwrap_or(true);
+
+        let applied: Vec<&PendingFlip> = pending.iter().collect();
+        let left: Vec<PendingFlip> = self
+            .outbox()
+            .await?
+            .into_iter()
+            .filter(|flip| !applied.contains(&flip))
+            .collect();
+        let storage = self.state.storage();
+        if left.is_empty() {
+            storage.delete(OUTBOX).await?;
+        } else {
+            storage.put(OUTBOX, serde_json::to_string(&left)?).await?;
+        }
+        epochs::bump(&self.env, &config.org_id).await;
+        Ok(if exists { Applied::Done } else { Applied::MonitorGone })
+    }
+
+    /// Applies the outbox where the caller must not fail for it (a check, a
+    /// ping): a D1 error is logged and the changes wait for the next try.
+    /// True while the monitor still exists.
+    pub(super) async fn try_apply_outbox(&self, config: &ObjectConfig, now: i64) -> Result<bool> {
+        match self.apply_outbox(config, now).await {
+            Ok(Applied::Done) => Ok(true),
+            Ok(Applied::MonitorGone) => {
+                self.bury().await?;
+                Ok(false)
+            }
+            Err(error) => {
+                console_error!(
+                    "D1 did not take the status change of {}; retried later: {error}",
+                    config.monitor_id
+                );
+                Ok(true)
+            }
+        }
+    }
+
+    /// Once an hour, a monitor that never changes status (so never writes
+    /// to D1) makes sure its row still exists; an object whose monitor was
+    /// deleted behind its back stops and clears itself. True while it exists.
+    pub(super) async fn confirm_exists(&self, config: &ObjectConfig, now: i64) -> Result<bool> {
+        let storage = self.state.storage();
+        let confirmed: Option<i64> = storage.get(CONFIRMED_AT).await?;
+        if confirmed.is_some_and(|at| now - at < CONFIRM_EVERY_MS) {
+            return Ok(true);
+        }
+        let db = self.env.d1("DB")?;
+        let row: Option<monitors::Existence> = monitors::existence(&db, &config.monitor_id)?.first(None).await?;
+        if row.is_some_and(|r| r.n == 0) {
+            self.bury().await?;
+            return Ok(false);
+        }
+        storage.put(CONFIRMED_AT, now).await?;
+        Ok(true)
+    }
+
+    /// The changes of status D1 has not acknowledged, for the reconciler to
+    /// tell whether a D1 row that disagrees is only lagging.
+    pub(super) async fn has_pending_changes(&self) -> Result<bool> {
+        Ok(!self.outbox().await?.is_empty())
+    }
+}

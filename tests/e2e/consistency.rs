@@ -1,0 +1,213 @@
+//! What D1 and a monitor's object each hold stays in agreement through
+//! faults: a change of status D1 refused is applied once it recovers, a
+//! ping is acknowledged once stored, a deleted monitor never probes again,
+//! an object whose monitor is gone stops, and rollups of days the cron
+//! missed are caught up. Faults are real: a trigger in the Worker's local D1
+//! makes its writes fail, as an outage of the database would.
+
+use super::support::{wait_for, Account, Client, Server, TempDir};
+use super::targets::HttpTarget;
+use pingwarden::domain::time::day_of;
+use serde_json::{json, Value};
+use std::thread::sleep;
+use std::time::Duration;
+
+/// A Worker of the test's own that fires no cron by itself.
+fn quiet_server(label: &str) -> (TempDir, Server) {
+    let state = TempDir::new(label);
+    let server = Server::start(
+        &state.0,
+        &[
+            ("CRON_EVERY_SECONDS", "0"),
+            ("PW_MIN_INTERVAL_SECONDS", "1"),
+            ("PW_MIN_GRACE_SECONDS", "1"),
+        ],
+    );
+    (state, server)
+}
+
+/// Makes every `operation` (INSERT, UPDATE or DELETE) on `table` fail.
+fn break_table(server: &Server, operation: &str, table: &str) {
+    server.d1(&format!(
+        "CREATE TRIGGER injected_fault_{operation} BEFORE {operation} ON {table} BEGIN SELECT RAISE(ABORT, 'injected fault'); END"
+    ));
+}
+
+fn mend_table(server: &Server, operation: &str) {
+    server.d1(&format!("DROP TRIGGER injected_fault_{operation}"));
+}
+
+fn automatic_incidents(client: &Client, monitor_id: &str) -> Vec<Value> {
+    let reply = client.get(&format!("/api/v1/incidents?monitor_id={monitor_id}"));
+    reply.data(200).as_array().cloned().unwrap_or_default()
+}
+
+fn status_of(client: &Client, monitor_id: &str) -> String {
+    client.get(&format!("/api/v1/monitors/{monitor_id}")).data(200)["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn an_outage_d1_refused_at_first_still_opens_exactly_one_incident() {
+    let (_state, server) = quiet_server("outbox");
+    let client = Account::register_on(&server.url, "outbox").client().on(&server.url);
+    break_table(&server, "INSERT", "incidents");
+    let monitor = client
+        .post(
+            "/api/v1/monitors",
+            json!({ "type": "http", "name": "Closed port", "url": "http://127.0.0.1:9/", "interval_seconds": 1, "failure_threshold": 1 }),
+        )
+        .data(201)
+        .clone();
+    let id = monitor["id"].as_str().unwrap();
+    // The object has decided `down`, but D1 refuses the change as a whole.
+    wait_for(15, "failed checks", || {
+        let checks = client.get(&format!("/api/v1/monitors/{id}/checks?limit=3"));
+        (checks.data(200).as_array().unwrap().len() >= 3).then_some(())
+    });
+    assert_eq!(
+        status_of(&client, id),
+        "pending",
+        "the fault is real: D1 did not take the change"
+    );
+    assert!(automatic_incidents(&client, id).is_empty());
+
+    mend_table(&server, "INSERT");
+    // No new change of status happens: only the retry can bring D1 along.
+    wait_for(15, "D1 to show the monitor down", || {
+        (status_of(&client, id) == "down").then_some(())
+    });
+    let incidents = wait_for(10, "the automatic incident", || {
+        Some(automatic_incidents(&client, id)).filter(|list| !list.is_empty())
+    });
+    sleep(Duration::from_secs(3));
+    let incidents_later = automatic_incidents(&client, id);
+    assert_eq!(incidents_later.len(), 1, "exactly one incident: {incidents_later:?}");
+    assert_eq!(incidents[0]["id"], incidents_later[0]["id"]);
+    assert_eq!(incidents_later[0]["kind"], "automatic");
+}
+
+#[test]
+fn a_ping_is_acknowledged_once_stored_and_d1_catches_up_at_the_reconciler() {
+    let (_state, server) = quiet_server("ping-ack");
+    let client = Account::register_on(&server.url, "pingack").client().on(&server.url);
+    let beat = client
+        .post(
+            "/api/v1/monitors",
+            json!({ "type": "heartbeat", "name": "Backup", "interval_seconds": 3600, "grace_seconds": 3600 }),
+        )
+        .data(201)
+        .clone();
+    let id = beat["id"].as_str().unwrap();
+    break_table(&server, "UPDATE", "monitors");
+
+    // The first ping takes the heartbeat up; D1 cannot record that, yet the
+    // ping is stored, so it must be answered 200 (a retrying client would
+    // otherwise store it twice).
+    let ping =
+        reqwest::blocking::get(format!("{}/p/{}?rid=once", server.url, beat["token"].as_str().unwrap())).unwrap();
+    assert_eq!(ping.status(), 200);
+    let pings = client.get(&format!("/api/v1/monitors/{id}/pings"));
+    let pings = pings.data(200).as_array().unwrap().clone();
+    assert_eq!(pings.len(), 1, "stored once: {pings:?}");
+    assert_eq!(status_of(&client, id), "pending", "the fault is real");
+
+    mend_table(&server, "UPDATE");
+    server.fire_cron(None);
+    assert_eq!(
+        status_of(&client, id),
+        "up",
+        "the reconciler's visit applied the change"
+    );
+}
+
+#[test]
+fn a_deleted_monitor_never_probes_again_even_when_its_d1_delete_failed() {
+    let (_state, server) = quiet_server("tombstone");
+    let client = Account::register_on(&server.url, "tombstone").client().on(&server.url);
+    let target = HttpTarget::start();
+    let monitor = client
+        .post(
+            "/api/v1/monitors",
+            json!({ "type": "http", "name": "Soon gone", "url": target.url("/ok"), "interval_seconds": 1 }),
+        )
+        .data(201)
+        .clone();
+    let id = monitor["id"].as_str().unwrap();
+    wait_for(15, "probes", || (target.requests() >= 2).then_some(()));
+
+    break_table(&server, "DELETE", "monitors");
+    let deleted = client.delete(&format!("/api/v1/monitors/{id}"));
+    assert_eq!(deleted.status, 500, "D1 refused the delete: {}", deleted.body);
+    sleep(Duration::from_millis(1500));
+    let after_delete = target.requests();
+    // The reconciler still finds the monitor in D1: it must not start it again.
+    server.fire_cron(None);
+    sleep(Duration::from_secs(4));
+    assert_eq!(target.requests(), after_delete, "no probe after the delete");
+
+    mend_table(&server, "DELETE");
+    server.fire_cron(None);
+    client.get(&format!("/api/v1/monitors/{id}")).error(404, "not_found");
+    assert_eq!(target.requests(), after_delete);
+}
+
+#[test]
+fn an_object_whose_monitor_row_is_gone_stops_at_its_next_change() {
+    let (_state, server) = quiet_server("orphan");
+    let client = Account::register_on(&server.url, "orphan").client().on(&server.url);
+    let target = HttpTarget::start();
+    let monitor = client
+        .post(
+            "/api/v1/monitors",
+            json!({ "type": "http", "name": "Orphan", "url": target.url("/switch"), "interval_seconds": 1, "failure_threshold": 1 }),
+        )
+        .data(201)
+        .clone();
+    let id = monitor["id"].as_str().unwrap();
+    wait_for(15, "the monitor up", || (status_of(&client, id) == "up").then_some(()));
+
+    // The row vanishes behind the object's back (as in a lost race with a delete).
+    server.d1(&format!("DELETE FROM monitors WHERE id = '{id}'"));
+    target.set_switch(500);
+    // The failed check changes the status, and D1's answer shows the row gone.
+    sleep(Duration::from_secs(3));
+    let stopped_at = target.requests();
+    sleep(Duration::from_secs(4));
+    assert_eq!(target.requests(), stopped_at, "the object stopped probing");
+}
+
+#[test]
+fn rollups_of_days_the_cron_missed_are_caught_up() {
+    let (_state, server) = quiet_server("catch-up");
+    let client = Account::register_on(&server.url, "catchup").client().on(&server.url);
+    let beat = client
+        .post(
+            "/api/v1/monitors",
+            json!({ "type": "heartbeat", "name": "Weekly report", "interval_seconds": 604800, "grace_seconds": 86400 }),
+        )
+        .data(201)
+        .clone();
+    let id = beat["id"].as_str().unwrap();
+    let ping = reqwest::blocking::get(format!("{}/p/{}", server.url, beat["token"].as_str().unwrap())).unwrap();
+    assert_eq!(ping.status(), 200);
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    server.fire_cron(Some(now_ms));
+    // The next run comes three days later.
+    let day_ms = 86_400_000;
+    server.fire_cron(Some(now_ms + 3 * day_ms));
+    let days: Vec<String> = server
+        .d1(&format!(
+            "SELECT day FROM daily_rollups WHERE monitor_id = '{id}' ORDER BY day"
+        ))
+        .iter()
+        .map(|row| row["day"].as_str().unwrap().to_string())
+        .collect();
+    let expected: Vec<String> = (0..=3).map(|n| day_of(now_ms + n * day_ms)).collect();
+    assert_eq!(days, expected, "one rollup for each day up to the cron's time");
+}
