@@ -25,7 +25,7 @@ use std::future::Future;
 use worker::{D1Database, Env, Request, Response};
 
 /// The largest request body accepted; larger ones get 413 before parsing.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 
 /// What every handler gets besides the request.
 pub struct Ctx {
@@ -95,11 +95,11 @@ pub async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
         .ok()
         .flatten()
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+    if declared.is_some_and(|len| len > MAX_REQUEST_BYTES) {
         return Err(ApiError::PayloadTooLarge);
     }
     let bytes = req.bytes().await?;
-    if bytes.len() > MAX_BODY_BYTES {
+    if bytes.len() > MAX_REQUEST_BYTES {
         return Err(ApiError::PayloadTooLarge);
     }
     Ok(bytes)

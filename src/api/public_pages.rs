@@ -8,7 +8,7 @@ use super::{json_response, query, Ctx};
 use crate::domain::badge;
 use crate::domain::ids::sha256_hex;
 use crate::domain::monitor::MonitorStatus;
-use crate::domain::status_page::{days, overall_status, uptime_pct, Day, DayFigures, DAYS};
+use crate::domain::status_page::{days, overall_status, rollups_uptime_pct, Day, DayFigures, DAYS};
 use crate::domain::time::{day_of, DAY_MS};
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
@@ -247,7 +247,7 @@ async fn gather(ctx: &Ctx, page: &PageRow, with_incidents: bool) -> ApiResult<Pu
                     .cloned()
                     .unwrap_or_else(|| m.name.clone()),
                 status: m.status.clone(),
-                uptime_pct: uptime_pct(figures),
+                uptime_pct: rollups_uptime_pct(figures),
                 days: days(ctx.now_ms, figures, status),
             }
         })

@@ -124,7 +124,7 @@ pub fn parse_ping_suffix(suffix: Option<&str>) -> Result<(PingKind, Option<u8>),
 }
 
 /// The most of a ping's body kept, as UTF-8 text.
-pub const MAX_BODY_BYTES: usize = 10 * 1024;
+pub const PING_BODY_KEPT_BYTES: usize = 10 * 1024;
 
 /// A ping body as stored: its text (up to 10 KB, cut at a character
 /// boundary), whether it was cut, and whether it was binary (then not kept).
@@ -139,7 +139,7 @@ pub fn capture_body(bytes: &[u8]) -> CapturedBody {
     if bytes.is_empty() {
         return CapturedBody::default();
     }
-    let head = &bytes[..bytes.len().min(MAX_BODY_BYTES)];
+    let head = &bytes[..bytes.len().min(PING_BODY_KEPT_BYTES)];
     let text = match std::str::from_utf8(head) {
         Ok(text) => text,
         // Cut inside a character at the 10 KB mark: keep what is whole.
@@ -185,7 +185,7 @@ pub fn unfinished_hint(started_ms: i64) -> String {
 }
 
 /// The hint of a failure reported by the job itself.
-pub fn failure_hint(exit_code: Option<u8>) -> String {
+pub fn exit_code_hint(exit_code: Option<u8>) -> String {
     match exit_code {
         Some(code) => format!("the job reported failure (exit code {code})"),
         None => "the job reported failure".into(),

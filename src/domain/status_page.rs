@@ -259,7 +259,7 @@ pub fn days(now_ms: i64, rollups: &BTreeMap<String, DayFigures>, current: Monito
 }
 
 /// Uptime over the rollups' days; `None` without any observed time.
-pub fn uptime_pct(rollups: &BTreeMap<String, DayFigures>) -> Option<f64> {
+pub fn rollups_uptime_pct(rollups: &BTreeMap<String, DayFigures>) -> Option<f64> {
     let (down, observed) = rollups
         .values()
         .fold((0, 0), |(d, o), f| (d + f.downtime_seconds, o + f.observed_seconds));

@@ -4,7 +4,7 @@
 
 use super::monitor::{at, MonitorObject};
 use super::stub::{ObjectConfig, PingMessage, PingsQuery};
-use crate::domain::heartbeat::{failure_hint, missed_hint, unfinished_hint, PingKind};
+use crate::domain::heartbeat::{exit_code_hint, missed_hint, unfinished_hint, PingKind};
 use crate::domain::ids::new_id;
 use crate::domain::monitor::{MonitorStatus, Settings};
 use crate::store::history::{History, PingRow};
@@ -82,7 +82,7 @@ impl MonitorObject {
             },
         )?;
         let (status, reason) = match kind {
-            PingKind::Fail => (MonitorStatus::Down, failure_hint(message.exit_code)),
+            PingKind::Fail => (MonitorStatus::Down, exit_code_hint(message.exit_code)),
             PingKind::Start if config.status == MonitorStatus::Paused => {
                 (MonitorStatus::Pending, "a run started".to_string())
             }

@@ -274,7 +274,7 @@ impl MonitorObject {
             .collect::<Result<Vec<_>>>()?;
         let status = next_status(config.status, &tallies, threshold);
         if status != config.status {
-            let reason = failure_hint(&results).unwrap_or_else(|| "checks succeed".into());
+            let reason = regional_failure_hint(&results).unwrap_or_else(|| "checks succeed".into());
             self.flip(&mut config, &history, status, &reason, now).await?;
         }
         if now - self.last_prune_ms.get() > PRUNE_EVERY_MS {
@@ -452,7 +452,7 @@ fn result_row(region: &str, result: &ProbeResult, checked_at: i64, due_at: i64) 
 }
 
 /// The failing results' hints, prefixed by region when there are several.
-fn failure_hint(results: &[(String, ProbeResult)]) -> Option<String> {
+fn regional_failure_hint(results: &[(String, ProbeResult)]) -> Option<String> {
     let hints: Vec<String> = results
         .iter()
         .filter_map(|(region, result)| {

@@ -104,7 +104,7 @@ fn bodies_are_kept_as_text_up_to_10_kb() {
     let kept = capture_body(long.as_bytes());
     assert!(
         kept.truncated
-            && kept.text.as_ref().unwrap().len() <= MAX_BODY_BYTES
+            && kept.text.as_ref().unwrap().len() <= PING_BODY_KEPT_BYTES
             && kept.text.unwrap().chars().all(|c| c == 'é')
     );
     assert_eq!(
@@ -132,7 +132,7 @@ fn hints_say_what_was_expected() {
         unfinished_hint(0),
         "started at 1970-01-01T00:00:00.000Z and never finished"
     );
-    assert_eq!(failure_hint(Some(3)), "the job reported failure (exit code 3)");
+    assert_eq!(exit_code_hint(Some(3)), "the job reported failure (exit code 3)");
 }
 
 #[test]

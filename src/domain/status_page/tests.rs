@@ -134,7 +134,7 @@ fn ninety_days_come_from_rollups_with_today_from_the_current_status() {
             status: None
         }
     );
-    assert_eq!(uptime_pct(&rollups), Some(99.5));
+    assert_eq!(rollups_uptime_pct(&rollups), Some(99.5));
     let runs = runs(&days);
     assert_eq!(runs.len(), 4, "no data ×87, 100 %, 99 %, today");
     assert_eq!(runs[0].days, 87);
