@@ -289,13 +289,14 @@ impl Server {
         answers[0]["results"].as_array().cloned().unwrap_or_default()
     }
 
-    /// Fires the cron trigger as Cloudflare would, at `time_ms` if given.
+    /// Fires the cron trigger as Cloudflare would, at `time_ms` if given
+    /// (workerd's own route; wrangler's `/__scheduled` ignores `time`).
     #[track_caller]
     pub fn fire_cron(&self, time_ms: Option<i64>) {
         let time = time_ms.map(|ms| format!("&time={ms}")).unwrap_or_default();
         let fired = Client::anonymous()
             .on(&self.url)
-            .get(&format!("/__scheduled?cron=*+*+*+*+*{time}"));
+            .get(&format!("/cdn-cgi/handler/scheduled?cron=*+*+*+*+*{time}"));
         assert_eq!(fired.status, 200, "{}", fired.body);
     }
 
