@@ -110,7 +110,9 @@ impl<'a> Route<'a> {
             | Route::ResumeMonitor(_)
             | Route::IncidentUpdates(_)
             | Route::AcceptInvitation(_) => "POST",
-            Route::Members(_) | Route::Invitations(_) | Route::ApiKeys | Route::Monitors | Route::Incidents => "GET, POST",
+            Route::Members(_) | Route::Invitations(_) | Route::ApiKeys | Route::Monitors | Route::Incidents => {
+                "GET, POST"
+            }
             Route::Incident(_) => "GET, PATCH",
             Route::Member(..) => "PATCH, DELETE",
             Route::ApiKey(_) | Route::Invitation(..) => "DELETE",

@@ -58,10 +58,7 @@ pub async fn create(ctx: &Ctx, mut req: Request, org_id: &str) -> ApiResult<Resp
         ));
     }
     let mut data = invitation_json(&invitation);
-    data["accept_url"] = json!(format!(
-        "{}/api/v1/invitations/{token}/accept",
-        ctx.public_base(&req)?
-    ));
+    data["accept_url"] = json!(format!("{}/api/v1/invitations/{token}/accept", ctx.public_base(&req)?));
     data["token"] = json!(token);
     created(data)
 }

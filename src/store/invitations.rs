@@ -42,7 +42,16 @@ pub async fn create(db: &D1Database, invitation: &Invitation, token_hash: &str) 
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
              WHERE (SELECT COUNT(*) FROM invitations WHERE org_id = ?2 AND {OPEN} AND expires_at > ?7) < {MAX_OPEN}"
         ),
-        &[(&i.id).into(), (&i.org_id).into(), (&i.email).into(), (&i.role).into(), token_hash.into(), i.invited_by.as_deref().into(), (&i.created_at).into(), (&i.expires_at).into()],
+        &[
+            (&i.id).into(),
+            (&i.org_id).into(),
+            (&i.email).into(),
+            (&i.role).into(),
+            token_hash.into(),
+            i.invited_by.as_deref().into(),
+            (&i.created_at).into(),
+            (&i.expires_at).into(),
+        ],
     )?;
     let results = db.batch(vec![replace, insert]).await?;
     Ok(changes(results.get(1)) == 1)
@@ -58,8 +67,7 @@ pub async fn list_open(db: &D1Database, org_id: &str, now: &str) -> Result<Vec<I
 
 /// An open, unexpired invitation of the organization.
 pub async fn get_open(db: &D1Database, org_id: &str, id: &str, now: &str) -> Result<Option<Invitation>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM invitations WHERE id = ?1 AND org_id = ?2 AND {OPEN} AND expires_at > ?3");
+    let sql = format!("SELECT {COLUMNS} FROM invitations WHERE id = ?1 AND org_id = ?2 AND {OPEN} AND expires_at > ?3");
     first(db, &sql, &[id.into(), org_id.into(), now.into()]).await
 }
 

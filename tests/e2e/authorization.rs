@@ -1,6 +1,6 @@
 //! Every route against every kind of credential that must be refused.
 
-use crate::invitations::{add_member, invite, invitations_path};
+use crate::invitations::{add_member, invitations_path, invite};
 use crate::support::{http_monitor, jwt_secret, Account, Client, Credential};
 use pingwarden::domain::jwt;
 use reqwest::Method;
@@ -173,13 +173,7 @@ fn routes(owner: &Account, colleague: &Account) -> Vec<Route> {
             Admin,
             true,
         ),
-        route(
-            Method::DELETE,
-            format!("{invitations}/{invitation}"),
-            None,
-            Admin,
-            true,
-        ),
+        route(Method::DELETE, format!("{invitations}/{invitation}"), None, Admin, true),
     ]
 }
 
@@ -270,7 +264,10 @@ fn every_route_refuses_every_bad_credential() {
     );
     let invitations = owner.client().get(&invitations_path(&owner.org_id));
     assert_eq!(
-        (invitations.body["count"].clone(), invitations.body["data"][0]["email"].clone()),
+        (
+            invitations.body["count"].clone(),
+            invitations.body["data"][0]["email"].clone()
+        ),
         (json!(1), json!("guarded@example.com"))
     );
 }

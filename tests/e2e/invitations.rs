@@ -26,7 +26,10 @@ pub fn invite(inviter: &Account, org_id: &str, email: &str, role: &str) -> Value
 
 /// How tests add a member: `inviter` invites `member` and `member` accepts.
 pub fn add_member(inviter: &Account, org_id: &str, member: &Account, role: &str) -> Value {
-    let token = invite(inviter, org_id, &member.email, role)["token"].as_str().unwrap().to_string();
+    let token = invite(inviter, org_id, &member.email, role)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     member.client().post(&accept_path(&token), json!({})).data(201).clone()
 }
 
@@ -40,7 +43,13 @@ fn keys(object: &Value) -> BTreeSet<String> {
 
 fn pending_ids(owner: &Account) -> Vec<Value> {
     let reply = owner.client().get(&invitations_path(&owner.org_id));
-    reply.data(200).as_array().unwrap().iter().map(|i| i["id"].clone()).collect()
+    reply
+        .data(200)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].clone())
+        .collect()
 }
 
 #[test]
@@ -56,11 +65,7 @@ fn an_invited_user_who_accepts_becomes_a_member_with_the_invited_role() {
     let accept_url = invitation["accept_url"].as_str().unwrap();
     assert_eq!(accept_url, format!("{}{}", base_url(), accept_path(&token)));
     let (created, expires) = (&invitation["created_at"], &invitation["expires_at"]);
-    assert_eq!(
-        iso_ms(expires) - iso_ms(created),
-        7 * 86_400_000,
-        "open for 7 days"
-    );
+    assert_eq!(iso_ms(expires) - iso_ms(created), 7 * 86_400_000, "open for 7 days");
 
     // The pending list shows it, but never its token.
     let pending = owner.client().get(&invitations_path(&owner.org_id));
@@ -68,7 +73,10 @@ fn an_invited_user_who_accepts_becomes_a_member_with_the_invited_role() {
     let listed = &pending.body["data"][0];
     assert_eq!(listed["id"], invitation["id"]);
     assert!(!pending.body.to_string().contains(&token));
-    assert_eq!(keys(listed), BTreeSet::from(["id", "email", "role", "invited_by", "created_at", "expires_at"].map(String::from)));
+    assert_eq!(
+        keys(listed),
+        BTreeSet::from(["id", "email", "role", "invited_by", "created_at", "expires_at"].map(String::from))
+    );
 
     // The accept link, followed as given, makes Bob an admin of the organization.
     let joined = bob.client().on(accept_url).post("", json!({}));
@@ -77,11 +85,25 @@ fn an_invited_user_who_accepts_becomes_a_member_with_the_invited_role() {
         (&member["org_id"], &member["user_id"], &member["role"]),
         (&json!(owner.org_id), &json!(bob.user_id), &json!("admin"))
     );
-    let members = owner.client().get(&format!("/api/v1/organizations/{}/members", owner.org_id));
-    assert!(members.data(200).as_array().unwrap().iter().any(|m| m["user_id"] == bob.user_id.as_str() && m["role"] == "admin"));
+    let members = owner
+        .client()
+        .get(&format!("/api/v1/organizations/{}/members", owner.org_id));
+    assert!(members
+        .data(200)
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["user_id"] == bob.user_id.as_str() && m["role"] == "admin"));
     let orgs = bob.client().get("/api/v1/me").data(200)["organizations"].clone();
-    assert!(orgs.as_array().unwrap().iter().any(|o| o["id"] == owner.org_id.as_str() && o["role"] == "admin"));
-    assert!(pending_ids(&owner).is_empty(), "an accepted invitation is no longer pending");
+    assert!(orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["id"] == owner.org_id.as_str() && o["role"] == "admin"));
+    assert!(
+        pending_ids(&owner).is_empty(),
+        "an accepted invitation is no longer pending"
+    );
 }
 
 #[test]
@@ -131,12 +153,19 @@ fn an_invitation_token_is_single_use_even_when_accepted_concurrently() {
     bob.client()
         .post(&accept_path(&token), json!({}))
         .error(410, "invitation_accepted");
-    bob.client().in_organization(&owner.org_id).get("/api/v1/monitors").error(404, "not_found");
+    bob.client()
+        .in_organization(&owner.org_id)
+        .get("/api/v1/monitors")
+        .error(404, "not_found");
 }
 
 #[test]
 fn only_the_invited_user_with_their_own_token_can_accept() {
-    let (owner, bob, carol) = (Account::register("owner"), Account::register("bob"), Account::register("carol"));
+    let (owner, bob, carol) = (
+        Account::register("owner"),
+        Account::register("bob"),
+        Account::register("carol"),
+    );
     let token = token_of(&invite(&owner, &owner.org_id, &bob.email, "member"));
     let path = accept_path(&token);
     carol.client().post(&path, json!({})).error(403, "wrong_invitee");
@@ -147,7 +176,11 @@ fn only_the_invited_user_with_their_own_token_can_accept() {
     bob.client()
         .post(&accept_path("0123456789abcdefghijABCDEFGHIJ01"), json!({}))
         .error(404, "not_found");
-    carol.client().in_organization(&owner.org_id).get("/api/v1/monitors").error(404, "not_found");
+    carol
+        .client()
+        .in_organization(&owner.org_id)
+        .get("/api/v1/monitors")
+        .error(404, "not_found");
 
     // None of the refusals used it up.
     bob.client().post(&path, json!({})).data(201);
@@ -155,7 +188,11 @@ fn only_the_invited_user_with_their_own_token_can_accept() {
 
 #[test]
 fn a_revoked_invitation_cannot_be_accepted() {
-    let (owner, bob, mallory) = (Account::register("owner"), Account::register("bob"), Account::register("mallory"));
+    let (owner, bob, mallory) = (
+        Account::register("owner"),
+        Account::register("bob"),
+        Account::register("mallory"),
+    );
     let invitation = invite(&owner, &owner.org_id, &bob.email, "member");
     let id = invitation["id"].as_str().unwrap();
     // Another organization's invitation is not found, through either organization's path.
@@ -217,8 +254,12 @@ fn invitations_are_validated() {
     client
         .post(&path, json!({ "email": unique_email("x"), "role": "root" }))
         .invalid("role");
-    client.post(&path, json!({ "email": unique_email("x") })).invalid("role");
-    client.post(&path, json!(["not an object"])).error(400, "malformed_json");
+    client
+        .post(&path, json!({ "email": unique_email("x") }))
+        .invalid("role");
+    client
+        .post(&path, json!(["not an object"]))
+        .error(400, "malformed_json");
     assert!(pending_ids(&owner).is_empty());
 }
 
@@ -226,10 +267,15 @@ fn invitations_are_validated() {
 fn the_old_members_route_answers_410_naming_the_invitations_route() {
     let (owner, bob) = (Account::register("owner"), Account::register("bob"));
     let members = format!("/api/v1/organizations/{}/members", owner.org_id);
-    let reply = owner.client().post(&members, json!({ "email": bob.email, "role": "member" }));
+    let reply = owner
+        .client()
+        .post(&members, json!({ "email": bob.email, "role": "member" }));
     reply.error(410, "gone");
     let message = reply.body["error"].as_str().unwrap();
-    assert!(message.contains(&format!("POST {}", invitations_path(&owner.org_id))), "{message}");
+    assert!(
+        message.contains(&format!("POST {}", invitations_path(&owner.org_id))),
+        "{message}"
+    );
     assert_eq!(owner.client().get(&members).body["count"], 1, "nobody was added");
 }
 
@@ -242,15 +288,21 @@ fn an_expired_invitation_cannot_be_accepted() {
         Account::register_on(&server.url, "owner"),
         Account::register_on(&server.url, "bob"),
     );
-    let invitation = owner
-        .client()
-        .on(&server.url)
-        .post(&invitations_path(&owner.org_id), json!({ "email": bob.email, "role": "member" }));
+    let invitation = owner.client().on(&server.url).post(
+        &invitations_path(&owner.org_id),
+        json!({ "email": bob.email, "role": "member" }),
+    );
     let id = invitation.data(201)["id"].as_str().unwrap().to_string();
-    assert!(id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'), "{id} is safe to quote in SQL");
+    assert!(
+        id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'),
+        "{id} is safe to quote in SQL"
+    );
     // As if the 7 days had passed: the expiry a minute ago.
     let expired = iso_string(iso_ms(&invitation.body["data"]["created_at"]) - 60_000);
-    run_sql(&state.0, &format!("UPDATE invitations SET expires_at = '{expired}' WHERE id = '{id}'"));
+    run_sql(
+        &state.0,
+        &format!("UPDATE invitations SET expires_at = '{expired}' WHERE id = '{id}'"),
+    );
 
     bob.client()
         .on(&server.url)
