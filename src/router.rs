@@ -100,7 +100,7 @@ impl<'a> Route<'a> {
             | Route::PublicPageJson(_)
             | Route::PageBadge(_)
             | Route::MonitorBadge(..) => "GET",
-            Route::StatusPages => "GET, POST",
+            Route::StatusPages | Route::Invitations(_) => "GET, POST",
             Route::StatusPage(_) => "GET, PATCH, DELETE",
             Route::RotateToken(_) => "POST",
             Route::Ping(..) => "GET, POST, HEAD",
@@ -110,9 +110,7 @@ impl<'a> Route<'a> {
             | Route::ResumeMonitor(_)
             | Route::IncidentUpdates(_)
             | Route::AcceptInvitation(_) => "POST",
-            Route::Members(_) | Route::Invitations(_) | Route::ApiKeys | Route::Monitors | Route::Incidents => {
-                "GET, POST"
-            }
+            Route::Members(_) | Route::ApiKeys | Route::Monitors | Route::Incidents => "GET, POST",
             Route::Incident(_) => "GET, PATCH",
             Route::Member(..) => "PATCH, DELETE",
             Route::ApiKey(_) | Route::Invitation(..) => "DELETE",
