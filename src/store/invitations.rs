@@ -100,7 +100,9 @@ pub async fn accept(db: &D1Database, token_hash: &str, user_id: &str, now: &str)
         ),
         &args,
     )?;
-    // Selects the invitation only if the UPDATE above just consumed it.
+    // Selects the invitation only if the UPDATE above just consumed it, or
+    // if the same user's accept in the same millisecond did: OR IGNORE lets
+    // that loser find the membership made and answer 410 rather than fail.
     let join = statement(
         db,
         "INSERT OR IGNORE INTO memberships (org_id, user_id, role, created_at)
