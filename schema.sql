@@ -137,3 +137,22 @@ CREATE TABLE status_pages (
 );
 -- The organization's pages (list and plan limit).
 CREATE INDEX status_pages_by_org ON status_pages (org_id, created_at, id);
+
+-- Single-use invitations to an organization; only the token's SHA-256 is kept.
+CREATE TABLE invitations (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    email TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
+    token_hash TEXT NOT NULL UNIQUE,
+    invited_by TEXT REFERENCES users(id) ON DELETE SET NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    accepted_at TEXT,
+    accepted_by TEXT REFERENCES users(id) ON DELETE SET NULL,
+    revoked_at TEXT
+);
+-- The open invitations of an organization (list, limit), at most one per
+-- address: inviting an address again replaces its open invitation.
+CREATE UNIQUE INDEX invitations_open_by_org ON invitations (org_id, email)
+    WHERE accepted_at IS NULL AND revoked_at IS NULL;

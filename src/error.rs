@@ -28,6 +28,8 @@ pub enum ApiError {
     MethodNotAllowed(&'static str),
     /// 409: the request conflicts with what exists.
     Conflict { code: &'static str, message: String },
+    /// 410: no longer there for good (a used or expired invitation, a retired route).
+    Gone { code: &'static str, message: String },
     /// 413: the body is over the limit.
     PayloadTooLarge,
     /// 422: well-formed, but a field is invalid.
@@ -56,6 +58,13 @@ impl ApiError {
         }
     }
 
+    pub fn gone(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Gone {
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn bad_query(field: &FieldError) -> Self {
         ApiError::BadRequest {
             code: "invalid_query",
@@ -72,6 +81,7 @@ impl ApiError {
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed(_) => 405,
             ApiError::Conflict { .. } => 409,
+            ApiError::Gone { .. } => 410,
             ApiError::PayloadTooLarge => 413,
             ApiError::Invalid(_) => 422,
             ApiError::Internal(_) => 500,
@@ -87,7 +97,7 @@ impl ApiError {
             ApiError::Forbidden { code, message, field } => (code, message.clone(), field.as_deref()),
             ApiError::NotFound(what) => ("not_found", format!("{what} not found"), None),
             ApiError::MethodNotAllowed(_) => ("method_not_allowed", "method not allowed on this route".into(), None),
-            ApiError::Conflict { code, message } => (code, message.clone(), None),
+            ApiError::Conflict { code, message } | ApiError::Gone { code, message } => (code, message.clone(), None),
             ApiError::PayloadTooLarge => ("payload_too_large", "request body is larger than 1 MiB".into(), None),
             ApiError::Invalid(error) => ("invalid_field", error.message.clone(), Some(&error.field)),
             ApiError::Unavailable(_) => (

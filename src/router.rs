@@ -17,6 +17,9 @@ enum Route<'a> {
     Me,
     Members(&'a str),
     Member(&'a str, &'a str),
+    Invitations(&'a str),
+    Invitation(&'a str, &'a str),
+    AcceptInvitation(&'a str),
     ApiKeys,
     ApiKey(&'a str),
     Monitors,
@@ -59,6 +62,9 @@ impl<'a> Route<'a> {
                 ["me"] => Route::Me,
                 ["organizations", org, "members"] => Route::Members(org),
                 ["organizations", org, "members", user] => Route::Member(org, user),
+                ["organizations", org, "invitations"] => Route::Invitations(org),
+                ["organizations", org, "invitations", id] => Route::Invitation(org, id),
+                ["invitations", token, "accept"] => Route::AcceptInvitation(token),
                 ["api-keys"] => Route::ApiKeys,
                 ["api-keys", id] => Route::ApiKey(id),
                 ["monitors"] => Route::Monitors,
@@ -94,7 +100,7 @@ impl<'a> Route<'a> {
             | Route::PublicPageJson(_)
             | Route::PageBadge(_)
             | Route::MonitorBadge(..) => "GET",
-            Route::StatusPages => "GET, POST",
+            Route::StatusPages | Route::Invitations(_) => "GET, POST",
             Route::StatusPage(_) => "GET, PATCH, DELETE",
             Route::RotateToken(_) => "POST",
             Route::Ping(..) => "GET, POST, HEAD",
@@ -102,11 +108,12 @@ impl<'a> Route<'a> {
             | Route::Login
             | Route::PauseMonitor(_)
             | Route::ResumeMonitor(_)
-            | Route::IncidentUpdates(_) => "POST",
+            | Route::IncidentUpdates(_)
+            | Route::AcceptInvitation(_) => "POST",
             Route::Members(_) | Route::ApiKeys | Route::Monitors | Route::Incidents => "GET, POST",
             Route::Incident(_) => "GET, PATCH",
             Route::Member(..) => "PATCH, DELETE",
-            Route::ApiKey(_) => "DELETE",
+            Route::ApiKey(_) | Route::Invitation(..) => "DELETE",
             Route::Monitor(_) => "GET, PATCH, DELETE",
         }
     }
@@ -122,9 +129,13 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::Login, Post) => api::auth::login(ctx, req).await,
         (Route::Me, Get) => api::me::show(ctx, req).await,
         (Route::Members(org), Get) => api::members::index(ctx, req, org).await,
-        (Route::Members(org), Post) => api::members::add(ctx, req, org).await,
+        (Route::Members(org), Post) => api::members::add_is_gone(org),
         (Route::Member(org, user), Patch) => api::members::update(ctx, req, org, user).await,
         (Route::Member(org, user), Delete) => api::members::remove(ctx, req, org, user).await,
+        (Route::Invitations(org), Get) => api::invitations::index(ctx, req, org).await,
+        (Route::Invitations(org), Post) => api::invitations::create(ctx, req, org).await,
+        (Route::Invitation(org, id), Delete) => api::invitations::revoke(ctx, req, org, id).await,
+        (Route::AcceptInvitation(token), Post) => api::invitations::accept(ctx, req, token).await,
         (Route::ApiKeys, Get) => api::api_keys::index(ctx, req).await,
         (Route::ApiKeys, Post) => api::api_keys::create(ctx, req).await,
         (Route::ApiKey(id), Delete) => api::api_keys::revoke(ctx, req, id).await,

@@ -1,17 +1,17 @@
 //! `/api/v1/organizations/{id}/members`: who belongs to an organization.
-//! Owners and admins manage members; only owners grant, change or remove the
-//! owner role; an organization always keeps at least one owner.
+//! Owners and admins manage members (who join by invitation); only owners
+//! grant, change or remove the owner role; an organization always keeps at
+//! least one owner.
 
-use super::{created, list, no_content, ok, read_json, required_str, Ctx};
+use super::{list, no_content, ok, read_json, Ctx};
 use crate::auth::authenticate;
 use crate::domain::access::{Principal, Role};
-use crate::domain::account::normalize_email;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, memberships::Member};
 use serde_json::{json, Value};
 use worker::{Request, Response};
 
-fn member_json(member: &Member) -> Value {
+pub(super) fn member_json(member: &Member) -> Value {
     json!({ "user_id": member.user_id, "email": member.email, "name": member.name, "role": member.role, "created_at": member.created_at })
 }
 
@@ -21,24 +21,14 @@ pub async fn index(ctx: &Ctx, req: Request, org_id: &str) -> ApiResult<Response>
     list(members.iter().map(member_json).collect(), None)
 }
 
-pub async fn add(ctx: &Ctx, mut req: Request, org_id: &str) -> ApiResult<Response> {
-    let principal = authenticate(ctx, &req, Some(org_id)).await?;
-    let caller = principal.require_admin()?;
-    let body = read_json(&mut req).await?;
-    let email = normalize_email(required_str(&body, "email")?)?;
-    let role = Role::from_field(body.get("role"))?;
-    require_owner_for(caller, &[role])?;
-    let user = store::users::by_email(&ctx.db, &email)
-        .await?
-        .ok_or(ApiError::NotFound("user with this email"))?;
-    if !store::memberships::add(&ctx.db, &principal.org_id, &user.id, role.as_str(), &ctx.now()).await? {
-        return Err(ApiError::conflict(
-            "already_member",
-            "this user is already a member; PATCH their membership to change the role",
-        ));
-    }
-    let member = find(ctx, &principal, &user.id).await?;
-    created(member_json(&member))
+/// Adding a member by e-mail alone is retired: it needed no consent from the
+/// person added and told the caller whether an account existed. Members join
+/// by invitation now (`api::invitations`).
+pub fn add_is_gone(org_id: &str) -> ApiResult<Response> {
+    Err(ApiError::gone(
+        "gone",
+        format!("members join by invitation now: use POST /api/v1/organizations/{org_id}/invitations"),
+    ))
 }
 
 pub async fn update(ctx: &Ctx, mut req: Request, org_id: &str, user_id: &str) -> ApiResult<Response> {
@@ -75,7 +65,7 @@ async fn find(ctx: &Ctx, principal: &Principal, user_id: &str) -> ApiResult<Memb
 }
 
 /// Only an owner may hand out, change or take away the owner role.
-fn require_owner_for(caller: Role, roles: &[Role]) -> ApiResult<()> {
+pub(super) fn require_owner_for(caller: Role, roles: &[Role]) -> ApiResult<()> {
     if caller != Role::Owner && roles.contains(&Role::Owner) {
         return Err(ApiError::forbidden(
             "insufficient_role",

@@ -8,6 +8,7 @@ pub mod checks;
 pub mod health;
 pub mod heartbeats;
 pub mod incidents;
+pub mod invitations;
 pub mod me;
 pub mod members;
 pub mod monitors;

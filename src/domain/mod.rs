@@ -9,6 +9,7 @@ pub mod dns;
 pub mod heartbeat;
 pub mod ids;
 pub mod incident;
+pub mod invitation;
 pub mod jwt;
 pub mod monitor;
 pub mod page;

@@ -53,12 +53,6 @@ pub async fn get(db: &D1Database, org_id: &str, user_id: &str) -> Result<Option<
     .await
 }
 
-/// Adds a member; false when they already were one.
-pub async fn add(db: &D1Database, org_id: &str, user_id: &str, role: &str, now: &str) -> Result<bool> {
-    let sql = "INSERT OR IGNORE INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)";
-    Ok(execute(db, sql, &[org_id.into(), user_id.into(), role.into(), now.into()]).await? == 1)
-}
-
 // The two writes below keep at least one owner. The check sits inside the
 // statement, not in a read before it, so two owners demoting each other at
 // the same moment cannot both succeed.

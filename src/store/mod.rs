@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod epochs;
 pub mod history;
 pub mod incidents;
+pub mod invitations;
 pub mod memberships;
 pub mod monitors;
 pub mod organizations;
@@ -15,7 +16,7 @@ pub mod users;
 use crate::domain::page::Cursor;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, Result};
+use worker::{D1Database, D1PreparedStatement, D1Result, Result};
 
 /// A bound parameter: text, a whole number, or NULL.
 pub enum Arg<'a> {
@@ -75,7 +76,15 @@ pub async fn all<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg<'_
 /// Runs a write and returns how many rows it changed.
 pub async fn execute(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<usize> {
     let result = statement(db, sql, args)?.run().await?;
-    Ok(result.meta()?.and_then(|meta| meta.changes).unwrap_or(0))
+    Ok(changes(Some(&result)))
+}
+
+/// How many rows a write changed, for one result of a batch (none: 0).
+pub fn changes(result: Option<&D1Result>) -> usize {
+    result
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|meta| meta.changes)
+        .unwrap_or(0)
 }
 
 /// Whether a D1 error is a UNIQUE constraint refusing a duplicate.

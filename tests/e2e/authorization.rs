@@ -1,5 +1,6 @@
 //! Every route against every kind of credential that must be refused.
 
+use crate::invitations::{add_member, invitations_path, invite};
 use crate::support::{http_monitor, jwt_secret, Account, Client, Credential};
 use pingwarden::domain::jwt;
 use reqwest::Method;
@@ -74,6 +75,11 @@ fn routes(owner: &Account, colleague: &Account) -> Vec<Route> {
     let (m, org) = (format!("/api/v1/monitors/{monitor}"), &owner.org_id);
     let members = format!("/api/v1/organizations/{org}/members");
     let member = format!("{members}/{}", colleague.user_id);
+    let invitations = invitations_path(org);
+    let invitation = invite(owner, org, "guarded@example.com", "member")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     use Needs::*;
     vec![
         route(Method::GET, "/api/v1/me".into(), None, Read, false),
@@ -150,14 +156,7 @@ fn routes(owner: &Account, colleague: &Account) -> Vec<Route> {
             false,
         ),
         route(Method::DELETE, format!("/api/v1/api-keys/{key_id}"), None, Admin, true),
-        route(Method::GET, members.clone(), None, Read, true),
-        route(
-            Method::POST,
-            members,
-            Some(json!({ "email": "someone@example.com", "role": "member" })),
-            Admin,
-            true,
-        ),
+        route(Method::GET, members, None, Read, true),
         route(
             Method::PATCH,
             member.clone(),
@@ -166,6 +165,15 @@ fn routes(owner: &Account, colleague: &Account) -> Vec<Route> {
             true,
         ),
         route(Method::DELETE, member, None, Admin, true),
+        route(Method::GET, invitations.clone(), None, Admin, true),
+        route(
+            Method::POST,
+            invitations.clone(),
+            Some(json!({ "email": "someone@example.com", "role": "member" })),
+            Admin,
+            true,
+        ),
+        route(Method::DELETE, format!("{invitations}/{invitation}"), None, Admin, true),
     ]
 }
 
@@ -178,13 +186,7 @@ fn every_route_refuses_every_bad_credential() {
         Account::register("stranger"),
     );
     for (member, role) in [(&viewer, "viewer"), (&colleague, "member")] {
-        owner
-            .client()
-            .post(
-                &format!("/api/v1/organizations/{}/members", owner.org_id),
-                json!({ "email": member.email, "role": role }),
-            )
-            .data(201);
+        add_member(&owner, &owner.org_id, member, role);
     }
     let read_key = owner.api_key(&["read"]);
     let revoked = owner.client().post(
@@ -259,6 +261,14 @@ fn every_route_refuses_every_bad_credential() {
     assert_eq!(
         (pages.body["count"].clone(), pages.body["data"][0]["title"].clone()),
         (json!(1), json!("guarded"))
+    );
+    let invitations = owner.client().get(&invitations_path(&owner.org_id));
+    assert_eq!(
+        (
+            invitations.body["count"].clone(),
+            invitations.body["data"][0]["email"].clone()
+        ),
+        (json!(1), json!("guarded@example.com"))
     );
 }
 

@@ -12,6 +12,7 @@ mod deployment;
 mod health;
 mod heartbeats;
 mod incidents;
+mod invitations;
 mod me;
 mod members;
 mod monitors;
