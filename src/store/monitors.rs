@@ -1,7 +1,7 @@
 //! `monitors` and `monitor_tags`: the organization's monitors with their
 //! current status; tags have their own indexed table for the `tag` filter.
 
-use super::{all, execute, first, like_pattern, page_after, statement, Arg};
+use super::{all, changes, execute, first, like_pattern, page_after, statement, Arg};
 use crate::domain::monitor::MonitorSpec;
 use crate::domain::page::Cursor;
 use serde::Deserialize;
@@ -90,11 +90,7 @@ pub async fn create(db: &D1Database, monitor: &NewMonitor<'_>, max_monitors: i64
     let results = db
         .batch(vec![insert, statement(db, INSERT_TAGS, &[id.into()])?])
         .await?;
-    Ok(results
-        .first()
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        == Some(1))
+    Ok(changes(results.first()) == 1)
 }
 
 /// Replaces a monitor's spec; false when it is not the organization's.
@@ -112,11 +108,7 @@ pub async fn update(db: &D1Database, org_id: &str, id: &str, spec: &MonitorSpec,
             statement(db, INSERT_TAGS, &[id.into()])?,
         ])
         .await?;
-    Ok(results
-        .first()
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        == Some(1))
+    Ok(changes(results.first()) == 1)
 }
 
 /// A pause or resume through the API. It is a change of status too, so a
