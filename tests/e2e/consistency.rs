@@ -211,3 +211,25 @@ fn rollups_of_days_the_cron_missed_are_caught_up() {
     let expected: Vec<String> = (0..=3).map(|n| day_of(now_ms + n * day_ms)).collect();
     assert_eq!(days, expected, "one rollup for each day up to the cron's time");
 }
+
+#[test]
+fn the_reconciler_repairs_a_d1_status_that_disagrees_with_the_object() {
+    let (_state, server) = quiet_server("drift");
+    let client = Account::register_on(&server.url, "drift").client().on(&server.url);
+    let target = HttpTarget::start();
+    let monitor = client
+        .post(
+            "/api/v1/monitors",
+            json!({ "type": "http", "name": "Drifting", "url": target.url("/ok"), "interval_seconds": 60 }),
+        )
+        .data(201)
+        .clone();
+    let id = monitor["id"].as_str().unwrap();
+    wait_for(15, "the monitor up", || (status_of(&client, id) == "up").then_some(()));
+
+    // D1 says down (as a lost write could leave it) while every check succeeds.
+    server.d1(&format!("UPDATE monitors SET status = 'down' WHERE id = '{id}'"));
+    assert_eq!(status_of(&client, id), "down");
+    server.fire_cron(None);
+    assert_eq!(status_of(&client, id), "up", "the object's verdict was written back");
+}
