@@ -90,7 +90,9 @@ impl MonitorObject {
             _ => (MonitorStatus::Up, "ping received".to_string()),
         };
         if status != config.status {
-            self.flip(&mut config, &history, status, &reason, now).await?;
+            if !self.flip(&mut config, &history, status, &reason, now).await? {
+                return Response::error("this monitor was deleted", 410);
+            }
         } else {
             self.save_config(&config).await?;
         }
@@ -134,9 +136,12 @@ impl MonitorObject {
             (expected_at, missed_hint(Some(last.at), expected_at + grace_ms))
         };
         // The status first: whoever sees the missed entry then also sees the monitor down.
-        if config.status != MonitorStatus::Down {
-            self.flip(&mut config, &history, MonitorStatus::Down, &reason, now)
-                .await?;
+        if config.status != MonitorStatus::Down
+            && !self
+                .flip(&mut config, &history, MonitorStatus::Down, &reason, now)
+                .await?
+        {
+            return Ok(());
         }
         self.record_ping(
             &history,

@@ -275,7 +275,9 @@ impl MonitorObject {
         let status = next_status(config.status, &tallies, threshold);
         if status != config.status {
             let reason = regional_failure_hint(&results).unwrap_or_else(|| "checks succeed".into());
-            self.flip(&mut config, &history, status, &reason, now).await?;
+            if !self.flip(&mut config, &history, status, &reason, now).await? {
+                return Ok(());
+            }
         }
         if now - self.last_prune_ms.get() > PRUNE_EVERY_MS {
             history.prune(now - i64::from(settings.result_retention_days) * DAY_MS)?;
@@ -305,7 +307,8 @@ impl MonitorObject {
 
     /// Records a change of status here, then in D1 through the outbox
     /// (status, incident, the day's rollup). A D1 failure does not fail the
-    /// check or ping that caused it: the outbox retries.
+    /// check or ping that caused it: the outbox retries. False when D1 showed
+    /// the monitor deleted: the object has then cleared itself.
     pub(super) async fn flip(
         &self,
         config: &mut ObjectConfig,
@@ -313,7 +316,7 @@ impl MonitorObject {
         status: MonitorStatus,
         reason: &str,
         now: i64,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let old = config.status;
         history.record_flip(now, old, status, reason)?;
         config.status = status;
@@ -336,8 +339,7 @@ impl MonitorObject {
         };
         self.enqueue(PendingFlip::new(now, old, status, down_title(config), message))
             .await?;
-        self.try_apply_outbox(config, now).await?;
-        Ok(())
+        self.try_apply_outbox(config, now).await
     }
 
     /// At the reconciler's visit: rewrites today's rollup once an hour, and
