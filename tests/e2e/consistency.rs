@@ -26,6 +26,18 @@ fn quiet_server(label: &str) -> (TempDir, Server) {
     (state, server)
 }
 
+/// A Worker of the test's own and a signed-in client of a new account on it.
+fn quiet_account(label: &str) -> (TempDir, Server, Client) {
+    let (state, server) = quiet_server(label);
+    let client = Account::register_on(&server.url, label).client().on(&server.url);
+    (state, server, client)
+}
+
+/// Creates a monitor; returns its whole answer.
+fn create(client: &Client, body: Value) -> Value {
+    client.post("/api/v1/monitors", body).data(201).clone()
+}
+
 /// Makes every `operation` (INSERT, UPDATE or DELETE) on `table` fail.
 fn break_table(server: &Server, operation: &str, table: &str) {
     server.d1(&format!(
@@ -51,16 +63,12 @@ fn status_of(client: &Client, monitor_id: &str) -> String {
 
 #[test]
 fn an_outage_d1_refused_at_first_still_opens_exactly_one_incident() {
-    let (_state, server) = quiet_server("outbox");
-    let client = Account::register_on(&server.url, "outbox").client().on(&server.url);
+    let (_state, server, client) = quiet_account("outbox");
     break_table(&server, "INSERT", "incidents");
-    let monitor = client
-        .post(
-            "/api/v1/monitors",
-            json!({ "type": "http", "name": "Closed port", "url": "http://127.0.0.1:9/", "interval_seconds": 1, "failure_threshold": 1 }),
-        )
-        .data(201)
-        .clone();
+    let monitor = create(
+        &client,
+        json!({ "type": "http", "name": "Closed port", "url": "http://127.0.0.1:9/", "interval_seconds": 1, "failure_threshold": 1 }),
+    );
     let id = monitor["id"].as_str().unwrap();
     // The object has decided `down`, but D1 refuses the change as a whole.
     wait_for(15, "failed checks", || {
@@ -91,15 +99,11 @@ fn an_outage_d1_refused_at_first_still_opens_exactly_one_incident() {
 
 #[test]
 fn a_ping_is_acknowledged_once_stored_and_d1_catches_up_at_the_reconciler() {
-    let (_state, server) = quiet_server("ping-ack");
-    let client = Account::register_on(&server.url, "pingack").client().on(&server.url);
-    let beat = client
-        .post(
-            "/api/v1/monitors",
-            json!({ "type": "heartbeat", "name": "Backup", "interval_seconds": 3600, "grace_seconds": 3600 }),
-        )
-        .data(201)
-        .clone();
+    let (_state, server, client) = quiet_account("ping-ack");
+    let beat = create(
+        &client,
+        json!({ "type": "heartbeat", "name": "Backup", "interval_seconds": 3600, "grace_seconds": 3600 }),
+    );
     let id = beat["id"].as_str().unwrap();
     break_table(&server, "UPDATE", "monitors");
 
@@ -125,16 +129,12 @@ fn a_ping_is_acknowledged_once_stored_and_d1_catches_up_at_the_reconciler() {
 
 #[test]
 fn a_deleted_monitor_never_probes_again_even_when_its_d1_delete_failed() {
-    let (_state, server) = quiet_server("tombstone");
-    let client = Account::register_on(&server.url, "tombstone").client().on(&server.url);
+    let (_state, server, client) = quiet_account("tombstone");
     let target = HttpTarget::start();
-    let monitor = client
-        .post(
-            "/api/v1/monitors",
-            json!({ "type": "http", "name": "Soon gone", "url": target.url("/ok"), "interval_seconds": 1 }),
-        )
-        .data(201)
-        .clone();
+    let monitor = create(
+        &client,
+        json!({ "type": "http", "name": "Soon gone", "url": target.url("/ok"), "interval_seconds": 1 }),
+    );
     let id = monitor["id"].as_str().unwrap();
     wait_for(15, "probes", || (target.requests() >= 2).then_some(()));
 
@@ -156,16 +156,12 @@ fn a_deleted_monitor_never_probes_again_even_when_its_d1_delete_failed() {
 
 #[test]
 fn an_object_whose_monitor_row_is_gone_stops_at_its_next_change() {
-    let (_state, server) = quiet_server("orphan");
-    let client = Account::register_on(&server.url, "orphan").client().on(&server.url);
+    let (_state, server, client) = quiet_account("orphan");
     let target = HttpTarget::start();
-    let monitor = client
-        .post(
-            "/api/v1/monitors",
-            json!({ "type": "http", "name": "Orphan", "url": target.url("/switch"), "interval_seconds": 1, "failure_threshold": 1 }),
-        )
-        .data(201)
-        .clone();
+    let monitor = create(
+        &client,
+        json!({ "type": "http", "name": "Orphan", "url": target.url("/switch"), "interval_seconds": 1, "failure_threshold": 1 }),
+    );
     let id = monitor["id"].as_str().unwrap();
     wait_for(15, "the monitor up", || (status_of(&client, id) == "up").then_some(()));
 
@@ -181,15 +177,11 @@ fn an_object_whose_monitor_row_is_gone_stops_at_its_next_change() {
 
 #[test]
 fn rollups_of_days_the_cron_missed_are_caught_up() {
-    let (_state, server) = quiet_server("catch-up");
-    let client = Account::register_on(&server.url, "catchup").client().on(&server.url);
-    let beat = client
-        .post(
-            "/api/v1/monitors",
-            json!({ "type": "heartbeat", "name": "Weekly report", "interval_seconds": 604800, "grace_seconds": 86400 }),
-        )
-        .data(201)
-        .clone();
+    let (_state, server, client) = quiet_account("catch-up");
+    let beat = create(
+        &client,
+        json!({ "type": "heartbeat", "name": "Weekly report", "interval_seconds": 604800, "grace_seconds": 86400 }),
+    );
     let id = beat["id"].as_str().unwrap();
     let ping = reqwest::blocking::get(format!("{}/p/{}", server.url, beat["token"].as_str().unwrap())).unwrap();
     assert_eq!(ping.status(), 200);
@@ -214,16 +206,12 @@ fn rollups_of_days_the_cron_missed_are_caught_up() {
 
 #[test]
 fn the_reconciler_repairs_a_d1_status_that_disagrees_with_the_object() {
-    let (_state, server) = quiet_server("drift");
-    let client = Account::register_on(&server.url, "drift").client().on(&server.url);
+    let (_state, server, client) = quiet_account("drift");
     let target = HttpTarget::start();
-    let monitor = client
-        .post(
-            "/api/v1/monitors",
-            json!({ "type": "http", "name": "Drifting", "url": target.url("/ok"), "interval_seconds": 60 }),
-        )
-        .data(201)
-        .clone();
+    let monitor = create(
+        &client,
+        json!({ "type": "http", "name": "Drifting", "url": target.url("/ok"), "interval_seconds": 60 }),
+    );
     let id = monitor["id"].as_str().unwrap();
     wait_for(15, "the monitor up", || (status_of(&client, id) == "up").then_some(()));
 
