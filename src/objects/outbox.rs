@@ -57,7 +57,13 @@ impl PendingFlip {
     fn statements(&self, db: &worker::D1Database, config: &ObjectConfig) -> Result<Vec<D1PreparedStatement>> {
         let at = iso_from_millis(self.at_ms);
         let id = config.monitor_id.as_str();
-        let mut statements = vec![monitors::apply_status_change(db, id, self.to.as_str(), &at)?];
+        let mut statements = vec![monitors::apply_status_change(
+            db,
+            id,
+            self.from.as_str(),
+            self.to.as_str(),
+            &at,
+        )?];
         match (self.from, self.to) {
             (_, MonitorStatus::Down) => {
                 let ids = AutomaticIds {

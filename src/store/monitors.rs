@@ -198,13 +198,15 @@ pub async fn list(
 /// acknowledges it) and after later ones failed: it applies only over an
 /// older change (`status_changed_at <= at`, ISO 8601 in one format sorts as
 /// time), and never over a pause, which the API sets and which wins over a
-/// probe's verdict.
-pub fn apply_status_change(db: &D1Database, id: &str, to: &str, at: &str) -> Result<D1PreparedStatement> {
+/// probe's verdict, unless the object itself left the pause (a ping resumes
+/// a paused heartbeat).
+pub fn apply_status_change(db: &D1Database, id: &str, from: &str, to: &str, at: &str) -> Result<D1PreparedStatement> {
     statement(
         db,
         "UPDATE monitors SET status = ?2, status_changed_at = ?3
-         WHERE id = ?1 AND status <> 'paused' AND (status_changed_at IS NULL OR status_changed_at <= ?3)",
-        &[id.into(), to.into(), at.into()],
+         WHERE id = ?1 AND (status <> 'paused' OR ?4 = 'paused')
+           AND (status_changed_at IS NULL OR status_changed_at <= ?3)",
+        &[id.into(), to.into(), at.into(), from.into()],
     )
 }
 
