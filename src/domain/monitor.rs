@@ -282,7 +282,10 @@ impl MonitorSpec {
     /// value, `null` resets it, and a secret sent as the mask keeps the
     /// stored one.
     pub fn patched(&self, patch: Map<String, Value>, rules: &Rules) -> Result<MonitorSpec, FieldError> {
-        if patch.get("type").is_some_and(|t| t.as_str() != Some(self.settings.kind())) {
+        if patch
+            .get("type")
+            .is_some_and(|t| t.as_str() != Some(self.settings.kind()))
+        {
             return Err(FieldError::new(
                 "type",
                 "type cannot be changed; create a new monitor instead",
@@ -333,7 +336,11 @@ impl MonitorSpec {
                     Some(Settings::Http(http)) => Some(http),
                     _ => None,
                 };
-                (Settings::Http(http(&mut fields, rules, stored)?), 300, MAX_ACTIVE_INTERVAL)
+                (
+                    Settings::Http(http(&mut fields, rules, stored)?),
+                    300,
+                    MAX_ACTIVE_INTERVAL,
+                )
             }
             "tcp" => (Settings::Tcp(tcp(&mut fields, rules)?), 300, MAX_ACTIVE_INTERVAL),
             "dns" => (Settings::Dns(dns(&mut fields)?), 300, MAX_ACTIVE_INTERVAL),

@@ -8,6 +8,7 @@
 //! accept.
 
 use super::validation::FieldError;
+use base64::{engine::general_purpose::STANDARD, Engine};
 use std::collections::{BTreeMap, VecDeque};
 use url::Url;
 
@@ -107,10 +108,20 @@ pub fn restore_url(sent: &str, stored: Option<&str>) -> Result<String, FieldErro
         return Ok(sent.to_string());
     };
     let stored = stored.and_then(|s| Url::parse(s).ok());
-    let user = keep(url.username(), stored.as_ref().map(Url::username), "url", "the url's user")?;
+    let user = keep(
+        url.username(),
+        stored.as_ref().map(Url::username),
+        "url",
+        "the url's user",
+    )?;
     let _ = url.set_username(&user);
     if let Some(password) = url.password() {
-        let password = keep(password, stored.as_ref().and_then(Url::password), "url", "the url's password")?;
+        let password = keep(
+            password,
+            stored.as_ref().and_then(Url::password),
+            "url",
+            "the url's password",
+        )?;
         let _ = url.set_password(Some(&password));
     }
     if let Some(query) = url.query() {
@@ -133,6 +144,26 @@ pub fn restore_url(sent: &str, stored: Option<&str>) -> Result<String, FieldErro
         url.set_query(Some(&restored));
     }
     Ok(url.to_string())
+}
+
+/// The URL without its user and password, and those as the `Authorization`
+/// value a browser or curl would send for them (`Basic base64(user:password)`,
+/// both percent-decoded). The runtime's fetch silently drops credentials from
+/// a URL, and a URL that still carried them could end up in an error message.
+pub fn basic_auth(raw: &str) -> (String, Option<String>) {
+    let Ok(mut url) = Url::parse(raw) else {
+        return (raw.to_string(), None);
+    };
+    if url.username().is_empty() && url.password().is_none() {
+        return (raw.to_string(), None);
+    }
+    let decoded = |part: &str| percent_encoding::percent_decode_str(part).collect::<Vec<u8>>();
+    let mut pair = decoded(url.username());
+    pair.push(b':');
+    pair.extend(decoded(url.password().unwrap_or_default()));
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    (url.to_string(), Some(format!("Basic {}", STANDARD.encode(pair))))
 }
 
 fn secret_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
@@ -197,7 +228,10 @@ mod tests {
                 "https://example.com/?token=&flag&token=a%20b",
                 "https://example.com/?token=&flag&token=********",
             ),
-            ("https://example.com/?%61pi_key=abc", "https://example.com/?%61pi_key=********"),
+            (
+                "https://example.com/?%61pi_key=abc",
+                "https://example.com/?%61pi_key=********",
+            ),
             ("not a url", MASK),
         ];
         for (stored, shown) in cases {
@@ -247,6 +281,36 @@ mod tests {
         }
         let created = restore_url("https://********@example.com/", None).unwrap_err();
         assert!(created.message.contains("user"), "{}", created.message);
+    }
+
+    #[test]
+    fn url_credentials_become_a_basic_authorization() {
+        let cases = [
+            ("https://example.com/x?a=1", "https://example.com/x?a=1", None),
+            (
+                "https://ada:s3cret@example.com/x",
+                "https://example.com/x",
+                Some("Basic YWRhOnMzY3JldA=="),
+            ),
+            (
+                "https://token@example.com/",
+                "https://example.com/",
+                Some("Basic dG9rZW46"),
+            ),
+            // Percent-encoded characters are sent as themselves: "a@b:p:ss".
+            (
+                "https://a%40b:p%3Ass@example.com/",
+                "https://example.com/",
+                Some("Basic YUBiOnA6c3M="),
+            ),
+        ];
+        for (url, bare, authorization) in cases {
+            assert_eq!(
+                basic_auth(url),
+                (bare.to_string(), authorization.map(str::to_string)),
+                "{url}"
+            );
+        }
     }
 
     #[test]

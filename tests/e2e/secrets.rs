@@ -8,7 +8,13 @@ use serde_json::{json, Value};
 
 const MASK: &str = "********";
 /// Every secret the monitors below are given; no answer may contain one.
-const SECRETS: [&str; 5] = ["s3cret-token", "s3cret-cookie", "s3cret-pass", "s3cret-key", "s3cret-body"];
+const SECRETS: [&str; 5] = [
+    "s3cret-token",
+    "s3cret-cookie",
+    "s3cret-pass",
+    "s3cret-key",
+    "s3cret-body",
+];
 
 /// The answer's data, after asserting its status and that no secret is in it.
 #[track_caller]
@@ -94,7 +100,11 @@ fn a_header_sent_back_as_the_mask_keeps_its_value_and_a_new_value_replaces_it() 
 
     let only_the_mask = json!({ "headers": { "Authorization": MASK } });
     let kept = without_secrets(&account.client().patch(&path, only_the_mask), 200);
-    assert_eq!(kept["headers"], json!({ "Authorization": MASK }), "X-Trace, left out, is gone");
+    assert_eq!(
+        kept["headers"],
+        json!({ "Authorization": MASK }),
+        "X-Trace, left out, is gone"
+    );
     assert_eq!(next_authorization(&target).as_deref(), Some("Bearer s3cret-token"));
 
     let rotated = json!({ "headers": { "Authorization": "Bearer rotated" } });
@@ -120,4 +130,21 @@ fn a_mask_with_no_stored_secret_behind_it_is_refused_naming_the_field() {
     let stored = without_secrets(&account.client().get(&path), 200);
     assert_eq!(stored["headers"], json!({ "Authorization": MASK, "X-Trace": MASK }));
     assert_eq!(stored["url"], "http://127.0.0.1:9/");
+}
+
+#[test]
+fn url_credentials_reach_the_target_as_basic_auth_and_a_masked_password_keeps_them() {
+    let (account, target) = (Account::register("userinfo"), HttpTarget::start());
+    let url = |user: &str, path: &str| format!("http://{user}@127.0.0.1:{}{path}", target.port);
+    let body = json!({ "type": "http", "name": "basic", "url": url("ada:s3cret-pass", "/ok"), "interval_seconds": 1 });
+    let created = without_secrets(&account.client().post("/api/v1/monitors", body), 201);
+    assert_eq!(created["url"], url("********:********", "/ok"));
+    // base64("ada:s3cret-pass")
+    let basic = Some("Basic YWRhOnMzY3JldC1wYXNz".to_string());
+    assert_eq!(next_authorization(&target), basic);
+    let path = format!("/api/v1/monitors/{}", created["id"].as_str().unwrap());
+    let moved = json!({ "url": url("********:********", "/status/204") });
+    let patched = without_secrets(&account.client().patch(&path, moved), 200);
+    assert_eq!(patched["url"], url("********:********", "/status/204"));
+    assert_eq!(next_authorization(&target), basic);
 }

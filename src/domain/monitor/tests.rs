@@ -322,7 +322,10 @@ fn http_of(spec: &MonitorSpec) -> &HttpSettings {
 fn every_secret_of_an_http_monitor_is_masked_when_shown() {
     let shown = with_secrets().shown();
     let expected = [
-        ("url", json!("https://********:********@example.com/health?api_key=********&deep=1")),
+        (
+            "url",
+            json!("https://********:********@example.com/health?api_key=********&deep=1"),
+        ),
         (
             "headers",
             json!({"Authorization": "********", "Cookie": "********", "X-Empty": ""}),
@@ -358,8 +361,18 @@ fn a_patch_keeps_the_secrets_it_leaves_out_or_sends_as_the_mask() {
     shown_back.insert("name".into(), json!("renamed"));
     // Each patch, and the headers, URL and body it leaves stored.
     let cases = [
-        (json!({"name": "renamed"}), old.headers.clone(), old.url.clone(), old.body.clone()),
-        (Value::Object(shown_back), old.headers.clone(), old.url.clone(), old.body.clone()),
+        (
+            json!({"name": "renamed"}),
+            old.headers.clone(),
+            old.url.clone(),
+            old.body.clone(),
+        ),
+        (
+            Value::Object(shown_back),
+            old.headers.clone(),
+            old.url.clone(),
+            old.body.clone(),
+        ),
         (
             json!({"headers": {"Authorization": "Bearer new", "Cookie": "********"}}),
             [("Authorization", "Bearer new"), ("Cookie", "sid=s3cret-cookie")]
@@ -388,9 +401,15 @@ fn a_patch_keeps_the_secrets_it_leaves_out_or_sends_as_the_mask() {
         ),
     ];
     for (patch, headers, url, body) in cases {
-        let patched = stored.patched(patch.as_object().unwrap().clone(), &PUBLIC_ONLY).unwrap();
+        let patched = stored
+            .patched(patch.as_object().unwrap().clone(), &PUBLIC_ONLY)
+            .unwrap();
         let http = http_of(&patched);
-        assert_eq!((&http.headers, &http.url, &http.body), (&headers, &url, &body), "{patch}");
+        assert_eq!(
+            (&http.headers, &http.url, &http.body),
+            (&headers, &url, &body),
+            "{patch}"
+        );
     }
 }
 
@@ -408,7 +427,10 @@ fn a_mask_with_nothing_stored_behind_it_is_refused_naming_the_field() {
     .unwrap();
     let patch = |patch: Value| stored.patched(patch.as_object().unwrap().clone(), &PUBLIC_ONLY);
     let cases = [
-        (create(json!({"headers": {"Authorization": "********"}})), "headers.Authorization"),
+        (
+            create(json!({"headers": {"Authorization": "********"}})),
+            "headers.Authorization",
+        ),
         (create(json!({"body": "********"})), "body"),
         (create(json!({"url": "https://ada:********@example.com"})), "url"),
         (patch(json!({"headers": {"X-New": "********"}})), "headers.X-New"),
