@@ -331,17 +331,11 @@ impl MonitorSpec {
         let name = trimmed_text("name", name, 1, 100)?;
         let tags = tags(fields.string_list("tags", MAX_TAGS, 50)?.unwrap_or_default());
         let (settings, default_interval, max_interval) = match kind {
-            "http" => {
-                let stored = match stored {
-                    Some(Settings::Http(http)) => Some(http),
-                    _ => None,
-                };
-                (
-                    Settings::Http(http(&mut fields, rules, stored)?),
-                    300,
-                    MAX_ACTIVE_INTERVAL,
-                )
-            }
+            "http" => (
+                Settings::Http(http(&mut fields, rules, stored)?),
+                300,
+                MAX_ACTIVE_INTERVAL,
+            ),
             "tcp" => (Settings::Tcp(tcp(&mut fields, rules)?), 300, MAX_ACTIVE_INTERVAL),
             "dns" => (Settings::Dns(dns(&mut fields)?), 300, MAX_ACTIVE_INTERVAL),
             "heartbeat" => (
@@ -377,7 +371,11 @@ impl MonitorSpec {
     }
 }
 
-fn http(fields: &mut Fields, rules: &Rules, stored: Option<&HttpSettings>) -> Result<HttpSettings, FieldError> {
+fn http(fields: &mut Fields, rules: &Rules, stored: Option<&Settings>) -> Result<HttpSettings, FieldError> {
+    let stored = match stored {
+        Some(Settings::Http(http)) => Some(http),
+        _ => None,
+    };
     let url = fields
         .string("url")?
         .ok_or_else(|| FieldError::new("url", "url is required"))?;
