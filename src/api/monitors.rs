@@ -11,15 +11,16 @@ use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
 use crate::objects::stub::{self, ObjectConfig};
 use crate::store::{self, monitors::ListFilter, monitors::MonitorRow, monitors::NewMonitor};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use worker::{Request, Response};
 
-/// The monitor as the API shows it: its spec's fields plus id, status and times.
+/// The monitor as the API shows it: its spec's fields, secrets masked, plus
+/// id, status and times. Every answer about a monitor goes through here.
 fn monitor_json(row: &MonitorRow) -> ApiResult<Value> {
     let spec = row
         .spec()
         .map_err(|e| ApiError::Internal(format!("monitor {} has unreadable settings: {e}", row.id)))?;
-    let mut fields = spec.to_input();
+    let mut fields = spec.shown();
     // A schedule's derived interval is shown too, though never sent back.
     fields.insert("interval_seconds".into(), Value::from(row.interval_seconds));
     for (key, value) in [
@@ -113,21 +114,17 @@ pub async fn show(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     ok(monitor_json(&fetch(ctx, &principal.org_id, id).await?)?)
 }
 
-/// Applies the given fields onto the monitor; `null` resets a field to its default.
+/// Applies the given fields onto the monitor; `null` resets a field to its
+/// default, and a secret sent as the mask keeps its stored value.
 pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     principal.require_write()?;
     let patch = read_json(&mut req).await?;
     let row = fetch(ctx, &principal.org_id, id).await?;
-    if patch.get("type").is_some_and(|t| t.as_str() != Some(row.kind.as_str())) {
-        return Err(FieldError::new("type", "type cannot be changed; create a new monitor instead").into());
-    }
     let current = row
         .spec()
         .map_err(|e| ApiError::Internal(format!("monitor {id} has unreadable settings: {e}")))?;
-    let mut input: Map<String, Value> = current.to_input();
-    input.extend(patch);
-    let spec = MonitorSpec::from_input(&input, &ctx.config.monitor_rules())?;
+    let spec = current.patched(patch, &ctx.config.monitor_rules())?;
     check_interval(ctx, &ctx.plan(&principal.plan), &spec)?;
     if !store::monitors::update(&ctx.db, &principal.org_id, id, &spec, &ctx.now()).await? {
         return Err(ApiError::NotFound("monitor"));

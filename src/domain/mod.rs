@@ -16,6 +16,7 @@ pub mod page;
 pub mod plan;
 pub mod probe;
 pub mod schedule;
+pub mod secrets;
 pub mod status;
 pub mod status_page;
 pub mod target;

@@ -2,6 +2,7 @@
 //! a JSON body into settings or names the first field that is wrong.
 
 use super::heartbeat::{parse_schedule, parse_timezone, Period};
+use super::secrets;
 use super::target::{is_private_host, is_valid_host, is_valid_hostname};
 use super::validation::{trimmed_text, FieldError};
 use serde::{Deserialize, Serialize};
@@ -151,6 +152,26 @@ pub struct HttpSettings {
     pub probe: ProbeOptions,
 }
 
+impl HttpSettings {
+    /// These settings as every answer shows them (see `secrets`). Every
+    /// header value counts as secret, not only `Authorization` and `Cookie`:
+    /// any custom header may carry a key, and the names still say what is
+    /// sent. So does the whole body: a POST probe's body is often a login,
+    /// and which part of it is the password cannot be told.
+    fn masked(&self) -> HttpSettings {
+        HttpSettings {
+            url: secrets::mask_url(&self.url),
+            headers: self
+                .headers
+                .iter()
+                .map(|(name, value)| (name.clone(), secrets::mask(value)))
+                .collect(),
+            body: self.body.as_deref().map(secrets::mask),
+            ..self.clone()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KeywordMode {
@@ -248,8 +269,41 @@ pub struct Rules {
 }
 
 impl MonitorSpec {
-    /// The spec as the JSON fields a client would send, to apply a PATCH onto.
-    pub fn to_input(&self) -> Map<String, Value> {
+    /// The spec as every answer shows it: its input form with each secret masked.
+    pub fn shown(&self) -> Map<String, Value> {
+        let mut shown = self.clone();
+        if let Settings::Http(http) = &mut shown.settings {
+            *http = http.masked();
+        }
+        shown.to_input()
+    }
+
+    /// The spec with a PATCH's fields applied: a field left out keeps its
+    /// value, `null` resets it, and a secret sent as the mask keeps the
+    /// stored one.
+    pub fn patched(&self, patch: Map<String, Value>, rules: &Rules) -> Result<MonitorSpec, FieldError> {
+        if patch
+            .get("type")
+            .is_some_and(|t| t.as_str() != Some(self.settings.kind()))
+        {
+            return Err(FieldError::new(
+                "type",
+                "type cannot be changed; create a new monitor instead",
+            ));
+        }
+        let mut input = self.to_input();
+        input.extend(patch);
+        MonitorSpec::parse(&input, rules, Some(&self.settings))
+    }
+
+    /// Validates a creation's JSON body; a mask stands for nothing here.
+    pub fn from_input(input: &Map<String, Value>, rules: &Rules) -> Result<MonitorSpec, FieldError> {
+        MonitorSpec::parse(input, rules, None)
+    }
+
+    /// The spec as the JSON fields a client would send, secrets in clear: the
+    /// base a PATCH applies onto, never an answer (that is `shown`).
+    fn to_input(&self) -> Map<String, Value> {
         let mut input = match serde_json::to_value(self) {
             Ok(Value::Object(map)) => map,
             _ => Map::new(),
@@ -266,8 +320,9 @@ impl MonitorSpec {
         input
     }
 
-    /// Validates a whole JSON body (a creation, or a stored spec with a PATCH applied).
-    pub fn from_input(input: &Map<String, Value>, rules: &Rules) -> Result<MonitorSpec, FieldError> {
+    /// Validates a whole JSON body (a creation, or a stored spec with a PATCH
+    /// applied), taking the stored settings' secrets where the mask was sent.
+    fn parse(input: &Map<String, Value>, rules: &Rules, stored: Option<&Settings>) -> Result<MonitorSpec, FieldError> {
         let mut fields = Fields::new(input);
         let kind = fields.string("type")?.ok_or_else(|| one_of("type", &KINDS))?;
         let name = fields
@@ -276,7 +331,11 @@ impl MonitorSpec {
         let name = trimmed_text("name", name, 1, 100)?;
         let tags = tags(fields.string_list("tags", MAX_TAGS, 50)?.unwrap_or_default());
         let (settings, default_interval, max_interval) = match kind {
-            "http" => (Settings::Http(http(&mut fields, rules)?), 300, MAX_ACTIVE_INTERVAL),
+            "http" => (
+                Settings::Http(http(&mut fields, rules, stored)?),
+                300,
+                MAX_ACTIVE_INTERVAL,
+            ),
             "tcp" => (Settings::Tcp(tcp(&mut fields, rules)?), 300, MAX_ACTIVE_INTERVAL),
             "dns" => (Settings::Dns(dns(&mut fields)?), 300, MAX_ACTIVE_INTERVAL),
             "heartbeat" => (
@@ -312,19 +371,27 @@ impl MonitorSpec {
     }
 }
 
-fn http(fields: &mut Fields, rules: &Rules) -> Result<HttpSettings, FieldError> {
+fn http(fields: &mut Fields, rules: &Rules, stored: Option<&Settings>) -> Result<HttpSettings, FieldError> {
+    let stored = match stored {
+        Some(Settings::Http(http)) => Some(http),
+        _ => None,
+    };
     let url = fields
         .string("url")?
         .ok_or_else(|| FieldError::new("url", "url is required"))?;
-    let url = http_url(url, rules)?;
+    let url = http_url(&secrets::restore_url(url, stored.map(|s| s.url.as_str()))?, rules)?;
     let method = match fields.string("method")? {
         None => "GET".to_string(),
         Some(m) => Some(m.to_ascii_uppercase())
             .filter(|m| METHODS.contains(&m.as_str()))
             .ok_or_else(|| one_of("method", &METHODS))?,
     };
-    let headers = headers(fields.get("headers"))?;
-    let body = fields.string("body")?.map(str::to_string);
+    let headers = headers(fields.get("headers"), stored.map(|s| &s.headers))?;
+    let stored_body = stored.and_then(|s| s.body.as_deref());
+    let body = fields
+        .string("body")?
+        .map(|body| secrets::keep(body, stored_body, "body", "body"))
+        .transpose()?;
     if let Some(body) = &body {
         if body.len() > MAX_BODY_BYTES {
             return Err(FieldError::new("body", "body must be at most 10 KB"));
@@ -483,7 +550,12 @@ fn target_host(fields: &mut Fields, rules: &Rules, valid: fn(&str) -> bool) -> R
     Ok(host.to_ascii_lowercase())
 }
 
-fn headers(value: Option<&Value>) -> Result<BTreeMap<String, String>, FieldError> {
+/// The headers sent, each one sent as the mask keeping the stored value of
+/// the header of that name (names are case-insensitive, as in HTTP).
+fn headers(
+    value: Option<&Value>,
+    stored: Option<&BTreeMap<String, String>>,
+) -> Result<BTreeMap<String, String>, FieldError> {
     let Some(value) = value else {
         return Ok(BTreeMap::new());
     };
@@ -509,13 +581,17 @@ fn headers(value: Option<&Value>) -> Result<BTreeMap<String, String>, FieldError
             let value = value
                 .as_str()
                 .ok_or_else(|| FieldError::new(&field, format!("header {name} must be a string")))?;
+            let stored = stored
+                .and_then(|s| s.iter().find(|(stored, _)| stored.eq_ignore_ascii_case(name)))
+                .map(|(_, value)| value.as_str());
+            let value = secrets::keep(value, stored, &field, &format!("header {name}"))?;
             if value.len() > 1000 || value.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
                 return Err(FieldError::new(
                     field,
                     format!("header {name} must be one line of at most 1000 characters"),
                 ));
             }
-            Ok((name.clone(), value.to_string()))
+            Ok((name.clone(), value))
         })
         .collect()
 }

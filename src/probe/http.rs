@@ -5,6 +5,7 @@
 use super::{elapsed_since, network_failure, Outcome};
 use crate::domain::monitor::{HttpSettings, KeywordMode};
 use crate::domain::probe::Failure;
+use crate::domain::secrets;
 use futures_util::StreamExt;
 use worker::{AbortController, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
@@ -12,11 +13,16 @@ use worker::{AbortController, Fetch, Headers, Method, Request, RequestInit, Requ
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 fn request(settings: &HttpSettings) -> worker::Result<Request> {
+    let (url, basic_auth) = secrets::basic_auth(&settings.url);
     let headers = Headers::new();
     headers.set(
         "User-Agent",
         concat!("Pingwarden/", env!("CARGO_PKG_VERSION"), " (uptime monitor)"),
     )?;
+    // Before the monitor's headers, so that its own `Authorization` wins.
+    if let Some(basic_auth) = basic_auth {
+        headers.set("Authorization", &basic_auth)?;
+    }
     for (name, value) in &settings.headers {
         headers.set(name, value)?;
     }
@@ -31,7 +37,7 @@ fn request(settings: &HttpSettings) -> worker::Result<Request> {
     if let Some(body) = &settings.body {
         init.with_body(Some(body.as_str().into()));
     }
-    Request::new_with_init(&settings.url, &init)
+    Request::new_with_init(&url, &init)
 }
 
 pub(super) async fn probe(settings: &HttpSettings, started: f64) -> Outcome {

@@ -16,6 +16,7 @@ mod invitations;
 mod me;
 mod members;
 mod monitors;
+mod secrets;
 mod status_pages;
 mod support;
 mod targets;

@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -14,11 +14,12 @@ pub const BIG_BODY_BYTES: u64 = 50 * 1024 * 1024;
 /// An HTTP server on 127.0.0.1 for one test, running until the process ends.
 /// Paths: `/ok` (200 "all systems healthy"), `/status/{code}`, `/slow/{ms}`,
 /// `/big` (50 MB), `/redirect` (302 to `/ok`) and `/switch` (answers with the
-/// code set by `set_switch`).
+/// code set by `set_switch`). It records each request's `Authorization`.
 #[derive(Clone)]
 pub struct HttpTarget {
     pub port: u16,
     requests: Arc<AtomicUsize>,
+    authorizations: Arc<Mutex<Vec<Option<String>>>>,
     big_bytes_sent: Arc<AtomicU64>,
     switch: Arc<AtomicU16>,
 }
@@ -29,6 +30,7 @@ impl HttpTarget {
         let target = HttpTarget {
             port: listener.local_addr().unwrap().port(),
             requests: Arc::default(),
+            authorizations: Arc::default(),
             big_bytes_sent: Arc::default(),
             switch: Arc::new(AtomicU16::new(200)),
         };
@@ -50,6 +52,11 @@ impl HttpTarget {
         self.requests.load(Ordering::SeqCst)
     }
 
+    /// The `Authorization` header of each request so far, in order.
+    pub fn authorizations(&self) -> Vec<Option<String>> {
+        self.authorizations.lock().unwrap().clone()
+    }
+
     pub fn big_bytes_sent(&self) -> u64 {
         self.big_bytes_sent.load(Ordering::SeqCst)
     }
@@ -64,11 +71,17 @@ impl HttpTarget {
         if reader.read_line(&mut request_line).is_err() {
             return;
         }
-        // Skip the headers; the probes send no body we need.
-        let mut line = String::new();
+        // Only `Authorization` of the headers is kept; the probes send no body we need.
+        let (mut line, mut authorization) = (String::new(), None);
         while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("authorization") {
+                    authorization = Some(value.trim().to_string());
+                }
+            }
             line.clear();
         }
+        self.authorizations.lock().unwrap().push(authorization);
         self.requests.fetch_add(1, Ordering::SeqCst);
         let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();

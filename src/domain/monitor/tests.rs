@@ -298,3 +298,147 @@ fn a_heartbeat_stored_before_schedules_reads_in_utc() {
     let settings: Settings = serde_json::from_value(stored).unwrap();
     assert!(matches!(settings, Settings::Heartbeat(beat) if beat.timezone == "UTC"));
 }
+
+/// An HTTP monitor with a secret in every place one can hide.
+fn with_secrets() -> MonitorSpec {
+    validate(
+        json!({"type": "http", "name": "api", "method": "POST", "keyword": "ok",
+            "url": "https://ada:s3cret-pass@example.com/health?api_key=s3cret-key&deep=1",
+            "headers": {"Authorization": "Bearer s3cret-token", "Cookie": "sid=s3cret-cookie", "X-Empty": ""},
+            "body": "{\"password\":\"s3cret-body\"}"}),
+        &PUBLIC_ONLY,
+    )
+    .unwrap()
+}
+
+fn http_of(spec: &MonitorSpec) -> &HttpSettings {
+    match &spec.settings {
+        Settings::Http(http) => http,
+        other => panic!("not http: {other:?}"),
+    }
+}
+
+#[test]
+fn every_secret_of_an_http_monitor_is_masked_when_shown() {
+    let shown = with_secrets().shown();
+    let expected = [
+        (
+            "url",
+            json!("https://********:********@example.com/health?api_key=********&deep=1"),
+        ),
+        (
+            "headers",
+            json!({"Authorization": "********", "Cookie": "********", "X-Empty": ""}),
+        ),
+        ("body", json!("********")),
+        ("method", json!("POST")),
+        ("keyword", json!("ok")),
+        ("name", json!("api")),
+    ];
+    for (field, value) in expected {
+        assert_eq!(shown[field], value, "{field}");
+    }
+    assert!(!Value::Object(shown).to_string().contains("s3cret"));
+}
+
+#[test]
+fn kinds_without_secrets_are_shown_as_they_are() {
+    for body in [
+        json!({"type": "tcp", "name": "db", "host": "db.example.com", "port": 5432}),
+        json!({"type": "dns", "name": "mx", "host": "example.com", "expected_values": ["mail.example.com"]}),
+        json!({"type": "heartbeat", "name": "backup", "interval_seconds": 3600}),
+    ] {
+        let spec = validate(body, &PUBLIC_ONLY).unwrap();
+        assert_eq!(spec.shown(), spec.to_input());
+    }
+}
+
+#[test]
+fn a_patch_keeps_the_secrets_it_leaves_out_or_sends_as_the_mask() {
+    let stored = with_secrets();
+    let old = http_of(&stored).clone();
+    let mut shown_back = stored.shown();
+    shown_back.insert("name".into(), json!("renamed"));
+    // Each patch, and the headers, URL and body it leaves stored.
+    let cases = [
+        (
+            json!({"name": "renamed"}),
+            old.headers.clone(),
+            old.url.clone(),
+            old.body.clone(),
+        ),
+        (
+            Value::Object(shown_back),
+            old.headers.clone(),
+            old.url.clone(),
+            old.body.clone(),
+        ),
+        (
+            json!({"headers": {"Authorization": "Bearer new", "Cookie": "********"}}),
+            [("Authorization", "Bearer new"), ("Cookie", "sid=s3cret-cookie")]
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .into(),
+            old.url.clone(),
+            old.body.clone(),
+        ),
+        (
+            json!({"headers": {"authorization": "********"}}),
+            [("authorization".to_string(), "Bearer s3cret-token".to_string())].into(),
+            old.url.clone(),
+            old.body.clone(),
+        ),
+        (
+            json!({"url": "https://********:********@example.org/v2?api_key=********", "body": null}),
+            old.headers.clone(),
+            "https://ada:s3cret-pass@example.org/v2?api_key=s3cret-key".to_string(),
+            None,
+        ),
+        (
+            json!({"url": "https://example.com/health", "body": "{}"}),
+            old.headers.clone(),
+            "https://example.com/health".to_string(),
+            Some("{}".to_string()),
+        ),
+    ];
+    for (patch, headers, url, body) in cases {
+        let patched = stored
+            .patched(patch.as_object().unwrap().clone(), &PUBLIC_ONLY)
+            .unwrap();
+        let http = http_of(&patched);
+        assert_eq!(
+            (&http.headers, &http.url, &http.body),
+            (&headers, &url, &body),
+            "{patch}"
+        );
+    }
+}
+
+#[test]
+fn a_mask_with_nothing_stored_behind_it_is_refused_naming_the_field() {
+    let create = |extra: Value| {
+        let mut body = json!({"type": "http", "name": "x", "url": "https://example.com", "method": "POST"});
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        validate(body, &PUBLIC_ONLY)
+    };
+    let stored = validate(
+        json!({"type": "http", "name": "x", "url": "https://example.com", "method": "POST"}),
+        &PUBLIC_ONLY,
+    )
+    .unwrap();
+    let patch = |patch: Value| stored.patched(patch.as_object().unwrap().clone(), &PUBLIC_ONLY);
+    let cases = [
+        (
+            create(json!({"headers": {"Authorization": "********"}})),
+            "headers.Authorization",
+        ),
+        (create(json!({"body": "********"})), "body"),
+        (create(json!({"url": "https://ada:********@example.com"})), "url"),
+        (patch(json!({"headers": {"X-New": "********"}})), "headers.X-New"),
+        (patch(json!({"body": "********"})), "body"),
+        (patch(json!({"url": "https://example.com/?token=********"})), "url"),
+        (patch(json!({"type": "tcp"})), "type"),
+    ];
+    for (result, field) in cases {
+        assert_eq!(result.unwrap_err().field, field);
+    }
+}
