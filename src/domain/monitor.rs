@@ -2,7 +2,7 @@
 //! a JSON body into settings or names the first field that is wrong.
 
 use super::heartbeat::{parse_schedule, parse_timezone, Period};
-use super::target::{is_private_host, is_valid_host, is_valid_hostname};
+use super::target::{is_valid_host, is_valid_hostname, refusal, url_refusal};
 use super::validation::{trimmed_text, FieldError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -458,10 +458,8 @@ fn http_url(raw: &str, rules: &Rules) -> Result<String, FieldError> {
         return Err(invalid("must use http or https"));
     }
     let host = url.host_str().ok_or_else(|| invalid("must have a host"))?;
-    if !rules.allow_private_targets && is_private_host(host) {
-        return Err(invalid(
-            "points at a private, loopback or link-local address, which this deployment does not allow",
-        ));
+    if let Some(why) = url_refusal(&url).filter(|_| !rules.allow_private_targets) {
+        return Err(invalid(&format!("host {host} {why}")));
     }
     Ok(url.to_string())
 }
@@ -474,10 +472,10 @@ fn target_host(fields: &mut Fields, rules: &Rules, valid: fn(&str) -> bool) -> R
     if !valid(host) {
         return Err(FieldError::new("host", "host must be a host name or an IP address"));
     }
-    if !rules.allow_private_targets && is_private_host(host) {
+    if let Some(why) = refusal(host).filter(|_| !rules.allow_private_targets) {
         return Err(FieldError::new(
             "host",
-            "host is a private, loopback or link-local address, which this deployment does not allow",
+            format!("host {host} {why}"),
         ));
     }
     Ok(host.to_ascii_lowercase())
