@@ -14,6 +14,7 @@ pub mod monitor;
 pub mod page;
 pub mod plan;
 pub mod probe;
+pub mod redirect;
 pub mod schedule;
 pub mod status;
 pub mod status_page;

@@ -14,6 +14,7 @@ mod incidents;
 mod me;
 mod members;
 mod monitors;
+mod private_networks;
 mod status_pages;
 mod support;
 mod targets;
