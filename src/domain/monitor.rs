@@ -473,10 +473,7 @@ fn target_host(fields: &mut Fields, rules: &Rules, valid: fn(&str) -> bool) -> R
         return Err(FieldError::new("host", "host must be a host name or an IP address"));
     }
     if let Some(why) = refusal(host).filter(|_| !rules.allow_private_targets) {
-        return Err(FieldError::new(
-            "host",
-            format!("host {host} {why}"),
-        ));
+        return Err(FieldError::new("host", format!("host {host} {why}")));
     }
     Ok(host.to_ascii_lowercase())
 }

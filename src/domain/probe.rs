@@ -227,7 +227,10 @@ mod tests {
                 },
                 "redirect to http://127.0.0.1:8080 not followed: host 127.0.0.1 is in 127.0.0.0/8 (loopback)",
             ),
-            (Failure::TooManyRedirects { limit: 10 }, "too many redirects (more than 10)"),
+            (
+                Failure::TooManyRedirects { limit: 10 },
+                "too many redirects (more than 10)",
+            ),
         ];
         for (failure, hint) in cases {
             assert_eq!(failure.hint(), hint);

@@ -19,7 +19,12 @@ pub const MAX_REDIRECTS: u32 = 10;
 
 /// Headers that describe a body, dropped with it (the fetch standard's
 /// request-body-header names).
-const BODY_HEADERS: [&str; 4] = ["content-encoding", "content-language", "content-location", "content-type"];
+const BODY_HEADERS: [&str; 4] = [
+    "content-encoding",
+    "content-language",
+    "content-location",
+    "content-type",
+];
 
 /// One request of a check: the monitor's own, or one a redirect leads to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,8 +74,14 @@ impl Hop {
 
     /// Where an answer with `status` and `location` leads: `Ok(None)` when
     /// it is not a redirect, or one without a Location, which is then the
-    /// answer (as in fetch).
-    pub fn next(&self, status: u16, location: Option<&str>) -> Result<Option<Hop>, Failure> {
+    /// answer (as in fetch). Unless `allow_private_targets`, a hop to a
+    /// refused host is an error.
+    pub fn next(
+        &self,
+        status: u16,
+        location: Option<&str>,
+        allow_private_targets: bool,
+    ) -> Result<Option<Hop>, Failure> {
         let Some(location) = location.filter(|_| matches!(status, 301 | 302 | 303 | 307 | 308)) else {
             return Ok(None);
         };
@@ -89,13 +100,17 @@ impl Hop {
         }
         let becomes_get = (matches!(status, 301 | 302) && self.method == "POST")
             || (status == 303 && self.method != "GET" && self.method != "HEAD");
-        Ok(Some(Hop {
+        let next = Hop {
             method: if becomes_get { "GET".into() } else { self.method.clone() },
             with_body: self.with_body && !becomes_get,
             with_authorization: self.with_authorization && url.origin() == self.url.origin(),
             redirects: self.redirects + 1,
             url,
-        }))
+        };
+        match next.refused().filter(|_| !allow_private_targets) {
+            Some(refused) => Err(refused),
+            None => Ok(Some(next)),
+        }
     }
 }
 
@@ -129,7 +144,7 @@ mod tests {
             (" https://example.org/ok ", "https://example.org/ok"),
         ];
         for (location, expected) in cases {
-            let next = start.next(302, Some(location)).unwrap().unwrap();
+            let next = start.next(302, Some(location), true).unwrap().unwrap();
             assert_eq!(next.url.as_str(), expected, "{location}");
             assert_eq!(next.redirects, 1);
         }
@@ -154,27 +169,34 @@ mod tests {
         ];
         for (method, status, after, body) in cases {
             let next = hop("https://example.com/", method)
-                .next(status, Some("/next"))
+                .next(status, Some("/next"), true)
                 .unwrap()
                 .unwrap();
-            assert_eq!((next.method.as_str(), next.with_body), (after, body), "{method} {status}");
+            assert_eq!(
+                (next.method.as_str(), next.with_body),
+                (after, body),
+                "{method} {status}"
+            );
         }
     }
 
     #[test]
     fn a_dropped_body_takes_its_headers_and_another_origin_loses_authorization() {
         let start = hop("https://example.com/", "POST");
-        let same = start.next(303, Some("/done")).unwrap().unwrap();
+        let same = start.next(303, Some("/done"), true).unwrap().unwrap();
         assert!(!same.sends_header("Content-Type") && !same.sends_header("content-encoding"));
         assert!(same.sends_header("Authorization") && same.sends_header("X-Api-Key"));
 
-        let other = start.next(307, Some("https://other.example.com/")).unwrap().unwrap();
+        let other = start
+            .next(307, Some("https://other.example.com/"), true)
+            .unwrap()
+            .unwrap();
         assert!(other.sends_header("Content-Type") && !other.sends_header("authorization"));
         // Once dropped, it stays dropped, even back on the first origin.
-        let back = other.next(307, Some("https://example.com/")).unwrap().unwrap();
+        let back = other.next(307, Some("https://example.com/"), true).unwrap().unwrap();
         assert!(!back.sends_header("Authorization"));
         // http → https is another origin too.
-        let upgraded = hop("http://example.com/", "GET").next(301, Some("https://example.com/"));
+        let upgraded = hop("http://example.com/", "GET").next(301, Some("https://example.com/"), true);
         assert!(!upgraded.unwrap().unwrap().sends_header("Authorization"));
     }
 
@@ -182,7 +204,7 @@ mod tests {
     fn answers_that_are_not_redirects_are_the_answer() {
         let start = hop("https://example.com/", "GET");
         for (status, location) in [(200, Some("/x")), (304, Some("/x")), (300, Some("/x")), (302, None)] {
-            assert_eq!(start.next(status, location), Ok(None), "{status}");
+            assert_eq!(start.next(status, location, true), Ok(None), "{status}");
         }
     }
 
@@ -195,7 +217,7 @@ mod tests {
             ("javascript:alert(1)", "a javascript: URL"),
             ("http://[::1", "an unreadable Location"),
         ] {
-            match start.next(302, Some(location)) {
+            match start.next(302, Some(location), true) {
                 Err(Failure::RedirectRefused { to: found, .. }) => assert_eq!(found, to, "{location}"),
                 other => panic!("{location}: {other:?}"),
             }
@@ -206,10 +228,10 @@ mod tests {
     fn the_hop_limit_ends_a_chain() {
         let mut current = hop("https://example.com/", "GET");
         for _ in 0..MAX_REDIRECTS {
-            current = current.next(302, Some("/again")).unwrap().unwrap();
+            current = current.next(302, Some("/again"), true).unwrap().unwrap();
         }
         assert_eq!(
-            current.next(302, Some("/again")),
+            current.next(302, Some("/again"), true),
             Err(Failure::TooManyRedirects { limit: MAX_REDIRECTS })
         );
     }
@@ -223,13 +245,12 @@ mod tests {
                 reason: "host 127.0.0.1 is in 127.0.0.0/8 (loopback), a network this deployment does not reach".into()
             })
         );
-        let next = hop("https://example.com/", "GET")
-            .next(302, Some("http://user:pw@2852039166:8080/latest/meta-data?token=x"))
-            .unwrap()
-            .unwrap();
+        let location = Some("http://user:pw@2852039166:8080/latest/meta-data?token=x");
+        let start = hop("https://example.com/", "GET");
+        assert!(start.next(302, location, true).is_ok_and(|next| next.is_some()));
         assert_eq!(
-            next.refused(),
-            Some(Failure::RedirectRefused {
+            start.next(302, location, false),
+            Err(Failure::RedirectRefused {
                 to: "http://169.254.169.254:8080".into(),
                 reason:
                     "host 169.254.169.254 is in 169.254.0.0/16 (link-local), a network this deployment does not reach"

@@ -376,7 +376,15 @@ mod tests {
 
     #[test]
     fn hosts_the_parser_cannot_read_are_refused() {
-        for host in ["1.2.3.4.5", "256.1.1.1", "0x100000000", "fe80::1%eth0", "[::1", "a b", ""] {
+        for host in [
+            "1.2.3.4.5",
+            "256.1.1.1",
+            "0x100000000",
+            "fe80::1%eth0",
+            "[::1",
+            "a b",
+            "",
+        ] {
             assert_eq!(refusal(host), Some(Refusal::Unreadable), "{host}");
         }
     }

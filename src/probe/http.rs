@@ -53,15 +53,15 @@ pub(super) async fn probe(settings: &HttpSettings, allow_private_targets: bool, 
             })
         }
     };
+    if let Some(refused) = hop.refused().filter(|_| !allow_private_targets) {
+        return Outcome::failed(refused);
+    }
     // One per hop, replaced (so aborted) when the next hop starts, so that an
     // unread redirect body closes its connection; the last is aborted when
     // the probe ends or is dropped at its timeout, so that no unread body
     // keeps downloading.
     let mut abort;
     let mut response = loop {
-        if let Some(refused) = hop.refused().filter(|_| !allow_private_targets) {
-            return Outcome::failed(refused);
-        }
         abort = AbortOnDrop(AbortController::default());
         let response = match send(settings, &hop, &abort).await {
             Ok(response) => response,
@@ -71,7 +71,7 @@ pub(super) async fn probe(settings: &HttpSettings, allow_private_targets: bool, 
             break response;
         }
         let location = response.headers().get("Location").ok().flatten();
-        match hop.next(response.status_code(), location.as_deref()) {
+        match hop.next(response.status_code(), location.as_deref(), allow_private_targets) {
             Ok(Some(next)) => hop = next,
             Ok(None) => break response,
             Err(failure) => {

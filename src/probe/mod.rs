@@ -49,9 +49,19 @@ pub async fn run(settings: &Settings, context: &ProbeContext) -> ProbeResult {
     let started = now_ms();
     let outcome = match settings {
         Settings::Http(http) => {
-            within(http.probe.timeout_ms, http::probe(http, context.allow_private_targets, started)).await
+            within(
+                http.probe.timeout_ms,
+                http::probe(http, context.allow_private_targets, started),
+            )
+            .await
         }
-        Settings::Tcp(tcp) => within(tcp.probe.timeout_ms, tcp::probe(tcp, context.allow_private_targets, started)).await,
+        Settings::Tcp(tcp) => {
+            within(
+                tcp.probe.timeout_ms,
+                tcp::probe(tcp, context.allow_private_targets, started),
+            )
+            .await
+        }
         Settings::Dns(dns) => within(dns.probe.timeout_ms, dns::probe(dns, &context.dns_resolver, started)).await,
         // Heartbeats are not probed: their pings arrive on their own.
         Settings::Heartbeat(_) => Outcome::failed(Failure::Other {

@@ -77,7 +77,9 @@ fn every_spelling_of_a_private_host_is_refused_when_a_monitor_is_saved() {
     }
     let reply = tcp("0x7f.1");
     assert!(
-        reply.body["error"].as_str().is_some_and(|e| e.contains("127.0.0.0/8 (loopback)")),
+        reply.body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("127.0.0.0/8 (loopback)")),
         "the error names the network: {}",
         reply.body
     );
@@ -103,9 +105,11 @@ fn each_redirect_hop_is_checked_before_it_is_followed() {
     let public = HttpTarget::start_on(&public_ip());
     let private = HttpTarget::start();
     let monitor = |url: String| {
-        let body =
-            json!({ "type": "http", "name": "hop", "url": url, "interval_seconds": 1, "failure_threshold": 1 });
-        client.post("/api/v1/monitors", body).data(201)["id"].as_str().unwrap().to_string()
+        let body = json!({ "type": "http", "name": "hop", "url": url, "interval_seconds": 1, "failure_threshold": 1 });
+        client.post("/api/v1/monitors", body).data(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
 
     let to_loopback = monitor(public.url(&format!("/redirect?{}", private.url("/ok"))));
@@ -133,7 +137,11 @@ fn each_redirect_hop_is_checked_before_it_is_followed() {
 
     let check = first_check(&client, &same_host);
     assert_eq!(
-        (check["status"].clone(), check["status_code"].clone(), check["error"].clone()),
+        (
+            check["status"].clone(),
+            check["status_code"].clone(),
+            check["error"].clone()
+        ),
         (json!("up"), json!(200), Value::Null)
     );
 
