@@ -15,6 +15,7 @@ pub mod monitor;
 pub mod page;
 pub mod plan;
 pub mod probe;
+pub mod redirect;
 pub mod schedule;
 pub mod secrets;
 pub mod status;

@@ -3,7 +3,7 @@
 
 use super::heartbeat::{parse_schedule, parse_timezone, Period};
 use super::secrets;
-use super::target::{is_private_host, is_valid_host, is_valid_hostname};
+use super::target::{is_valid_host, is_valid_hostname, refusal, url_refusal};
 use super::validation::{trimmed_text, FieldError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -50,7 +50,7 @@ const MAX_ACTIVE_INTERVAL: u32 = 86_400;
 const MAX_HEARTBEAT_PERIOD: u32 = 31_536_000;
 const MAX_TAGS: usize = 20;
 const MAX_HEADERS: usize = 20;
-const MAX_BODY_BYTES: usize = 10 * 1024;
+const MAX_MONITOR_BODY_BYTES: usize = 10 * 1024;
 const MAX_TIMEOUT_MS: u32 = 30_000;
 /// Fields the server sets; a client sending them gets told so.
 const READ_ONLY: [&str; 4] = ["id", "status", "created_at", "updated_at"];
@@ -393,7 +393,7 @@ fn http(fields: &mut Fields, rules: &Rules, stored: Option<&Settings>) -> Result
         .map(|body| secrets::keep(body, stored_body, "body", "body"))
         .transpose()?;
     if let Some(body) = &body {
-        if body.len() > MAX_BODY_BYTES {
+        if body.len() > MAX_MONITOR_BODY_BYTES {
             return Err(FieldError::new("body", "body must be at most 10 KB"));
         }
         if method == "GET" || method == "HEAD" {
@@ -525,10 +525,8 @@ fn http_url(raw: &str, rules: &Rules) -> Result<String, FieldError> {
         return Err(invalid("must use http or https"));
     }
     let host = url.host_str().ok_or_else(|| invalid("must have a host"))?;
-    if !rules.allow_private_targets && is_private_host(host) {
-        return Err(invalid(
-            "points at a private, loopback or link-local address, which this deployment does not allow",
-        ));
+    if let Some(why) = url_refusal(&url).filter(|_| !rules.allow_private_targets) {
+        return Err(invalid(&format!("host {host} {why}")));
     }
     Ok(url.to_string())
 }
@@ -541,11 +539,8 @@ fn target_host(fields: &mut Fields, rules: &Rules, valid: fn(&str) -> bool) -> R
     if !valid(host) {
         return Err(FieldError::new("host", "host must be a host name or an IP address"));
     }
-    if !rules.allow_private_targets && is_private_host(host) {
-        return Err(FieldError::new(
-            "host",
-            "host is a private, loopback or link-local address, which this deployment does not allow",
-        ));
+    if let Some(why) = refusal(host).filter(|_| !rules.allow_private_targets) {
+        return Err(FieldError::new("host", format!("host {host} {why}")));
     }
     Ok(host.to_ascii_lowercase())
 }

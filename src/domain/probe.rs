@@ -51,6 +51,20 @@ pub enum Failure {
         expected: Vec<String>,
         got: Vec<String>,
     },
+    /// The target is in a network this deployment does not reach (the
+    /// setting may have changed since the monitor was saved): not probed.
+    TargetRefused {
+        reason: String,
+    },
+    /// A redirect led somewhere the probe does not go: a refused network, a
+    /// scheme other than http(s), or no URL at all. `to` is its origin only.
+    RedirectRefused {
+        to: String,
+        reason: String,
+    },
+    TooManyRedirects {
+        limit: u32,
+    },
     /// Any other network or protocol error, with the platform's message.
     Other {
         detail: String,
@@ -105,6 +119,9 @@ impl Failure {
             Failure::DnsUnexpected { expected, got } => {
                 format!("DNS answer {} does not include {}", list(got), list(expected))
             }
+            Failure::TargetRefused { reason } => format!("not probed: {reason}"),
+            Failure::RedirectRefused { to, reason } => format!("redirect to {to} not followed: {reason}"),
+            Failure::TooManyRedirects { limit } => format!("too many redirects (more than {limit})"),
             Failure::Other { detail } => detail.clone(),
         }
     }
@@ -202,6 +219,17 @@ mod tests {
                     got: vec![],
                 },
                 "DNS answer (empty) does not include 1.2.3.4",
+            ),
+            (
+                Failure::RedirectRefused {
+                    to: "http://127.0.0.1:8080".into(),
+                    reason: "host 127.0.0.1 is in 127.0.0.0/8 (loopback)".into(),
+                },
+                "redirect to http://127.0.0.1:8080 not followed: host 127.0.0.1 is in 127.0.0.0/8 (loopback)",
+            ),
+            (
+                Failure::TooManyRedirects { limit: 10 },
+                "too many redirects (more than 10)",
             ),
         ];
         for (failure, hint) in cases {

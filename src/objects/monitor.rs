@@ -292,6 +292,7 @@ impl MonitorObject {
         if regions.is_empty() {
             let context = ProbeContext {
                 dns_resolver: settings.dns_resolver.clone(),
+                allow_private_targets: settings.allow_private_targets,
             };
             return vec![(String::new(), probe::run(&config.spec.settings, &context).await)];
         }
@@ -423,6 +424,7 @@ impl MonitorObject {
             &request.settings,
             &ProbeContext {
                 dns_resolver: settings.dns_resolver,
+                allow_private_targets: settings.allow_private_targets,
             },
         )
         .await;

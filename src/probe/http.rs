@@ -1,19 +1,25 @@
 //! HTTP(S) probe: one request with the monitor's method, headers and body,
 //! redirects followed or not; up when the status is expected and the keyword
 //! rule holds on the first 1 MiB of the body (never more is read).
+//! Redirects are followed here, hop by hop (`domain::redirect`), never by
+//! the runtime, so that each hop's host is checked before it is sent to.
 
 use super::{elapsed_since, network_failure, Outcome};
 use crate::domain::monitor::{HttpSettings, KeywordMode};
 use crate::domain::probe::Failure;
+use crate::domain::redirect::Hop;
 use crate::domain::secrets;
 use futures_util::StreamExt;
 use worker::{AbortController, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
 /// The most of a body read for the keyword rule.
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+const KEYWORD_SCAN_BYTES: usize = 1024 * 1024;
 
-fn request(settings: &HttpSettings) -> worker::Result<Request> {
-    let (url, basic_auth) = secrets::basic_auth(&settings.url);
+fn request(settings: &HttpSettings, hop: &Hop) -> worker::Result<Request> {
+    // The runtime drops a URL's `user:pass@`: it is sent as Basic auth, like
+    // any `Authorization`, only as far as the hop may send that header.
+    let (url, basic_auth) = secrets::basic_auth(hop.url.as_str());
+    let basic_auth = basic_auth.filter(|_| hop.sends_header("Authorization"));
     let headers = Headers::new();
     headers.set(
         "User-Agent",
@@ -23,38 +29,69 @@ fn request(settings: &HttpSettings) -> worker::Result<Request> {
     if let Some(basic_auth) = basic_auth {
         headers.set("Authorization", &basic_auth)?;
     }
-    for (name, value) in &settings.headers {
+    for (name, value) in settings.headers.iter().filter(|(name, _)| hop.sends_header(name)) {
         headers.set(name, value)?;
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::from(settings.method.clone()))
+    init.with_method(Method::from(hop.method.clone()))
         .with_headers(headers)
-        .with_redirect(if settings.follow_redirects {
-            RequestRedirect::Follow
-        } else {
-            RequestRedirect::Manual
-        });
-    if let Some(body) = &settings.body {
+        .with_redirect(RequestRedirect::Manual);
+    if let Some(body) = settings.body.as_ref().filter(|_| hop.with_body) {
         init.with_body(Some(body.as_str().into()));
     }
     Request::new_with_init(&url, &init)
 }
 
-pub(super) async fn probe(settings: &HttpSettings, started: f64) -> Outcome {
-    let request = match request(settings) {
-        Ok(request) => request,
+/// Sends one hop, aborted when `abort` is dropped.
+async fn send(settings: &HttpSettings, hop: &Hop, abort: &AbortOnDrop) -> Result<worker::Response, Failure> {
+    let request = request(settings, hop).map_err(|error| Failure::Other {
+        detail: format!("invalid request: {error}"),
+    })?;
+    Fetch::Request(request)
+        .send_with_signal(&abort.0.signal())
+        .await
+        .map_err(network_failure)
+}
+
+pub(super) async fn probe(settings: &HttpSettings, allow_private_targets: bool, started: f64) -> Outcome {
+    let mut hop = match url::Url::parse(&settings.url) {
+        Ok(url) => Hop::first(url, &settings.method),
         Err(error) => {
             return Outcome::failed(Failure::Other {
                 detail: format!("invalid request: {error}"),
             })
         }
     };
-    // Aborted when the probe ends or is dropped at its timeout, so that the
-    // connection closes and no unread body keeps downloading.
-    let abort = AbortOnDrop(AbortController::default());
-    let mut response = match Fetch::Request(request).send_with_signal(&abort.0.signal()).await {
-        Ok(response) => response,
-        Err(error) => return Outcome::failed(network_failure(error)),
+    if let Some(refused) = hop.refused().filter(|_| !allow_private_targets) {
+        return Outcome::failed(refused);
+    }
+    // One per hop, replaced (so aborted) when the next hop starts, so that an
+    // unread redirect body closes its connection; the last is aborted when
+    // the probe ends or is dropped at its timeout, so that no unread body
+    // keeps downloading.
+    let mut abort;
+    let mut response = loop {
+        abort = AbortOnDrop(AbortController::default());
+        let response = match send(settings, &hop, &abort).await {
+            Ok(response) => response,
+            Err(failure) => return Outcome::failed(failure),
+        };
+        if !settings.follow_redirects {
+            break response;
+        }
+        let location = response.headers().get("Location").ok().flatten();
+        match hop.next(response.status_code(), location.as_deref(), allow_private_targets) {
+            Ok(Some(next)) => hop = next,
+            Ok(None) => break response,
+            Err(failure) => {
+                return Outcome {
+                    failure: Some(failure),
+                    status_code: Some(response.status_code()),
+                    ttfb_ms: Some(elapsed_since(started)),
+                    ..Outcome::default()
+                }
+            }
+        }
     };
     let code = response.status_code();
     let mut outcome = Outcome {
@@ -94,13 +131,13 @@ pub(super) async fn probe(settings: &HttpSettings, started: f64) -> Outcome {
 async fn read_prefix(response: &mut worker::Response) -> worker::Result<Vec<u8>> {
     let mut stream = response.stream()?;
     let mut body = Vec::new();
-    while body.len() < MAX_BODY_BYTES {
+    while body.len() < KEYWORD_SCAN_BYTES {
         match stream.next().await {
             Some(chunk) => body.extend_from_slice(&chunk?),
             None => break,
         }
     }
-    body.truncate(MAX_BODY_BYTES);
+    body.truncate(KEYWORD_SCAN_BYTES);
     Ok(body)
 }
 

@@ -13,9 +13,14 @@ use std::future::Future;
 use std::time::Duration;
 use worker::{Date, Delay};
 
-/// Where DNS monitors send their queries (`PW_DNS_RESOLVER`).
+/// The deployment's settings that probes depend on.
 pub struct ProbeContext {
+    /// Where DNS monitors send their queries (`PW_DNS_RESOLVER`).
     pub dns_resolver: String,
+    /// Whether HTTP and TCP probes may reach private and special-purpose
+    /// networks (`PW_ALLOW_PRIVATE_TARGETS`). Checked again at every probe and
+    /// every redirect, since the setting may change after a monitor is saved.
+    pub allow_private_targets: bool,
 }
 
 /// What one kind's probe found; timings are added around it.
@@ -43,8 +48,20 @@ impl Outcome {
 pub async fn run(settings: &Settings, context: &ProbeContext) -> ProbeResult {
     let started = now_ms();
     let outcome = match settings {
-        Settings::Http(http) => within(http.probe.timeout_ms, http::probe(http, started)).await,
-        Settings::Tcp(tcp) => within(tcp.probe.timeout_ms, tcp::probe(tcp, started)).await,
+        Settings::Http(http) => {
+            within(
+                http.probe.timeout_ms,
+                http::probe(http, context.allow_private_targets, started),
+            )
+            .await
+        }
+        Settings::Tcp(tcp) => {
+            within(
+                tcp.probe.timeout_ms,
+                tcp::probe(tcp, context.allow_private_targets, started),
+            )
+            .await
+        }
         Settings::Dns(dns) => within(dns.probe.timeout_ms, dns::probe(dns, &context.dns_resolver, started)).await,
         // Heartbeats are not probed: their pings arrive on their own.
         Settings::Heartbeat(_) => Outcome::failed(Failure::Other {

@@ -3,9 +3,16 @@
 
 use super::{elapsed_since, network_failure, Outcome};
 use crate::domain::monitor::TcpSettings;
+use crate::domain::probe::Failure;
+use crate::domain::target::refusal;
 use worker::Socket;
 
-pub(super) async fn probe(settings: &TcpSettings, started: f64) -> Outcome {
+pub(super) async fn probe(settings: &TcpSettings, allow_private_targets: bool, started: f64) -> Outcome {
+    if let Some(why) = refusal(&settings.host).filter(|_| !allow_private_targets) {
+        return Outcome::failed(Failure::TargetRefused {
+            reason: format!("host {} {why}", settings.host),
+        });
+    }
     let mut socket = match Socket::builder().connect(settings.host.clone(), settings.port) {
         Ok(socket) => socket,
         Err(error) => return Outcome::failed(network_failure(error)),

@@ -16,6 +16,7 @@ mod invitations;
 mod me;
 mod members;
 mod monitors;
+mod private_networks;
 mod secrets;
 mod status_pages;
 mod support;

@@ -11,13 +11,16 @@ use std::time::Duration;
 /// The size of `/big`: far more than a probe may read.
 pub const BIG_BODY_BYTES: u64 = 50 * 1024 * 1024;
 
-/// An HTTP server on 127.0.0.1 for one test, running until the process ends.
-/// Paths: `/ok` (200 "all systems healthy"), `/status/{code}`, `/slow/{ms}`,
-/// `/big` (50 MB), `/redirect` (302 to `/ok`) and `/switch` (answers with the
-/// code set by `set_switch`). It records each request's `Authorization`.
+/// An HTTP server on 127.0.0.1 (or another local address) for one test,
+/// running until the process ends. Paths: `/ok` (200 "all systems healthy"),
+/// `/status/{code}`, `/slow/{ms}`, `/big` (50 MB), `/redirect` (302 to
+/// `/ok`), `/redirect?{location}` (302 to that location), `/loop` (302 to
+/// itself) and `/switch` (answers with the code set by `set_switch`). It
+/// records each request's `Authorization`.
 #[derive(Clone)]
 pub struct HttpTarget {
     pub port: u16,
+    ip: String,
     requests: Arc<AtomicUsize>,
     authorizations: Arc<Mutex<Vec<Option<String>>>>,
     big_bytes_sent: Arc<AtomicU64>,
@@ -26,9 +29,15 @@ pub struct HttpTarget {
 
 impl HttpTarget {
     pub fn start() -> HttpTarget {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        HttpTarget::start_on("127.0.0.1")
+    }
+
+    /// On `ip`, such as the stand-in public address `PW_TEST_PUBLIC_IP`.
+    pub fn start_on(ip: &str) -> HttpTarget {
+        let listener = TcpListener::bind((ip, 0)).expect("a local port");
         let target = HttpTarget {
             port: listener.local_addr().unwrap().port(),
+            ip: ip.to_string(),
             requests: Arc::default(),
             authorizations: Arc::default(),
             big_bytes_sent: Arc::default(),
@@ -45,7 +54,7 @@ impl HttpTarget {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("http://{}:{}{path}", self.ip, self.port)
     }
 
     pub fn requests(&self) -> usize {
@@ -83,7 +92,8 @@ impl HttpTarget {
         }
         self.authorizations.lock().unwrap().push(authorization);
         self.requests.fetch_add(1, Ordering::SeqCst);
-        let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+        let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let mut stream = stream;
         let _ = match segments.as_slice() {
@@ -93,7 +103,9 @@ impl HttpTarget {
                 thread::sleep(Duration::from_millis(ms.parse().unwrap_or(1000)));
                 respond(&mut stream, 200, "slow but healthy", &[])
             }
+            ["redirect"] if !query.is_empty() => respond(&mut stream, 302, "see there", &[("Location", query)]),
             ["redirect"] => respond(&mut stream, 302, "see /ok", &[("Location", "/ok")]),
+            ["loop"] => respond(&mut stream, 302, "see /loop", &[("Location", "/loop")]),
             ["switch"] => respond(&mut stream, self.switch.load(Ordering::SeqCst), "switched", &[]),
             ["big"] => self.send_big(&mut stream),
             _ => respond(&mut stream, 404, "no such path", &[]),

@@ -63,6 +63,8 @@ fn each_invalid_field_is_named() {
         (http(json!({"url": "http://localhost/"})), "url"),
         (http(json!({"url": "http://[::1]/"})), "url"),
         (http(json!({"url": "http://169.254.169.254/"})), "url"),
+        (http(json!({"url": "http://0x7f.1/"})), "url"),
+        (http(json!({"url": "http://[::ffff:a9fe:a9fe]/"})), "url"),
         (http(json!({"method": "BREW"})), "method"),
         (http(json!({"headers": ["x"]})), "headers"),
         (http(json!({"headers": {"bad name": "x"}})), "headers.bad name"),
@@ -116,6 +118,10 @@ fn each_invalid_field_is_named() {
         ),
         (
             json!({"type": "tcp", "name": "x", "host": "10.0.0.1", "port": 22}),
+            "host",
+        ),
+        (
+            json!({"type": "tcp", "name": "x", "host": "2130706433", "port": 22}),
             "host",
         ),
         (json!({"type": "dns", "name": "x"}), "host"),
