@@ -96,15 +96,21 @@ async fn call(stub: &Stub, method: Method, path: &str, body: Option<&impl Serial
         init.with_headers(headers)
             .with_body(Some(JsValue::from_str(&serde_json::to_string(body)?)));
     }
-    let response = stub
+    let mut response = stub
         .fetch_with_request(Request::new_with_init(&format!("https://monitor{path}"), &init)?)
         .await?;
-    match response.status_code() {
+    let code = response.status_code();
+    if code < 400 {
+        return Ok(Answer::Ok(response));
+    }
+    // Read to the end: an unread body keeps the call open, and a cron event
+    // is not over until every call it made is.
+    let said = response.text().await.unwrap_or_default();
+    match code {
         410 => Ok(Answer::Gone),
-        code if code >= 400 => Err(worker::Error::RustError(format!(
-            "monitor object answered {code} to {path}"
+        _ => Err(worker::Error::RustError(format!(
+            "monitor object answered {code} to {path}: {said}"
         ))),
-        _ => Ok(Answer::Ok(response)),
     }
 }
 
@@ -123,15 +129,29 @@ async fn call_json<T: DeserializeOwned>(
     }
 }
 
+/// A call whose answer says nothing more; false when the monitor was deleted.
+async fn call_done(
+    env: &Env,
+    monitor_id: &str,
+    method: Method,
+    path: &str,
+    body: Option<&impl Serialize>,
+) -> Result<bool> {
+    match call(&object(env, monitor_id)?, method, path, body).await? {
+        Answer::Ok(mut response) => response.text().await.map(|_| true),
+        Answer::Gone => Ok(false),
+    }
+}
+
 fn gone(monitor_id: &str) -> worker::Error {
     worker::Error::RustError(format!("monitor {monitor_id} was deleted"))
 }
 
 /// Created, edited or resumed: take this configuration and start checking now.
 pub async fn configure(env: &Env, config: &ObjectConfig) -> Result<()> {
-    match call(&object(env, &config.monitor_id)?, Method::Put, "/config", Some(config)).await? {
-        Answer::Ok(_) => Ok(()),
-        Answer::Gone => Err(gone(&config.monitor_id)),
+    match call_done(env, &config.monitor_id, Method::Put, "/config", Some(config)).await? {
+        true => Ok(()),
+        false => Err(gone(&config.monitor_id)),
     }
 }
 
@@ -161,14 +181,14 @@ pub async fn ensure(env: &Env, request: &EnsureRequest) -> Result<Visit> {
 }
 
 pub async fn pause(env: &Env, monitor_id: &str) -> Result<()> {
-    call(&object(env, monitor_id)?, Method::Post, "/pause", None::<&()>)
+    call_done(env, monitor_id, Method::Post, "/pause", None::<&()>)
         .await
         .map(drop)
 }
 
 /// Deletes the monitor's object, leaving a tombstone.
 pub async fn bury(env: &Env, monitor_id: &str) -> Result<()> {
-    call(&object(env, monitor_id)?, Method::Delete, "/", None::<&()>)
+    call_done(env, monitor_id, Method::Delete, "/", None::<&()>)
         .await
         .map(drop)
 }
@@ -180,11 +200,7 @@ pub async fn checks(env: &Env, monitor_id: &str, page: &Page) -> Result<Vec<Resu
 
 /// Hands a ping to the monitor's object; false when the monitor was deleted.
 pub async fn ping(env: &Env, message: &PingMessage) -> Result<bool> {
-    let stub = object(env, &message.config.monitor_id)?;
-    Ok(matches!(
-        call(&stub, Method::Post, "/ping", Some(message)).await?,
-        Answer::Ok(_)
-    ))
+    call_done(env, &message.config.monitor_id, Method::Post, "/ping", Some(message)).await
 }
 
 /// A page of pings.
