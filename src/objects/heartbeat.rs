@@ -22,7 +22,7 @@ impl MonitorObject {
         let Settings::Heartbeat(beat) = &config.spec.settings else {
             return Ok(None);
         };
-        let Some(last) = history.last_ping()? else {
+        let Some(last) = history.latest_ping(false)? else {
             return Ok(None);
         };
         // Created or resumed: nothing is expected before the next ping.
@@ -30,7 +30,7 @@ impl MonitorObject {
             return Ok(None);
         }
         let grace_ms = i64::from(beat.grace_seconds) * 1000;
-        let missed = history.last_missed_expected()?;
+        let missed = history.latest_ping(true)?.and_then(|missed| missed.expected_at);
         if awaits_end(&last, missed) {
             return Ok(Some(last.at + grace_ms));
         }
@@ -116,7 +116,8 @@ impl MonitorObject {
     pub(super) async fn check_deadline(&self, mut config: ObjectConfig) -> Result<()> {
         let history = self.history()?;
         let now = Self::now();
-        let (Some(deadline), Some(last)) = (self.heartbeat_deadline(&config, &history)?, history.last_ping()?) else {
+        let (Some(deadline), Some(last)) = (self.heartbeat_deadline(&config, &history)?, history.latest_ping(false)?)
+        else {
             return Ok(());
         };
         if now < deadline {
@@ -127,14 +128,15 @@ impl MonitorObject {
             return Ok(());
         };
         let grace_ms = i64::from(beat.grace_seconds) * 1000;
-        let (expected_at, reason) = if awaits_end(&last, history.last_missed_expected()?) {
-            (last.at, unfinished_hint(last.at))
-        } else {
-            let expected_at =
-                beat.period(config.spec.interval_seconds)
-                    .latest_missed(deadline - grace_ms, grace_ms, now);
-            (expected_at, missed_hint(Some(last.at), expected_at + grace_ms))
-        };
+        let (expected_at, reason) =
+            if awaits_end(&last, history.latest_ping(true)?.and_then(|missed| missed.expected_at)) {
+                (last.at, unfinished_hint(last.at))
+            } else {
+                let expected_at =
+                    beat.period(config.spec.interval_seconds)
+                        .latest_missed(deadline - grace_ms, grace_ms, now);
+                (expected_at, missed_hint(Some(last.at), expected_at + grace_ms))
+            };
         // The status first: whoever sees the missed entry then also sees the monitor down.
         if config.status != MonitorStatus::Down
             && !self

@@ -291,28 +291,18 @@ impl History {
         Ok(rows.first().map_or(0, |r| r.seq))
     }
 
-    /// The latest ping sent by the job (not a missed entry).
-    pub fn last_ping(&self) -> Result<Option<PingRow>> {
-        let rows: Vec<PingRow> = self
-            .sql
-            .exec(
-                "SELECT * FROM pings WHERE kind <> 'missed' ORDER BY seq DESC LIMIT 1",
-                None,
-            )?
-            .to_array()?;
+    /// The latest ping the job sent (`missed: false`), or the latest missed
+    /// entry (`missed: true`).
+    pub fn latest_ping(&self, missed: bool) -> Result<Option<PingRow>> {
+        // Two texts rather than a bound flag, so that `kind = 'missed'` uses
+        // `pings_by_kind` (a job that never misses has no such row to find).
+        let sql = if missed {
+            "SELECT * FROM pings WHERE kind = 'missed' ORDER BY seq DESC LIMIT 1"
+        } else {
+            "SELECT * FROM pings WHERE kind <> 'missed' ORDER BY seq DESC LIMIT 1"
+        };
+        let rows: Vec<PingRow> = self.sql.exec(sql, None)?.to_array()?;
         Ok(rows.into_iter().next())
-    }
-
-    /// The expected time of the latest missed entry.
-    pub fn last_missed_expected(&self) -> Result<Option<i64>> {
-        let rows: Vec<PingRow> = self
-            .sql
-            .exec(
-                "SELECT * FROM pings WHERE kind = 'missed' ORDER BY seq DESC LIMIT 1",
-                None,
-            )?
-            .to_array()?;
-        Ok(rows.into_iter().next().and_then(|r| r.expected_at))
     }
 
     /// When the run `rid` started, if it has not finished since (`rid` may be absent).
