@@ -12,6 +12,7 @@ pub mod incident;
 pub mod invitation;
 pub mod jwt;
 pub mod monitor;
+pub mod notify;
 pub mod page;
 pub mod plan;
 pub mod probe;
