@@ -8,15 +8,16 @@
 //!   `rid`, with seeded silences of 8–20 s that take them down;
 //! - a churn: a monitor created every 5 s and deleted 15 s later, on a slow
 //!   target (1 s) that alternates 200 and 500, so that deletions meet probes
-//!   under way and flips;
+//!   under way and flips; each deletion is sent during a reconciler pass;
 //! - `SOAK_RESTARTS` (default 3) restarts of the server on the same state,
 //!   spread over the run, alternately a crash (`kill -KILL` of its process
-//!   group) and a clean stop (`kill -TERM`).
+//!   group) and a clean stop (`kill -TERM`), each during a storm of failures.
 //!
 //! Then every target answers 200, the heartbeats keep being pinged until every
 //! monitor is up, the server is stopped cleanly, and the invariants are
 //! checked on the files it left: D1's SQLite and each monitor object's own
-//! SQLite (its `config` in `_cf_KV`, its `results`, `flips` and `pings`).
+//! SQLite (its `config` in `_cf_KV`, its alarm, its `results`, `flips` and
+//! `pings`).
 //! Exit non-zero when one fails. `SOAK_SEED` (default 1) varies the timetables.
 
 mod support;
@@ -29,7 +30,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode};
 use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::{env_number, now_ms, Api, Hit, Target};
 
@@ -45,6 +46,8 @@ const CHURN_ANSWER_DELAY: Duration = Duration::from_millis(1_000);
 const CHURN_DELETE_JITTER_MS: u64 = 400;
 const STORM_LEAD: Duration = Duration::from_secs(2);
 const STORM_AFTER: Duration = Duration::from_secs(10);
+/// How long after a flipping probe each restart's signal comes, in turn.
+const KILL_DELAYS_MS: [u64; 3] = [5, 15, 40];
 /// A probe already under way when its monitor is deleted may still arrive.
 const DELETION_SLACK_MS: i64 = 2_000;
 /// The settling lasts at least this long, so that a deleted monitor that
@@ -323,7 +326,7 @@ fn run() -> Result<bool, String> {
     let (restart_log, settled, pings_sent, pings, churned) = std::thread::scope(|scope| {
         let pinger = scope.spawn(|| ping(&api, &beat_tokens, &silences, started_ms, phase));
         let churner = scope.spawn(|| churn(&api, &token, &base, phase));
-        let restarted = restart(&mut server, &flapping, seconds, restarts);
+        let restarted = restart(&mut server, &flapping, &target.hits, seconds, restarts);
         // Settle: every target up, the heartbeats pinged, the churn cleared.
         phase.store(SETTLING, Ordering::Relaxed);
         let churned = churner.join();
@@ -371,9 +374,16 @@ fn run() -> Result<bool, String> {
 /// Restarts the server `restarts` times, spread over the run, then waits
 /// for the run's end: crash first, then alternately a clean stop and a crash.
 /// Each comes `STORM_LEAD` into a storm, every flapping target failing at
-/// once, so that it meets flips under way; the storm ends `STORM_AFTER` the
-/// server is back.
-fn restart(server: &mut Server, flapping: &Flapping, seconds: u64, restarts: usize) -> Result<Vec<Restart>, String> {
+/// once, a few ms after a failing answer to a monitor that was up (see
+/// `after_flipping_probe`), so that it meets flips under way; the storm ends
+/// `STORM_AFTER` the server is back.
+fn restart(
+    server: &mut Server,
+    flapping: &Flapping,
+    hits: &Mutex<Vec<Hit>>,
+    seconds: u64,
+    restarts: usize,
+) -> Result<Vec<Restart>, String> {
     let started_ms = flapping.started_ms;
     let mut done = Vec::new();
     for k in 1..=restarts {
@@ -381,6 +391,7 @@ fn restart(server: &mut Server, flapping: &Flapping, seconds: u64, restarts: usi
         sleep_until(started_ms, at.saturating_sub(STORM_LEAD));
         flapping.storm_until_ms.store(i64::MAX, Ordering::Relaxed);
         sleep_until(started_ms, at);
+        after_flipping_probe(flapping, hits, KILL_DELAYS_MS[k % KILL_DELAYS_MS.len()]);
         let signal = if k % 2 == 1 { "KILL" } else { "TERM" };
         let at_ms = now_ms();
         server.stop(signal);
@@ -412,6 +423,35 @@ fn settle(api: &Api, token: &str) -> Result<bool, String> {
         settled = listed.iter().all(|m| m["status"] == "up");
     }
     Ok(settled)
+}
+
+/// Waits (at most `STORM_LEAD`) for the target to receive a probe of a
+/// monitor whose timetable says up, which the storm's 500 is about to flip,
+/// then `delay_ms`: the object is then likely between saving its new status
+/// and writing D1.
+fn after_flipping_probe(flapping: &Flapping, hits: &Mutex<Vec<Hit>>, delay_ms: u64) {
+    let since = now_ms();
+    let deadline = Instant::now() + STORM_LEAD;
+    let flipping = |hit: &Hit| {
+        hit.path
+            .strip_prefix("/flap/")
+            .and_then(|i| flapping.tables.get(i.parse::<usize>().ok()?))
+            .is_some_and(|table| table.on_at(hit.at_ms - flapping.started_ms))
+    };
+    while Instant::now() < deadline {
+        let seen = hits
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .take_while(|h| h.at_ms >= since)
+            .any(flipping);
+        if seen {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::thread::sleep(Duration::from_millis(delay_ms));
 }
 
 fn sleep_until(started_ms: i64, offset: Duration) {
