@@ -357,15 +357,16 @@ fn check_history_pages_newest_first_and_filters_by_time() {
 #[test]
 fn uptime_reports_each_window_with_response_time_and_apdex() {
     let (account, target) = (Account::register("uptime"), HttpTarget::start());
-    // Answers in ~300 ms: tolerated (150 < t <= 600 ms), so Apdex is 0.5.
-    let id = http_check(&account, &target.url("/slow/300"), json!({ "apdex_threshold_ms": 150 }));
+    // Answers in 300 ms or a little more: tolerated (250 < t <= 1000 ms, wide
+    // enough for a loaded machine), so Apdex is 0.5.
+    let id = http_check(&account, &target.url("/slow/300"), json!({ "apdex_threshold_ms": 250 }));
     wait_for(15, "3 checks", || (account.checks(&id, "").len() >= 3).then_some(()));
     let data = account
         .client()
         .get(&format!("/api/v1/monitors/{id}/uptime"))
         .data(200)
         .clone();
-    assert_eq!(data["apdex_threshold_ms"], 150, "the monitor's own threshold");
+    assert_eq!(data["apdex_threshold_ms"], 250, "the monitor's own threshold");
     for window in ["24h", "7d", "30d", "90d"] {
         let figures = &data["windows"][window];
         assert_eq!(figures["uptime_pct"], 100.0, "{window}: {figures}");
