@@ -25,7 +25,12 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 4] = [EventKind::Detected, EventKind::Resolved, EventKind::Updated, EventKind::Test];
+    pub const ALL: [EventKind; 4] = [
+        EventKind::Detected,
+        EventKind::Resolved,
+        EventKind::Updated,
+        EventKind::Test,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -119,3 +124,19 @@ pub trait Notifier {
     /// The request that delivers `event`, or why none can be built.
     fn request(&self, event: &Event, context: &SendContext<'_>) -> Result<OutboundRequest, String>;
 }
+
+pub mod channel;
+pub mod discord;
+pub mod email;
+pub mod google_chat;
+pub mod gotify;
+pub mod kind;
+pub mod matrix;
+pub mod ntfy;
+pub mod opsgenie;
+pub mod pagerduty;
+pub mod pushover;
+pub mod slack;
+pub mod teams;
+pub mod telegram;
+pub mod text;
