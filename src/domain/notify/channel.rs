@@ -231,6 +231,19 @@ mod tests {
     }
 
     #[test]
+    fn the_channels_own_fields_pass_and_unknown_ones_are_named() {
+        let body = json!({
+            "name": "Ops", "kind": "slack", "events": ["test"], "monitor_ids": null, "enabled": true,
+            "remind_every_minutes": 30, "url": "https://hooks.slack.com/services/T0/B0/x",
+        });
+        let mut body = body.as_object().unwrap().clone();
+        assert!(ChannelSettings::from_input("slack", &body, &STRICT).is_ok());
+        body.insert("colour".into(), json!("red"));
+        let error = ChannelSettings::from_input("slack", &body, &STRICT).unwrap_err();
+        assert_eq!(error.field, "colour");
+    }
+
+    #[test]
     fn every_kind_round_trips_through_json_with_its_kind() {
         let inputs = [
             ("slack", json!({ "url": "https://hooks.slack.com/services/T0/B0/x" })),
