@@ -22,7 +22,8 @@ pub struct MatrixSettings {
     pub homeserver: String,
     /// A (bot) user's access token, joined to the room.
     pub access_token: String,
-    /// `!opaque:server.name`; aliases (`#room:server`) cannot be sent to.
+    /// `!opaque:server.name` (`!opaque` in rooms of version 12 and later);
+    /// aliases (`#room:server`) cannot be sent to.
     pub room_id: String,
 }
 
@@ -33,12 +34,8 @@ impl KindSettings for MatrixSettings {
         let homeserver = server_url(fields, "homeserver", None, rules)?;
         let access_token = secret(fields, "access_token", 500)?;
         let room_id = required(fields, "room_id", 255)?;
-        let valid = room_id
-            .strip_prefix('!')
-            .and_then(|rest| rest.split_once(':'))
-            .is_some_and(|(local, server)| {
-                !local.is_empty() && !server.is_empty() && !room_id.contains(char::is_whitespace)
-            });
+        // `!opaque:server.name`, or `!opaque` alone from room version 12 on.
+        let valid = room_id.len() > 1 && room_id.starts_with('!') && !room_id.contains(char::is_whitespace);
         if !valid {
             return Err(FieldError::new(
                 "room_id",
@@ -170,6 +167,8 @@ mod tests {
     fn the_token_is_a_secret_and_the_room_an_id() {
         let value = json!({ "homeserver": "https://matrix.example.org", "access_token": "syt_x", "room_id": "!abc:example.org" });
         secrets_round_trip::<MatrixSettings>(value);
+        let version_12 = json!({ "homeserver": "https://m.example.org", "access_token": "t", "room_id": "!31hneApxJ_1o-63DmFrpeqnkFfWppnzWso1JvH3ogLM" });
+        assert!(MatrixSettings::from_input(&input(version_12), &LOCAL).is_ok());
         let cases = [
             (json!({ "access_token": "t", "room_id": "!a:b" }), "homeserver"),
             (
