@@ -197,6 +197,8 @@ pub fn checked_url(field: &str, raw: &str, rules: &NotifyRules) -> Result<Url, F
 
 #[cfg(test)]
 mod tests {
+    use super::super::text::fixtures::event;
+    use super::super::{EventKind, SendContext};
     use super::*;
     use serde_json::json;
 
@@ -243,9 +245,9 @@ mod tests {
         assert_eq!(error.field, "colour");
     }
 
-    #[test]
-    fn every_kind_round_trips_through_json_with_its_kind() {
-        let inputs = [
+    /// One valid body per kind.
+    fn inputs() -> Vec<(&'static str, Value)> {
+        vec![
             ("slack", json!({ "url": "https://hooks.slack.com/services/T0/B0/x" })),
             ("discord", json!({ "url": "https://discord.com/api/webhooks/1/x" })),
             (
@@ -285,7 +287,36 @@ mod tests {
                 "email",
                 json!({ "api_key": "re_123", "from": "Alerts <alerts@example.com>", "to": ["ops@example.com"] }),
             ),
-        ];
+        ]
+    }
+
+    #[test]
+    fn every_kind_sends_json_to_its_override_or_the_users_url() {
+        let event = event(EventKind::Detected);
+        let api_base = "http://127.0.0.1:9";
+        for (kind, input) in inputs() {
+            let settings = ChannelSettings::from_input(kind, input.as_object().unwrap(), &STRICT).unwrap();
+            let context = SendContext {
+                now_ms: 0,
+                api_base: Some(api_base),
+            };
+            let request = settings.notifier().request(&event, &context).unwrap();
+            assert!(["POST", "PUT"].contains(&request.method), "{kind}");
+            let content_type = request.headers.iter().find(|(name, _)| name == "Content-Type");
+            assert_eq!(
+                content_type.map(|(_, v)| v.as_str()),
+                Some("application/json"),
+                "{kind}"
+            );
+            assert!(serde_json::from_str::<Value>(&request.body).is_ok(), "{kind}");
+            let overridden = request.url.starts_with(api_base);
+            assert_eq!(overridden, settings.api_base_var().is_some(), "{kind}: {}", request.url);
+        }
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_json_with_its_kind() {
+        let inputs = inputs();
         assert_eq!(inputs.len(), ChannelSettings::KINDS.len());
         let with_api_base = ["telegram", "pagerduty", "opsgenie", "pushover", "email"];
         for (kind, input) in inputs {
