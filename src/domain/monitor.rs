@@ -4,7 +4,7 @@
 use super::heartbeat::{parse_schedule, parse_timezone, Period};
 use super::secrets;
 use super::target::{is_valid_host, is_valid_hostname, refusal, url_refusal};
-use super::validation::{trimmed_text, FieldError};
+use super::validation::{trimmed_text, FieldError, Fields};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -361,7 +361,7 @@ impl MonitorSpec {
                 .uint("interval_seconds", 1, max_interval)?
                 .unwrap_or(default_interval),
         };
-        fields.finish()?;
+        fields.finish(&READ_ONLY, "this monitor type")?;
         Ok(MonitorSpec {
             name,
             interval_seconds,
@@ -615,95 +615,6 @@ fn tags(raw: Vec<String>) -> Vec<String> {
 
 fn one_of(field: &str, allowed: &[&str]) -> FieldError {
     FieldError::new(field, format!("{field} must be one of {}", allowed.join(", ")))
-}
-
-/// Reads a JSON object's fields by name, remembering which were read so that
-/// any other field can be refused by name: a typo is an error, not ignored.
-struct Fields<'a> {
-    map: &'a Map<String, Value>,
-    read: BTreeSet<&'static str>,
-}
-
-impl<'a> Fields<'a> {
-    fn new(map: &'a Map<String, Value>) -> Self {
-        Fields {
-            map,
-            read: BTreeSet::new(),
-        }
-    }
-
-    /// The field's value; `null` counts as absent, so a PATCH may reset a field.
-    fn get(&mut self, name: &'static str) -> Option<&'a Value> {
-        self.read.insert(name);
-        self.map.get(name).filter(|v| !v.is_null())
-    }
-
-    fn string(&mut self, name: &'static str) -> Result<Option<&'a str>, FieldError> {
-        self.get(name)
-            .map(|v| {
-                v.as_str()
-                    .ok_or_else(|| FieldError::new(name, format!("{name} must be a string")))
-            })
-            .transpose()
-    }
-
-    fn uint(&mut self, name: &'static str, min: u32, max: u32) -> Result<Option<u32>, FieldError> {
-        self.get(name)
-            .map(|v| {
-                v.as_u64()
-                    .filter(|n| (min as u64..=max as u64).contains(n))
-                    .map(|n| n as u32)
-                    .ok_or_else(|| FieldError::new(name, format!("{name} must be an integer from {min} to {max}")))
-            })
-            .transpose()
-    }
-
-    fn bool(&mut self, name: &'static str) -> Result<Option<bool>, FieldError> {
-        self.get(name)
-            .map(|v| {
-                v.as_bool()
-                    .ok_or_else(|| FieldError::new(name, format!("{name} must be true or false")))
-            })
-            .transpose()
-    }
-
-    fn string_list(
-        &mut self,
-        name: &'static str,
-        max_items: usize,
-        max_chars: usize,
-    ) -> Result<Option<Vec<String>>, FieldError> {
-        let Some(value) = self.get(name) else {
-            return Ok(None);
-        };
-        let invalid = || {
-            FieldError::new(
-                name,
-                format!("{name} must be a list of at most {max_items} strings of 1 to {max_chars} characters"),
-            )
-        };
-        let list = value.as_array().filter(|l| l.len() <= max_items).ok_or_else(invalid)?;
-        list.iter()
-            .map(|item| {
-                item.as_str()
-                    .ok_or_else(invalid)
-                    .and_then(|s| trimmed_text(name, s, 1, max_chars).map_err(|_| invalid()))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
-    }
-
-    /// Refuses any field that was not read.
-    fn finish(self) -> Result<(), FieldError> {
-        match self.map.keys().find(|key| !self.read.contains(key.as_str())) {
-            None => Ok(()),
-            Some(key) if READ_ONLY.contains(&key.as_str()) => Err(FieldError::new(key, format!("{key} is read only"))),
-            Some(key) => Err(FieldError::new(
-                key,
-                format!("unknown field {key} for this monitor type"),
-            )),
-        }
-    }
 }
 
 #[cfg(test)]

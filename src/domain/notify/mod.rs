@@ -124,3 +124,19 @@ pub trait Notifier {
     /// The request that delivers `event`, or why none can be built.
     fn request(&self, event: &Event, context: &SendContext<'_>) -> Result<OutboundRequest, String>;
 }
+
+pub mod channel;
+pub mod discord;
+pub mod email;
+pub mod google_chat;
+pub mod gotify;
+pub mod kind;
+pub mod matrix;
+pub mod ntfy;
+pub mod opsgenie;
+pub mod pagerduty;
+pub mod pushover;
+pub mod slack;
+pub mod teams;
+pub mod telegram;
+pub mod text;
