@@ -119,3 +119,7 @@ pub trait Notifier {
     /// The request that delivers `event`, or why none can be built.
     fn request(&self, event: &Event, context: &SendContext<'_>) -> Result<OutboundRequest, String>;
 }
+
+pub mod channel;
+pub mod delivery;
+pub mod webhook;
