@@ -122,4 +122,5 @@ pub trait Notifier {
 
 pub mod channel;
 pub mod delivery;
+pub mod spec;
 pub mod webhook;
