@@ -82,7 +82,10 @@ impl Config {
     /// A provider's API host override, read by the name its kind gives
     /// (`ChannelSettings::api_base_var`), so tests reach loopback receivers.
     pub fn api_base(env: &Env, var: &str) -> Option<String> {
-        env.var(var).ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty())
+        env.var(var)
+            .ok()
+            .map(|v| v.to_string())
+            .filter(|v| !v.trim().is_empty())
     }
 
     pub fn monitor_rules(&self) -> Rules {

@@ -53,8 +53,7 @@ async fn fetch(ctx: &Ctx, org_id: &str, id: &str) -> ApiResult<ChannelRow> {
 /// Every monitor a channel names must be the organization's own.
 async fn check_monitors(ctx: &Ctx, org_id: &str, spec: &ChannelSpec) -> ApiResult<()> {
     let Some(ids) = &spec.monitor_ids else { return Ok(()) };
-    let owned =
-        store::monitors::existing_ids(&ctx.db, org_id, &serde_json::to_string(ids).unwrap_or_default()).await?;
+    let owned = store::monitors::existing_ids(&ctx.db, org_id, &serde_json::to_string(ids).unwrap_or_default()).await?;
     match ids.iter().find(|id| !owned.contains(id)) {
         Some(unknown) => Err(FieldError::new("monitor_ids", format!("monitor {unknown} not found")).into()),
         None => Ok(()),
@@ -181,7 +180,10 @@ pub async fn deliveries(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response
     };
     let mut rows = stub::hub_deliveries(&ctx.env, &principal.org_id, &page).await?;
     let next_cursor = next_page(&mut rows, limit, |last| {
-        let at = last["created_at"].as_str().and_then(crate::domain::time::millis_from_iso).unwrap_or(0);
+        let at = last["created_at"]
+            .as_str()
+            .and_then(crate::domain::time::millis_from_iso)
+            .unwrap_or(0);
         (at.to_string(), last["id"].as_str().unwrap_or_default().to_string())
     });
     list(rows, next_cursor)
@@ -206,7 +208,10 @@ pub async fn incident_updated(ctx: &Ctx, principal: &Principal, incident: &Value
         .as_array()
         .map(|ids| ids.iter().filter_map(|id| id.as_str().map(str::to_string)).collect())
         .unwrap_or_default();
-    let latest = incident["updates"].as_array().and_then(|u| u.last()).and_then(|u| u["message"].as_str());
+    let latest = incident["updates"]
+        .as_array()
+        .and_then(|u| u.last())
+        .and_then(|u| u["message"].as_str());
     let event = Event {
         id: new_id("evt"),
         kind: EventKind::Updated,
@@ -219,7 +224,9 @@ pub async fn incident_updated(ctx: &Ctx, principal: &Principal, incident: &Value
             title: text("title"),
             status: text("status"),
             impact: text("impact"),
-            cause: latest.map(str::to_string).or_else(|| incident["cause"].as_str().map(str::to_string)),
+            cause: latest
+                .map(str::to_string)
+                .or_else(|| incident["cause"].as_str().map(str::to_string)),
             started_at_ms: millis("started_at").unwrap_or(ctx.now_ms),
             resolved_at_ms: millis("resolved_at"),
         }),
@@ -231,6 +238,9 @@ pub async fn incident_updated(ctx: &Ctx, principal: &Principal, incident: &Value
         monitor_ids,
     };
     if let Err(error) = stub::hub_event(&ctx.env, &told).await {
-        worker::console_error!("the hub of {} did not take an incident update: {error}", principal.org_id);
+        worker::console_error!(
+            "the hub of {} did not take an incident update: {error}",
+            principal.org_id
+        );
     }
 }

@@ -10,7 +10,9 @@
 use super::monitor::at;
 use crate::config::Config;
 use crate::domain::ids::new_id;
-use crate::domain::notify::delivery::{kept_answer, retry_delay_ms, verdict, Verdict, ATTEMPT_TIMEOUT_MS, KEPT_ANSWER_BYTES};
+use crate::domain::notify::delivery::{
+    kept_answer, retry_delay_ms, verdict, Verdict, ATTEMPT_TIMEOUT_MS, KEPT_ANSWER_BYTES,
+};
 use crate::domain::notify::spec::ChannelSpec;
 use crate::domain::notify::{Event, SendContext};
 use crate::domain::target::url_refusal;
@@ -185,7 +187,8 @@ impl OrgHub {
         deliveries.insert(&row)?;
         deliveries.lease(&row.id, now + LEASE_MS)?;
         let config = self.config()?;
-        self.deliver(&deliveries, &config, row.clone(), Some(&send.channel)).await?;
+        self.deliver(&deliveries, &config, row.clone(), Some(&send.channel))
+            .await?;
         self.rearm(&deliveries, &send.channel.org_id).await?;
         let stored = deliveries.get(&row.id)?.unwrap_or(row);
         Response::from_json(&delivery_json(&stored, &deliveries.attempts(&stored.id)?))

@@ -7,8 +7,8 @@
 //! one twice changes nothing. Whoever sent the check or ping that caused the
 //! change is answered once the object has saved it, whatever D1 does.
 
-use super::monitor::MonitorObject;
 use super::hub::HubEvent;
+use super::monitor::MonitorObject;
 use super::stub::{self, ObjectConfig};
 use crate::domain::ids::new_id;
 use crate::domain::monitor::MonitorStatus;
@@ -226,17 +226,30 @@ impl MonitorObject {
     /// kept until it acknowledges them, then tells it.
     async fn hand_to_hub(&self, config: &ObjectConfig, applied: &[PendingFlip]) -> Result<()> {
         let storage = self.state.storage();
-        let mut events: Vec<HubEvent> = storage.get::<String>(HUB_OUTBOX).await?.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+        let mut events: Vec<HubEvent> = storage
+            .get::<String>(HUB_OUTBOX)
+            .await?
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
         let before = events.len();
         for flip in applied {
-            let open: Option<IncidentFacts> = storage.get::<String>(OPEN_INCIDENT).await?.and_then(|t| serde_json::from_str(&t).ok());
-            let Some(event) = flip_event(config, flip, open) else { continue };
+            let open: Option<IncidentFacts> = storage
+                .get::<String>(OPEN_INCIDENT)
+                .await?
+                .and_then(|t| serde_json::from_str(&t).ok());
+            let Some(event) = flip_event(config, flip, open) else {
+                continue;
+            };
             if event.kind == EventKind::Detected {
                 if let Some(incident) = &event.incident {
                     storage.put(OPEN_INCIDENT, serde_json::to_string(incident)?).await?;
                 }
             }
-            events.push(HubEvent { org_id: config.org_id.clone(), monitor_ids: vec![config.monitor_id.clone()], event });
+            events.push(HubEvent {
+                org_id: config.org_id.clone(),
+                monitor_ids: vec![config.monitor_id.clone()],
+                event,
+            });
         }
         if events.len() > before {
             storage.put(HUB_OUTBOX, serde_json::to_string(&events)?).await?;
@@ -249,11 +262,17 @@ impl MonitorObject {
     /// enqueues an event once, however often it is told).
     async fn tell_hub(&self, config: &ObjectConfig) -> Result<()> {
         let storage = self.state.storage();
-        let Some(text) = storage.get::<String>(HUB_OUTBOX).await? else { return Ok(()) };
+        let Some(text) = storage.get::<String>(HUB_OUTBOX).await? else {
+            return Ok(());
+        };
         let mut events: Vec<HubEvent> = serde_json::from_str(&text).unwrap_or_default();
         while let Some(first) = events.first() {
             if let Err(error) = stub::hub_event(&self.env, first).await {
-                console_error!("the hub of {} did not take an event of {}; retried later: {error}", config.org_id, config.monitor_id);
+                console_error!(
+                    "the hub of {} did not take an event of {}; retried later: {error}",
+                    config.org_id,
+                    config.monitor_id
+                );
                 break;
             }
             events.remove(0);
@@ -274,7 +293,11 @@ fn flip_event(config: &ObjectConfig, flip: &PendingFlip, open: Option<IncidentFa
     let (kind, reason, incident) = match (flip.from, flip.to) {
         (MonitorStatus::Down, MonitorStatus::Down) => return None,
         (_, MonitorStatus::Down) => {
-            let reason = if config.spec.settings.is_heartbeat() { Reason::Missed } else { Reason::Failed };
+            let reason = if config.spec.settings.is_heartbeat() {
+                Reason::Missed
+            } else {
+                Reason::Failed
+            };
             let incident = IncidentFacts {
                 id: flip.incident_id.clone(),
                 title: flip.title.clone(),
@@ -296,13 +319,20 @@ fn flip_event(config: &ObjectConfig, flip: &PendingFlip, open: Option<IncidentFa
                 started_at_ms: flip.at_ms,
                 resolved_at_ms: None,
             });
-            let incident = IncidentFacts { status: "resolved".into(), cause: Some(flip.message.clone()), resolved_at_ms: Some(flip.at_ms), ..opened };
+            let incident = IncidentFacts {
+                status: "resolved".into(),
+                cause: Some(flip.message.clone()),
+                resolved_at_ms: Some(flip.at_ms),
+                ..opened
+            };
             (EventKind::Resolved, None, incident)
         }
         _ => return None,
     };
     let shown = config.spec.shown();
-    let target = ["url", "host"].iter().find_map(|key| shown.get(*key).and_then(|v| v.as_str()).map(str::to_string));
+    let target = ["url", "host"]
+        .iter()
+        .find_map(|key| shown.get(*key).and_then(|v| v.as_str()).map(str::to_string));
     Some(Event {
         id: format!("evt_{}", flip.update_id.trim_start_matches("upd_")),
         kind,

@@ -262,7 +262,9 @@ async fn call_hub<T: DeserializeOwned>(env: &Env, org_id: &str, path: &str, body
     let code = response.status_code();
     let text = response.text().await?;
     if code >= 400 {
-        return Err(worker::Error::RustError(format!("the hub answered {code} to {path}: {text}")));
+        return Err(worker::Error::RustError(format!(
+            "the hub answered {code} to {path}: {text}"
+        )));
     }
     Ok(serde_json::from_str(&text)?)
 }

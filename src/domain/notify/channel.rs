@@ -35,7 +35,11 @@ impl ChannelSettings {
     }
 
     /// Validates a kind's own fields from the JSON body.
-    pub fn from_input(kind: &str, input: &Map<String, Value>, rules: &NotifyRules) -> Result<ChannelSettings, FieldError> {
+    pub fn from_input(
+        kind: &str,
+        input: &Map<String, Value>,
+        rules: &NotifyRules,
+    ) -> Result<ChannelSettings, FieldError> {
         match kind {
             "webhook" => webhook::WebhookSettings::from_input(input, rules).map(ChannelSettings::Webhook),
             _ => Err(FieldError::new(
@@ -93,7 +97,10 @@ impl ChannelSettings {
 pub fn checked_url(field: &str, raw: &str, rules: &NotifyRules) -> Result<Url, FieldError> {
     let url = Url::parse(raw.trim()).map_err(|e| FieldError::new(field, format!("{field} is not a valid URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(FieldError::new(field, format!("{field} must be an http(s) URL with a host")));
+        return Err(FieldError::new(
+            field,
+            format!("{field} must be an http(s) URL with a host"),
+        ));
     }
     if !rules.allow_private_targets {
         if url.scheme() != "https" {
@@ -121,7 +128,12 @@ mod tests {
     #[test]
     fn urls_must_be_https_and_public_unless_private_targets_are_allowed() {
         assert!(checked_url("url", "https://hooks.example.com/x", &STRICT).is_ok());
-        assert_eq!(checked_url("url", "http://hooks.example.com/x", &STRICT).unwrap_err().field, "url");
+        assert_eq!(
+            checked_url("url", "http://hooks.example.com/x", &STRICT)
+                .unwrap_err()
+                .field,
+            "url"
+        );
         assert!(checked_url("url", "https://127.0.0.1/x", &STRICT).is_err());
         assert!(checked_url("url", "https://10.1.2.3/x", &STRICT).is_err());
         assert!(checked_url("url", "https://printer.local/x", &STRICT).is_err());

@@ -46,9 +46,9 @@ pub fn retry_delay_ms(schedule: &[u64], attempts_made: u32, jitter: f64) -> Opti
 pub fn parse_schedule(text: &str) -> Result<Vec<u64>, String> {
     text.split(',')
         .map(|part| {
-            part.trim()
-                .parse::<u64>()
-                .map_err(|_| format!("PW_DELIVERY_BACKOFF_SECONDS must be whole seconds separated by commas, not {text:?}"))
+            part.trim().parse::<u64>().map_err(|_| {
+                format!("PW_DELIVERY_BACKOFF_SECONDS must be whole seconds separated by commas, not {text:?}")
+            })
         })
         .collect()
 }

@@ -25,7 +25,12 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 4] = [EventKind::Detected, EventKind::Resolved, EventKind::Updated, EventKind::Test];
+    pub const ALL: [EventKind; 4] = [
+        EventKind::Detected,
+        EventKind::Resolved,
+        EventKind::Updated,
+        EventKind::Test,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

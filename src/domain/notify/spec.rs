@@ -11,7 +11,14 @@ use serde_json::{Map, Value};
 pub const MIN_REMIND_MINUTES: u32 = 5;
 
 /// The channel fields that are not the kind's own.
-const COMMON: [&str; 6] = ["name", "kind", "events", "monitor_ids", "enabled", "remind_every_minutes"];
+const COMMON: [&str; 6] = [
+    "name",
+    "kind",
+    "events",
+    "monitor_ids",
+    "enabled",
+    "remind_every_minutes",
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelSpec {
@@ -26,15 +33,12 @@ pub struct ChannelSpec {
 
 impl ChannelSpec {
     pub fn from_input(input: &Map<String, Value>, rules: &NotifyRules) -> Result<ChannelSpec, FieldError> {
-        let kind = input
-            .get("kind")
-            .and_then(Value::as_str)
-            .ok_or_else(|| {
-                FieldError::new(
-                    "kind",
-                    format!("kind is required, one of {}", ChannelSettings::KINDS.join(", ")),
-                )
-            })?;
+        let kind = input.get("kind").and_then(Value::as_str).ok_or_else(|| {
+            FieldError::new(
+                "kind",
+                format!("kind is required, one of {}", ChannelSettings::KINDS.join(", ")),
+            )
+        })?;
         let settings = ChannelSettings::from_input(kind, input, rules)?;
         ChannelSpec::common(input, settings, None)
     }
@@ -44,7 +48,10 @@ impl ChannelSpec {
         if let Some(kind) = patch.get("kind").filter(|k| k.as_str() != Some(self.settings.kind())) {
             return Err(FieldError::new(
                 "kind",
-                format!("a channel's kind cannot change (it is {}, not {kind}); create another channel", self.settings.kind()),
+                format!(
+                    "a channel's kind cannot change (it is {}, not {kind}); create another channel",
+                    self.settings.kind()
+                ),
             ));
         }
         let own: Map<String, Value> = patch
@@ -56,7 +63,11 @@ impl ChannelSpec {
         ChannelSpec::common(patch, settings, Some(self))
     }
 
-    fn common(input: &Map<String, Value>, settings: ChannelSettings, base: Option<&ChannelSpec>) -> Result<ChannelSpec, FieldError> {
+    fn common(
+        input: &Map<String, Value>,
+        settings: ChannelSettings,
+        base: Option<&ChannelSpec>,
+    ) -> Result<ChannelSpec, FieldError> {
         let name = match (input.get("name"), base) {
             (None, Some(base)) => base.name.clone(),
             (Some(Value::String(name)), _) => trimmed_text("name", name, 1, 100)?,
@@ -89,7 +100,9 @@ impl ChannelSpec {
                     .ok_or_else(|| {
                         FieldError::new(
                             "remind_every_minutes",
-                            format!("remind_every_minutes must be a whole number of at least {MIN_REMIND_MINUTES}, or null"),
+                            format!(
+                                "remind_every_minutes must be a whole number of at least {MIN_REMIND_MINUTES}, or null"
+                            ),
                         )
                     })?,
             ),
@@ -135,11 +148,19 @@ fn parse_events(value: &Value) -> Result<Vec<EventKind>, FieldError> {
 }
 
 fn parse_ids(value: &Value) -> Result<Vec<String>, FieldError> {
-    let invalid = || FieldError::new("monitor_ids", "monitor_ids must be a list of monitor ids, or null for all");
+    let invalid = || {
+        FieldError::new(
+            "monitor_ids",
+            "monitor_ids must be a list of monitor ids, or null for all",
+        )
+    };
     let list = value.as_array().filter(|l| l.len() <= 1000).ok_or_else(invalid)?;
     let mut ids: Vec<String> = Vec::new();
     for item in list {
-        let id = item.as_str().filter(|s| !s.is_empty() && s.len() <= 64).ok_or_else(invalid)?;
+        let id = item
+            .as_str()
+            .filter(|s| !s.is_empty() && s.len() <= 64)
+            .ok_or_else(invalid)?;
         if !ids.iter().any(|known| known == id) {
             ids.push(id.to_string());
         }
@@ -204,12 +225,17 @@ mod tests {
 
     #[test]
     fn a_patch_keeps_what_it_leaves_out_and_never_changes_the_kind() {
-        let stored = spec(json!({ "name": "Ops", "kind": "webhook", "url": "http://127.0.0.1/x", "events": ["test"] })).unwrap();
-        let renamed = stored.patched(json!({ "name": "On call" }).as_object().unwrap(), &LOCAL).unwrap();
+        let stored =
+            spec(json!({ "name": "Ops", "kind": "webhook", "url": "http://127.0.0.1/x", "events": ["test"] })).unwrap();
+        let renamed = stored
+            .patched(json!({ "name": "On call" }).as_object().unwrap(), &LOCAL)
+            .unwrap();
         assert_eq!(renamed.name, "On call");
         assert_eq!(renamed.events, vec![EventKind::Test]);
         assert_eq!(renamed.settings, stored.settings);
-        let error = stored.patched(json!({ "kind": "slack" }).as_object().unwrap(), &LOCAL).unwrap_err();
+        let error = stored
+            .patched(json!({ "kind": "slack" }).as_object().unwrap(), &LOCAL)
+            .unwrap_err();
         assert_eq!(error.field, "kind");
     }
 }

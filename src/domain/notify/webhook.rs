@@ -167,7 +167,12 @@ mod tests {
     fn the_signature_matches_the_specs_published_example() {
         // From the Standard Webhooks reference implementations' tests.
         let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-        let signed = signature(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, r#"{"test": 2432232314}"#);
+        let signed = signature(
+            secret,
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            r#"{"test": 2432232314}"#,
+        );
         assert_eq!(signed.unwrap(), "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     }
 
@@ -251,7 +256,10 @@ mod tests {
         assert_eq!(patched, settings);
         let untouched = settings.patched(&Map::new(), &LOCAL).unwrap();
         assert_eq!(untouched, settings);
-        assert_eq!(WebhookSettings::from_input(&Map::new(), &LOCAL).unwrap_err().field, "url");
+        assert_eq!(
+            WebhookSettings::from_input(&Map::new(), &LOCAL).unwrap_err().field,
+            "url"
+        );
         assert!(WebhookSettings::from_input(&shown, &LOCAL).is_err());
     }
 
