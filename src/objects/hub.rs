@@ -38,6 +38,9 @@ const BATCH: u32 = 20;
 const LEASE_MS: i64 = 120_000;
 /// Storage key: the organization this hub serves (the alarm needs it).
 const ORG_ID: &str = "org_id";
+/// Storage key: whether D1's `hub_backlog` lists this hub, so that the mark
+/// is written when the queue fills and when it empties, not on every pass.
+const MARKED: &str = "backlog_marked";
 
 /// An event for the hub to fan out, with the monitors it is about.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -75,7 +78,10 @@ impl DurableObject for OrgHub {
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         if let Some(org_id) = req.headers().get("X-Org-Id")? {
-            self.state.storage().put(ORG_ID, org_id).await?;
+            let storage = self.state.storage();
+            if storage.get::<String>(ORG_ID).await?.as_deref() != Some(org_id.as_str()) {
+                storage.put(ORG_ID, org_id).await?;
+            }
         }
         match (req.method(), req.path().as_str()) {
             (Method::Post, "/event") => self.enqueue(req.json().await?).await,
@@ -157,7 +163,6 @@ impl OrgHub {
         let db = self.env.d1("DB")?;
         let rows = channels::enabled(&db, &hub_event.org_id).await?;
         let deliveries = self.deliveries()?;
-        let was_idle = deliveries.pending_count()? == 0;
         let now = now();
         let mut enqueued = 0;
         for row in &rows {
@@ -169,10 +174,7 @@ impl OrgHub {
             }
         }
         if enqueued > 0 {
-            if was_idle {
-                channels::mark_backlog(&db, &hub_event.org_id, &iso_from_millis(now)).await?;
-            }
-            self.state.storage().set_alarm(at(now)).await?;
+            self.rearm(&deliveries, &hub_event.org_id).await?;
         }
         deliveries.prune(now)?;
         Response::from_json(&json!({ "enqueued": enqueued }))
@@ -219,30 +221,38 @@ impl OrgHub {
         Response::from_json(&delivery_json(&row, &deliveries.attempts(&id)?))
     }
 
-    /// The reconciler's visit: re-arm a lost alarm, or clear the backlog mark.
+    /// The reconciler's visit (only to hubs D1 marks as holding a backlog):
+    /// re-arm a lost alarm, or clear a mark that outlived the backlog.
     async fn ensure(&self) -> Result<Response> {
         let deliveries = self.deliveries()?;
         let armed = self.state.storage().get_alarm().await?.is_some();
         if !armed {
+            // The reconciler came because D1 marks this hub.
+            self.state.storage().put(MARKED, true).await?;
             self.rearm(&deliveries, &self.org_id().await?).await?;
         }
         Response::from_json(&json!({ "rearmed": !armed }))
     }
 
-    /// Sets the alarm for the next due delivery; with none pending, clears
-    /// the organization's backlog mark.
+    /// Sets the alarm for the next due delivery and keeps D1's backlog mark
+    /// in step: there while something is pending, gone once nothing is.
     async fn rearm(&self, deliveries: &Deliveries, org_id: &str) -> Result<()> {
         let storage = self.state.storage();
-        match deliveries.next_due()? {
-            Some(due) => {
-                storage.set_alarm(at(due.max(now()))).await?;
-                channels::mark_backlog(&self.env.d1("DB")?, org_id, &iso_from_millis(now())).await
-            }
-            None => {
-                storage.delete_alarm().await?;
-                channels::clear_backlog(&self.env.d1("DB")?, org_id).await
-            }
+        let next = deliveries.next_due()?;
+        match next {
+            Some(due) => storage.set_alarm(at(due.max(now()))).await?,
+            None => storage.delete_alarm().await?,
         }
+        let marked = storage.get::<bool>(MARKED).await?.unwrap_or(false);
+        if marked != next.is_some() {
+            let db = self.env.d1("DB")?;
+            match next {
+                Some(_) => channels::mark_backlog(&db, org_id, &iso_from_millis(now())).await?,
+                None => channels::clear_backlog(&db, org_id).await?,
+            }
+            storage.put(MARKED, next.is_some()).await?;
+        }
+        Ok(())
     }
 
     /// The alarm: sends what is due, at most `AT_ONCE` at a time, with the

@@ -205,18 +205,6 @@ impl Deliveries {
             .to_array()
     }
 
-    pub fn pending_count(&self) -> Result<i64> {
-        #[derive(Deserialize)]
-        struct Count {
-            n: i64,
-        }
-        let rows: Vec<Count> = self
-            .sql
-            .exec("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'pending'", None)?
-            .to_array()?;
-        Ok(rows.first().map_or(0, |r| r.n))
-    }
-
     /// Forgets settled deliveries (and their attempts) past retention.
     pub fn prune(&self, now: i64) -> Result<()> {
         let before = now - RETENTION_MS;

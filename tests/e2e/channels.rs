@@ -459,3 +459,92 @@ fn a_delivery_waiting_for_its_retry_survives_a_restart() {
     assert_eq!(delivered["id"], first["id"]);
     assert_eq!(receiver.got().len(), 2);
 }
+
+#[test]
+fn a_hung_or_huge_receiver_blocks_no_other_channel() {
+    let (_state, _server, client) = server("channels-hung", "60");
+    let target = HttpTarget::start();
+    let hung = webhook(&client, &target.url("/slow/30000"), json!({}));
+    let huge = webhook(&client, &target.url("/big"), json!({}));
+    let receiver = Receiver::start(200, &[]);
+    webhook(&client, &receiver.url(), json!({}));
+
+    // A manual incident fans out to all three.
+    let started = std::time::Instant::now();
+    client
+        .post(
+            "/api/v1/incidents",
+            json!({ "title": "Database maintenance", "message": "Starting now." }),
+        )
+        .data(201);
+    let got = receiver.wait_for(1, 10);
+    assert!(
+        started.elapsed().as_secs() < 5,
+        "the good receiver waited on the others"
+    );
+    let body = got.json();
+    assert_eq!(body["event"], "incident.updated");
+    assert_eq!(body["reason"], "manual");
+    assert_eq!(body["incident"]["title"], "Database maintenance");
+    assert_eq!(body["details"], "Starting now.");
+
+    let big = wait_for(15, "the huge answer's delivery", || {
+        deliveries(&client, huge["id"].as_str().unwrap())
+            .into_iter()
+            .find(|d| d["status"] == "delivered")
+    });
+    let answer = big["attempts"][0]["answer"].as_str().unwrap();
+    assert!(answer.len() <= 1024 && answer.starts_with("xxx"), "{}", answer.len());
+    assert!(
+        target.big_bytes_sent() < 50 * 1024 * 1024,
+        "the rest of the answer was not downloaded"
+    );
+
+    let timed_out = wait_for(20, "the hung receiver's timeout", || {
+        deliveries(&client, hung["id"].as_str().unwrap())
+            .into_iter()
+            .find(|d| d["attempts"].as_array().is_some_and(|a| !a.is_empty()))
+    });
+    assert_eq!(timed_out["status"], "pending", "a timeout is retried");
+    assert!(timed_out["attempts"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("no answer within 10 s"));
+    assert!(timed_out["next_retry_at"].is_string());
+}
+
+#[test]
+fn private_addresses_are_refused_unless_the_deployment_allows_them() {
+    let state = TempDir::new("channels-strict");
+    let server = Server::start(
+        &state.0,
+        &[("PW_ALLOW_PRIVATE_TARGETS", "false"), ("CRON_EVERY_SECONDS", "0")],
+    );
+    let client = Account::register_on(&server.url, "channels-strict")
+        .client()
+        .on(&server.url);
+    let bad = |url: &str| {
+        client
+            .post(
+                "/api/v1/channels",
+                json!({ "name": "x", "kind": "webhook", "url": url }),
+            )
+            .invalid("url")
+    };
+    bad("https://127.0.0.1/hook");
+    bad("https://10.0.0.7/hook");
+    bad("http://hooks.example.com/hook");
+    let made = client
+        .post(
+            "/api/v1/channels",
+            json!({ "name": "x", "kind": "webhook", "url": "https://hooks.example.com/hook" }),
+        )
+        .data(201)
+        .clone();
+    client
+        .patch(
+            &format!("/api/v1/channels/{}", made["id"].as_str().unwrap()),
+            json!({ "url": "https://localhost/x" }),
+        )
+        .invalid("url");
+}
