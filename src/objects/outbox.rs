@@ -12,7 +12,8 @@ use super::monitor::MonitorObject;
 use super::stub::{self, ObjectConfig};
 use crate::domain::ids::new_id;
 use crate::domain::monitor::MonitorStatus;
-use crate::domain::notify::{Event, EventKind, IncidentFacts, MonitorFacts, Reason};
+use crate::domain::notify::transition::{transition_event, Transition};
+use crate::domain::notify::{Event, EventKind, IncidentFacts, MonitorFacts};
 use crate::domain::time::{day_of, iso_from_millis, DAY_MS};
 use crate::store::incidents::{self, AutomaticIds};
 use crate::store::{epochs, monitors, rollups};
@@ -286,66 +287,27 @@ impl MonitorObject {
     }
 }
 
-/// The event a change of status is, if any: going down is `incident.detected`
-/// (reason `missed` for a heartbeat), coming back up from down is
-/// `incident.resolved` of the incident `open` (the one going down opened).
+/// The event a change of status is, if any (`domain::notify::transition`).
 fn flip_event(config: &ObjectConfig, flip: &PendingFlip, open: Option<IncidentFacts>) -> Option<Event> {
-    let (kind, reason, incident) = match (flip.from, flip.to) {
-        (MonitorStatus::Down, MonitorStatus::Down) => return None,
-        (_, MonitorStatus::Down) => {
-            let reason = if config.spec.settings.is_heartbeat() {
-                Reason::Missed
-            } else {
-                Reason::Failed
-            };
-            let incident = IncidentFacts {
-                id: flip.incident_id.clone(),
-                title: flip.title.clone(),
-                status: "investigating".into(),
-                impact: "major".into(),
-                cause: Some(flip.message.clone()),
-                started_at_ms: flip.at_ms,
-                resolved_at_ms: None,
-            };
-            (EventKind::Detected, Some(reason), incident)
-        }
-        (MonitorStatus::Down, MonitorStatus::Up) => {
-            let opened = open.unwrap_or_else(|| IncidentFacts {
-                id: flip.incident_id.clone(),
-                title: flip.title.clone(),
-                status: String::new(),
-                impact: "major".into(),
-                cause: None,
-                started_at_ms: flip.at_ms,
-                resolved_at_ms: None,
-            });
-            let incident = IncidentFacts {
-                status: "resolved".into(),
-                cause: Some(flip.message.clone()),
-                resolved_at_ms: Some(flip.at_ms),
-                ..opened
-            };
-            (EventKind::Resolved, None, incident)
-        }
-        _ => return None,
-    };
     let shown = config.spec.shown();
     let target = ["url", "host"]
         .iter()
         .find_map(|key| shown.get(*key).and_then(|v| v.as_str()).map(str::to_string));
-    Some(Event {
-        id: format!("evt_{}", flip.update_id.trim_start_matches("upd_")),
-        kind,
-        reason,
-        timestamp_ms: flip.at_ms,
-        organization_id: config.org_id.clone(),
-        monitor: Some(MonitorFacts {
-            id: config.monitor_id.clone(),
-            name: config.name.clone(),
-            kind: config.spec.settings.kind().to_string(),
-            target,
-        }),
-        incident: Some(incident),
-        link: None,
-    })
+    let monitor = MonitorFacts {
+        id: config.monitor_id.clone(),
+        name: config.name.clone(),
+        kind: config.spec.settings.kind().to_string(),
+        target,
+    };
+    let change = Transition {
+        from: flip.from,
+        to: flip.to,
+        at_ms: flip.at_ms,
+        incident_id: &flip.incident_id,
+        update_id: &flip.update_id,
+        title: &flip.title,
+        message: &flip.message,
+        heartbeat: config.spec.settings.is_heartbeat(),
+    };
+    transition_event(&config.org_id, monitor, &change, open)
 }

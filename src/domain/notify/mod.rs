@@ -128,4 +128,5 @@ pub trait Notifier {
 pub mod channel;
 pub mod delivery;
 pub mod spec;
+pub mod transition;
 pub mod webhook;
