@@ -5,7 +5,7 @@ export WRANGLER_SEND_METRICS := false
 
 SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
 
-.PHONY: dev test unit e2e bench screenshot tools build fmt lint
+.PHONY: dev test unit e2e bench soak screenshot tools build fmt lint
 
 dev: tools
 	scripts/dev.sh
@@ -21,6 +21,10 @@ e2e:
 
 bench: tools
 	scripts/bench.sh
+
+# The fault-injection soak (bench/soak.rs): 10 minutes, 3 restarts of the server.
+soak: tools
+	BENCHES=soak scripts/bench.sh
 
 # docs/status-page.png, with headless Chromium (apt install chromium).
 screenshot: tools

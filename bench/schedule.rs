@@ -11,8 +11,10 @@ mod support;
 use serde_json::{json, Value};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use support::{all_complete, d1, env_number, measure, millis, parallel_map, percentile, print_runs, Api, Target};
+use std::time::Duration;
+use support::{
+    all_complete, d1, env_number, measure, millis, now_ms, parallel_map, percentile, print_runs, Api, Target,
+};
 
 const MONITORS: usize = 200;
 const INTERVAL_MS: i64 = 5_000;
@@ -21,12 +23,6 @@ const MAX_SECONDS: u64 = 3_600;
 
 fn main() -> ExitCode {
     support::main_with(run)
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// One check as the API shows it.

@@ -1,7 +1,8 @@
 //! What the benchmarks share: the served Worker (`PW_BENCH_URL`), accounts,
 //! timed request loops with their percentiles and tables, paged lists, a
-//! loopback HTTP target for monitors to check, and queries on the Worker's
-//! local D1 (`PW_BENCH_STATE`, through the frozen copy in `PW_BENCH_WORKER_DIR`).
+//! loopback HTTP target for monitors to check (logging every request), and
+//! queries on the Worker's local D1 (`PW_BENCH_STATE`, through the frozen copy
+//! in `PW_BENCH_WORKER_DIR`).
 //! Every loop is bounded in count and in time.
 #![allow(dead_code)] // each benchmark uses only part of this
 
@@ -56,6 +57,11 @@ impl Api {
     pub fn from_env() -> Result<Api, String> {
         let base =
             std::env::var("PW_BENCH_URL").map_err(|_| "PW_BENCH_URL is not set (run `make bench`)".to_string())?;
+        Api::new(&base)
+    }
+
+    /// The Worker at `base` (a benchmark that serves it itself).
+    pub fn new(base: &str) -> Result<Api, String> {
         let http = Client::builder()
             .timeout(Duration::from_secs(30))
             .pool_max_idle_per_host(32)
@@ -184,6 +190,13 @@ pub fn must(request: RequestBuilder, what: &str) -> Result<Value, String> {
         return Err(format!("{what}: {status}: {text}"));
     }
     serde_json::from_str(&text).map_err(|e| format!("{what}: not JSON ({e}): {text}"))
+}
+
+/// Now, in ms since the epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// An ISO 8601 field of a JSON object, in ms since the epoch.
@@ -359,31 +372,49 @@ pub fn all_complete(runs: &[&Run]) -> bool {
     runs.iter().all(|run| run.complete())
 }
 
+/// One request a `Target` received: when (ms since the epoch) and its path.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub at_ms: i64,
+    pub path: String,
+}
+
 /// An HTTP server on 127.0.0.1 for monitors to check, a thread per
-/// connection, answering every request `200 OK` with a short body and
-/// `Connection: close`, until the process ends. Counts the requests.
+/// connection, answering every request with a short body and
+/// `Connection: close`, until the process ends. Counts the requests answered
+/// and logs every request received.
 pub struct Target {
     pub port: u16,
     pub requests: Arc<AtomicUsize>,
+    /// Every request, in order of arrival.
+    pub hits: Arc<Mutex<Vec<Hit>>>,
 }
 
 impl Target {
+    /// Answers every request `200 OK`.
     pub fn start() -> Result<Target, String> {
+        Target::answering(|_| 200)
+    }
+
+    /// Answers each request with the status `status(path)` (200 or 500),
+    /// once it returns.
+    pub fn answering(status: impl Fn(&str) -> u16 + Send + Sync + 'static) -> Result<Target, String> {
         let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("a loopback port: {e}"))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let requests = Arc::new(AtomicUsize::new(0));
-        let counter = requests.clone();
+        let hits = Arc::new(Mutex::new(Vec::new()));
+        let (counter, log, status) = (requests.clone(), hits.clone(), Arc::new(status));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let counter = counter.clone();
+                let (counter, log, status) = (counter.clone(), log.clone(), status.clone());
                 std::thread::spawn(move || {
-                    if answer_ok(stream).is_ok() {
+                    if answer(stream, &log, &*status).is_ok() {
                         counter.fetch_add(1, Ordering::Relaxed);
                     }
                 });
             }
         });
-        Ok(Target { port, requests })
+        Ok(Target { port, requests, hits })
     }
 
     pub fn url(&self) -> String {
@@ -391,19 +422,33 @@ impl Target {
     }
 }
 
-fn answer_ok(stream: TcpStream) -> std::io::Result<()> {
+fn answer(stream: TcpStream, log: &Mutex<Vec<Hit>>, status: &dyn Fn(&str) -> u16) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
-    // The request line and headers, up to the blank line; probes send no body.
+    reader.read_line(&mut line)?;
+    // `GET /path HTTP/1.1`
+    let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+    log.lock().unwrap().push(Hit {
+        at_ms: now_ms(),
+        path: path.clone(),
+    });
+    // After the log: `status` may take its time (a slow target).
+    let code = status(&path);
+    // The headers, up to the blank line; probes send no body.
+    line.clear();
     while reader.read_line(&mut line)? > 2 {
         line.clear();
     }
-    let body = "ok\n";
+    let (reason, body) = if code == 200 {
+        ("OK", "ok\n")
+    } else {
+        ("Internal Server Error", "failing\n")
+    };
     let mut stream = stream;
     write!(
         stream,
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {code} {reason}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
 }

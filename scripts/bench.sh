@@ -6,6 +6,10 @@
 # scripts/e2e.sh does), runs the benchmark against it and stops the server.
 # Everything it started is stopped, whatever the outcome.
 # BENCH_SCHEDULE_SECONDS (default 120) sets how long the schedule benchmark runs.
+# The soak (bench/soak.rs, `make soak`: BENCHES=soak) serves the Worker itself,
+# because it kills and restarts it: it gets the frozen copy and a fresh state
+# folder, no server. It runs 10 minutes (SOAK_SECONDS, SOAK_RESTARTS,
+# SOAK_MONITORS, SOAK_SEED), so it is not in the default list.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -94,6 +98,16 @@ for bench in $benches; do
   echo
   echo "## $bench"
   echo
+  if [ "$bench" = soak ]; then
+    # The soak starts and stops its servers itself; its log is the same file.
+    mkdir -p "$tmp/soak"
+    log=$tmp/soak/wrangler.log
+    PW_BENCH_STATE="$tmp/soak/state" PW_BENCH_WORKER_DIR="$tmp/worker" "$tmp/bin/soak" || {
+      show_log
+      failed="$failed soak"
+    }
+    continue
+  fi
   start_server "$bench"
   if ! PW_BENCH_URL="http://127.0.0.1:$port" PW_BENCH_STATE="$state" PW_BENCH_WORKER_DIR="$tmp/worker" "$tmp/bin/$bench"; then
     show_log

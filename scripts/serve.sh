@@ -24,7 +24,7 @@ server=$!
 trap 'kill -TERM "$server" 2>/dev/null; wait "$server"' EXIT INT TERM
 
 # `wrangler dev` does not fire cron triggers by itself: fire the reconciler
-# once the server answers (alarms do not survive a restart) and then every
+# once the server answers (an alarm can be lost across a restart) and then every
 # minute, as Cloudflare would, for as long as the server runs.
 cron="http://127.0.0.1:$PORT/__scheduled?cron=*+*+*+*+*"
 until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/health" 2>/dev/null; do

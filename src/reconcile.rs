@@ -8,11 +8,13 @@
 //! at the cron event's time (`scheduled_ms`), not the wall clock's, so
 //! rollups of days it did not run on are caught up to that time.
 
-use crate::domain::time::{day_of, DAY_MS};
+use crate::domain::ids::new_id;
+use crate::domain::time::{day_of, iso_from_millis, DAY_MS};
 use crate::objects::stub::{self, EnsureRequest, ObjectConfig, Visit};
-use crate::store::{channels, monitors, rollups};
+use crate::store::monitors::{self, MonitorRow};
+use crate::store::{channels, rollups};
 use futures_util::future::join_all;
-use worker::{console_error, console_log, Env, Result};
+use worker::{console_error, console_log, D1Database, Env, Result};
 
 const PAGE: u32 = 100;
 /// A Worker holds at most 6 outbound connections at once.
@@ -27,14 +29,7 @@ pub async fn run(env: &Env, scheduled_ms: i64) -> Result<()> {
         after = last.id.clone();
         for batch in page.chunks(AT_ONCE) {
             let db = &db;
-            let outcomes = join_all(batch.iter().map(|row| async move {
-                let config = ObjectConfig::of(row)?;
-                match stub::ensure(env, &EnsureRequest { config, scheduled_ms }).await? {
-                    Visit::Deleted => monitors::delete_deleted(db, &row.id).await.map(|()| Visit::Deleted),
-                    visit => Ok(visit),
-                }
-            }))
-            .await;
+            let outcomes = join_all(batch.iter().map(|row| visit(env, db, row, scheduled_ms))).await;
             for (row, outcome) in batch.iter().zip(outcomes) {
                 match outcome {
                     Ok(Visit::Rearmed) => rearmed += 1,
@@ -59,4 +54,15 @@ pub async fn run(env: &Env, scheduled_ms: i64) -> Result<()> {
     rollups::prune(&db, &day_of(scheduled_ms - rollups::RETENTION_DAYS * DAY_MS)).await?;
     console_log!("reconciled {seen} active monitors, re-armed {rearmed}");
     Ok(())
+}
+
+/// One monitor's visit.
+async fn visit(env: &Env, db: &D1Database, row: &MonitorRow, scheduled_ms: i64) -> Result<Visit> {
+    let config = ObjectConfig::of(row)?;
+    let visit = stub::ensure(env, &EnsureRequest { config, scheduled_ms }).await?;
+    if let Visit::Deleted = visit {
+        // The API's deletion stopped the object but did not reach D1: finish it.
+        monitors::delete(db, None, &row.id, &new_id("upd"), &iso_from_millis(scheduled_ms)).await?;
+    }
+    Ok(visit)
 }

@@ -145,7 +145,8 @@ pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     // Once it is, its tombstone keeps anything from starting it again, and
     // should the D1 delete below fail, the reconciler finishes it.
     stub::bury(&ctx.env, id).await?;
-    if !store::monitors::delete(&ctx.db, &principal.org_id, id).await? {
+    let deleted = store::monitors::delete(&ctx.db, Some(&principal.org_id), id, &new_id("upd"), &ctx.now()).await?;
+    if !deleted {
         return Err(ApiError::NotFound("monitor"));
     }
     ctx.pages_changed(&principal.org_id).await;

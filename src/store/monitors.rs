@@ -118,14 +118,24 @@ pub async fn set_status(db: &D1Database, org_id: &str, id: &str, status: &str, n
     Ok(execute(db, sql, &[id.into(), org_id.into(), status.into(), now.into()]).await? == 1)
 }
 
-pub async fn delete(db: &D1Database, org_id: &str, id: &str) -> Result<bool> {
-    Ok(execute(
+/// Deletes a monitor (of `org_id`, when given) and resolves its open
+/// automatic incident with the update `update_id`: nothing is left to
+/// resolve it later. False when there was no such monitor.
+pub async fn delete(db: &D1Database, org_id: Option<&str>, id: &str, update_id: &str, now: &str) -> Result<bool> {
+    let mut statements = vec![statement(
         db,
-        "DELETE FROM monitors WHERE id = ?1 AND org_id = ?2",
+        "DELETE FROM monitors WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)",
         &[id.into(), org_id.into()],
-    )
-    .await?
-        == 1)
+    )?];
+    statements.extend(super::incidents::resolve_automatic(
+        db,
+        id,
+        update_id,
+        "The monitor was deleted.",
+        now,
+    )?);
+    let results = db.batch(statements).await?;
+    Ok(changes(results.first()) == 1)
 }
 
 pub async fn get(db: &D1Database, org_id: &str, id: &str) -> Result<Option<MonitorRow>> {
@@ -219,13 +229,6 @@ pub fn existence(db: &D1Database, id: &str) -> Result<D1PreparedStatement> {
 #[derive(Debug, Deserialize)]
 pub struct Existence {
     pub n: i64,
-}
-
-/// Finishes a deletion the API began (the object holds a tombstone) but
-/// whose D1 part did not complete.
-pub async fn delete_deleted(db: &D1Database, id: &str) -> Result<()> {
-    execute(db, "DELETE FROM monitors WHERE id = ?1", &[id.into()]).await?;
-    Ok(())
 }
 
 /// Active (not paused) monitors after `after_id`, in id order: the

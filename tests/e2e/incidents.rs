@@ -181,3 +181,26 @@ fn incident_input_is_validated() {
         )
         .error(404, "not_found");
 }
+
+#[test]
+fn deleting_a_monitor_that_is_down_resolves_its_incident() {
+    let account = Account::register("deleted-down");
+    let monitor = account.create_monitor(json!({
+        "type": "http", "name": "Closed port", "url": "http://127.0.0.1:9/",
+        "interval_seconds": 60, "failure_threshold": 1
+    }));
+    let id = monitor["id"].as_str().unwrap();
+    account.wait_until_status(id, "down");
+    let incidents = format!("/api/v1/incidents?monitor_id={id}");
+    let open = account.client().get(&incidents).data(200)[0].clone();
+    assert_eq!(open["status"], "investigating");
+
+    assert_eq!(account.client().delete(&format!("/api/v1/monitors/{id}")).status, 204);
+    let path = format!("/api/v1/incidents/{}", open["id"].as_str().unwrap());
+    let closed = account.client().get(&path).data(200).clone();
+    assert_eq!(closed["status"], "resolved", "{closed}");
+    assert_eq!(
+        closed["updates"].as_array().unwrap().last().unwrap()["message"],
+        "The monitor was deleted."
+    );
+}
