@@ -145,6 +145,7 @@ fn server(label: &str, backoff: &str) -> (TempDir, Server, Client) {
         &[
             ("PW_DELIVERY_BACKOFF_SECONDS", backoff),
             ("PW_MIN_INTERVAL_SECONDS", "1"),
+            ("PW_MIN_GRACE_SECONDS", "1"),
             ("CRON_EVERY_SECONDS", "0"),
         ],
     );
@@ -327,6 +328,31 @@ fn a_monitor_going_down_and_up_is_delivered_signed_and_filtered() {
     assert_eq!(log[0]["status"], "delivered");
     assert_eq!(log[0]["attempts"][0]["status_code"], 200);
     assert_eq!(log[0]["attempts"][0]["answer"], "received");
+}
+
+#[test]
+fn a_missed_heartbeat_is_detected_with_reason_missed() {
+    let (_state, server, client) = server("channels-missed", "1,1,1");
+    let receiver = Receiver::start(200, &[]);
+    let channel = webhook(&client, &receiver.url(), json!({ "events": ["incident.detected"] }));
+    let monitor = client
+        .post(
+            "/api/v1/monitors",
+            json!({ "type": "heartbeat", "name": "Nightly backup", "interval_seconds": 1, "grace_seconds": 1 }),
+        )
+        .data(201)
+        .clone();
+    let pinged = Client::anonymous()
+        .on(&server.url)
+        .get(&format!("/p/{}", monitor["token"].as_str().unwrap()));
+    assert_eq!(pinged.status, 200);
+    let got = receiver.wait_for(1, 20);
+    let body = got.json();
+    assert_eq!(body["event"], "incident.detected");
+    assert_eq!(body["reason"], "missed");
+    assert_eq!(body["service_id"], monitor["id"]);
+    assert_eq!(body["monitor"]["kind"], "heartbeat");
+    assert!(verifies(channel["signing_secret"].as_str().unwrap(), &got));
 }
 
 #[test]
