@@ -356,6 +356,41 @@ fn a_missed_heartbeat_is_detected_with_reason_missed() {
 }
 
 #[test]
+fn an_event_the_hub_could_not_take_is_handed_over_later_exactly_once() {
+    let (_state, server, client) = server("channels-handoff", "1,1,1");
+    let target = HttpTarget::start();
+    target.set_switch(200);
+    let receiver = Receiver::start(200, &[]);
+    webhook(&client, &receiver.url(), json!({ "events": ["incident.detected"] }));
+    let monitor = client
+        .post(
+            "/api/v1/monitors",
+            json!({ "type": "http", "name": "Shop", "url": target.url("/switch"), "interval_seconds": 1, "failure_threshold": 1 }),
+        )
+        .data(201)
+        .clone();
+    let id = monitor["id"].as_str().unwrap();
+    wait_for(20, "the monitor to be up", || {
+        (client.get(&format!("/api/v1/monitors/{id}")).data(200)["status"] == "up").then_some(())
+    });
+    // The hub cannot read the channels: it refuses the event, and the
+    // monitor's object keeps it.
+    server.d1("ALTER TABLE channels RENAME TO channels_away");
+    target.set_switch(500);
+    wait_for(20, "the monitor to be down", || {
+        (client.get(&format!("/api/v1/monitors/{id}")).data(200)["status"] == "down").then_some(())
+    });
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(receiver.got().is_empty());
+    server.d1("ALTER TABLE channels_away RENAME TO channels");
+    let got = receiver.wait_for(1, 20);
+    assert_eq!(got.json()["event"], "incident.detected");
+    assert_eq!(got.json()["service_id"], id);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(receiver.got().len(), 1, "handed over once");
+}
+
+#[test]
 fn test_sends_answer_at_once_and_rotation_replaces_the_secret() {
     let (_state, _server, client) = server("channels-test-send", "1,1,1");
     let receiver = Receiver::start(200, &[]);
