@@ -3,7 +3,9 @@
 //! check) and the API's manual incident changes, and owns the fan-out: one
 //! delivery per matching channel is written to its own storage before
 //! anything is sent, then sent with bounded concurrency; its alarm is the
-//! retry timer. While it holds unsettled deliveries, a `hub_backlog` row in
+//! retry timer, and the reminder timer of incidents still open (channels
+//! with `remind_every_minutes`). While it holds unsettled deliveries or
+//! reminders, a `hub_backlog` row in
 //! D1 lets the reconciler re-arm an alarm a restart lost, without waking
 //! every organization's hub each minute.
 
@@ -11,10 +13,11 @@ use super::monitor::at;
 use crate::config::Config;
 use crate::domain::ids::new_id;
 use crate::domain::notify::delivery::{
-    kept_answer, retry_delay_ms, verdict, Verdict, ATTEMPT_TIMEOUT_MS, KEPT_ANSWER_BYTES,
+    kept_answer, next_reminder_at, reminder as notify_reminder, retry_delay_ms, verdict, Verdict, ATTEMPT_TIMEOUT_MS,
+    KEPT_ANSWER_BYTES,
 };
 use crate::domain::notify::spec::ChannelSpec;
-use crate::domain::notify::{Event, SendContext};
+use crate::domain::notify::{Event, EventKind, SendContext};
 use crate::domain::target::url_refusal;
 use crate::domain::time::iso_from_millis;
 use crate::store::channels::{self, ChannelRow};
@@ -159,25 +162,66 @@ impl OrgHub {
 
     /// One delivery per enabled channel that hears the event, written before
     /// anything is sent; the alarm, set for now, sends them. One D1 read.
+    /// A detection starts the reminders of channels that want them; a
+    /// resolution stops its incident's.
     async fn enqueue(&self, hub_event: HubEvent) -> Result<Response> {
         let db = self.env.d1("DB")?;
         let rows = channels::enabled(&db, &hub_event.org_id).await?;
         let deliveries = self.deliveries()?;
         let now = now();
+        let event = &hub_event.event;
+        let incident_id = event.incident.as_ref().map(|i| i.id.as_str());
+        if let (EventKind::Resolved, Some(incident_id)) = (event.kind, incident_id) {
+            deliveries.stop_reminders(incident_id, None)?;
+        }
         let mut enqueued = 0;
         for row in &rows {
-            let hears = row
-                .spec()
-                .is_ok_and(|spec| spec.hears(hub_event.event.kind, &hub_event.monitor_ids));
-            if hears && deliveries.insert(&Self::new_delivery(&row.id, &hub_event.event, now)?)? {
-                enqueued += 1;
+            let Ok(spec) = row.spec() else { continue };
+            if !spec.hears(event.kind, &hub_event.monitor_ids)
+                || !deliveries.insert(&Self::new_delivery(&row.id, event, now)?)?
+            {
+                continue;
+            }
+            enqueued += 1;
+            if let (EventKind::Detected, Some(incident_id), Some(minutes)) =
+                (event.kind, incident_id, spec.remind_every_minutes)
+            {
+                let next_at = now + i64::from(minutes) * 60_000;
+                deliveries.remind(incident_id, &row.id, &serde_json::to_string(event)?, next_at)?;
             }
         }
-        if enqueued > 0 {
-            self.rearm(&deliveries, &hub_event.org_id).await?;
-        }
+        self.rearm(&deliveries, &hub_event.org_id).await?;
         deliveries.prune(now)?;
         Response::from_json(&json!({ "enqueued": enqueued }))
+    }
+
+    /// Enqueues the reminders that are due, for channels that still want
+    /// them (one D1 read); a channel deleted, disabled or no longer
+    /// reminding stops them.
+    async fn enqueue_reminders(&self, deliveries: &Deliveries, org_id: &str, now: i64) -> Result<()> {
+        let due = deliveries.due_reminders(now)?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<&str> = due.iter().map(|r| r.channel_id.as_str()).collect();
+        let rows = channels::by_ids(&self.env.d1("DB")?, org_id, &serde_json::to_string(&ids)?).await?;
+        for reminder in due {
+            let every = rows
+                .iter()
+                .find(|c| c.id == reminder.channel_id)
+                .and_then(|c| c.spec().ok())
+                .filter(|spec| spec.enabled)
+                .and_then(|spec| spec.remind_every_minutes);
+            let (Some(minutes), Ok(event)) = (every, serde_json::from_str::<Event>(&reminder.event)) else {
+                deliveries.stop_reminders(&reminder.incident_id, Some(&reminder.channel_id))?;
+                continue;
+            };
+            let told = notify_reminder(&event, reminder.sent + 1, now);
+            deliveries.insert(&Self::new_delivery(&reminder.channel_id, &told, now)?)?;
+            let next_at = next_reminder_at(reminder.next_at, i64::from(minutes) * 60_000, now);
+            deliveries.reminded(&reminder.incident_id, &reminder.channel_id, next_at)?;
+        }
+        Ok(())
     }
 
     /// `POST /api/v1/channels/{id}/test`: logged like any delivery, sent at
@@ -261,6 +305,7 @@ impl OrgHub {
         let org_id = self.org_id().await?;
         let deliveries = self.deliveries()?;
         let now = now();
+        self.enqueue_reminders(&deliveries, &org_id, now).await?;
         let due = deliveries.due(now, BATCH)?;
         for row in &due {
             deliveries.lease(&row.id, now + LEASE_MS)?;

@@ -1,6 +1,7 @@
 //! An organization hub's deliveries, in that Durable Object's own SQLite
 //! storage: one row per event and channel (the pair is unique, so an event
-//! told twice is enqueued once), and one row per attempt.
+//! told twice is enqueued once), one row per attempt, and the reminders of
+//! incidents still open (one per incident and channel).
 
 use crate::domain::time::DAY_MS;
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,14 @@ CREATE TABLE IF NOT EXISTS attempts (
     answer TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_by_delivery ON attempts (delivery_id, at);
+CREATE TABLE IF NOT EXISTS reminders (
+    incident_id TEXT NOT NULL,
+    channel_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    sent INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    PRIMARY KEY (incident_id, channel_id)
+);
 ";
 
 /// How long settled deliveries are kept.
@@ -49,6 +58,18 @@ pub struct DeliveryRow {
     pub next_retry_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// An open incident a channel is reminded of.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReminderRow {
+    pub incident_id: String,
+    pub channel_id: String,
+    /// JSON of the `domain::notify::Event` that opened it.
+    pub event: String,
+    /// Reminders sent so far.
+    pub sent: i64,
+    pub next_at: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -117,7 +138,7 @@ impl Deliveries {
             .to_array()
     }
 
-    /// When the next pending delivery is due.
+    /// When the hub next has work: a pending delivery or a reminder.
     pub fn next_due(&self) -> Result<Option<i64>> {
         #[derive(Deserialize)]
         struct Next {
@@ -126,11 +147,49 @@ impl Deliveries {
         let rows: Vec<Next> = self
             .sql
             .exec(
-                "SELECT MIN(next_retry_at) AS at FROM deliveries WHERE status = 'pending'",
+                "SELECT MIN(at) AS at FROM (
+                    SELECT MIN(next_retry_at) AS at FROM deliveries WHERE status = 'pending'
+                    UNION ALL SELECT MIN(next_at) FROM reminders)",
                 None,
             )?
             .to_array()?;
         Ok(rows.first().and_then(|r| r.at))
+    }
+
+    /// Starts (or restarts) reminding a channel of an open incident.
+    pub fn remind(&self, incident_id: &str, channel_id: &str, event: &str, next_at: i64) -> Result<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO reminders (incident_id, channel_id, event, sent, next_at) VALUES (?, ?, ?, 0, ?)",
+            vec![incident_id.into(), channel_id.into(), event.into(), int(next_at)],
+        )?;
+        Ok(())
+    }
+
+    /// Stops the reminders of an incident: on every channel, or on one.
+    pub fn stop_reminders(&self, incident_id: &str, channel_id: Option<&str>) -> Result<()> {
+        self.sql.exec(
+            "DELETE FROM reminders WHERE incident_id = ? AND (? IS NULL OR channel_id = ?)",
+            vec![incident_id.into(), channel_id.into(), channel_id.into()],
+        )?;
+        Ok(())
+    }
+
+    pub fn due_reminders(&self, now: i64) -> Result<Vec<ReminderRow>> {
+        self.sql
+            .exec(
+                "SELECT * FROM reminders WHERE next_at <= ? ORDER BY next_at",
+                vec![int(now)],
+            )?
+            .to_array()
+    }
+
+    /// Records a reminder sent, and when the next one is.
+    pub fn reminded(&self, incident_id: &str, channel_id: &str, next_at: i64) -> Result<()> {
+        self.sql.exec(
+            "UPDATE reminders SET sent = sent + 1, next_at = ? WHERE incident_id = ? AND channel_id = ?",
+            vec![int(next_at), incident_id.into(), channel_id.into()],
+        )?;
+        Ok(())
     }
 
     /// Holds a delivery while an attempt is under way, so that an alarm

@@ -609,3 +609,29 @@ fn private_addresses_are_refused_unless_the_deployment_allows_them() {
         )
         .invalid("url");
 }
+
+/// Takes a little over 5 minutes: reminders are at least 5 minutes apart.
+#[test]
+fn an_incident_still_open_is_reminded_until_it_resolves() {
+    let (_state, _server, client) = server("channels-remind", "1,1,1");
+    let target = HttpTarget::start();
+    target.set_switch(500);
+    let receiver = Receiver::start(200, &[]);
+    webhook(&client, &receiver.url(), json!({ "remind_every_minutes": 5 }));
+    client
+        .post(
+            "/api/v1/monitors",
+            json!({ "type": "http", "name": "Shop", "url": target.url("/switch"), "interval_seconds": 1, "failure_threshold": 1 }),
+        )
+        .data(201);
+    let detected = receiver.wait_for(1, 30).json();
+    assert_eq!(detected["event"], "incident.detected");
+    let reminded = receiver.wait_for(2, 330).json();
+    assert_eq!(reminded["event"], "incident.detected");
+    assert_eq!(reminded["incident"]["id"], detected["incident"]["id"]);
+    assert_eq!(reminded["id"], format!("{}_r1", detected["id"].as_str().unwrap()));
+    target.set_switch(200);
+    let resolved = receiver.wait_for(3, 30).json();
+    assert_eq!(resolved["event"], "incident.resolved");
+    assert_eq!(resolved["incident"]["id"], detected["incident"]["id"]);
+}

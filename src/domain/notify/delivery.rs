@@ -1,5 +1,8 @@
 //! What a delivery attempt's outcome means, and when the next attempt is
-//! due: pure, so the hub's retry policy is tested without sending anything.
+//! due, and when an open incident is told again: pure, so the hub's retry
+//! and reminder policy is tested without sending anything.
+
+use super::Event;
 
 /// The default wait before each retry, in seconds: about 30 s, 2 min,
 /// 10 min, 1 h and 6 h, so a receiver gets about 7 hours to come back.
@@ -11,6 +14,25 @@ pub const ATTEMPT_TIMEOUT_MS: i64 = 10_000;
 
 /// How much of a receiver's answer is kept in the delivery log.
 pub const KEPT_ANSWER_BYTES: usize = 1024;
+
+/// The `n`th reminder (1-based) of an event that opened an incident still
+/// open: the same event, told again now, under an id of its own.
+pub fn reminder(event: &Event, n: i64, now_ms: i64) -> Event {
+    Event {
+        id: format!("{}_r{n}", event.id),
+        timestamp_ms: now_ms,
+        ..event.clone()
+    }
+}
+
+/// When the reminder after one due at `due_ms` is: a whole number of
+/// intervals later, and after `now_ms`, so that reminders a stopped hub
+/// missed are not all sent at once.
+pub fn next_reminder_at(due_ms: i64, every_ms: i64, now_ms: i64) -> i64 {
+    let every = every_ms.max(1);
+    let behind = (now_ms - due_ms).max(0) / every;
+    due_ms + (behind + 1) * every
+}
 
 /// What an attempt's outcome calls for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +126,33 @@ mod tests {
         assert_eq!(parse_schedule("1, 1,2").unwrap(), vec![1, 1, 2]);
         assert!(parse_schedule("1,,2").is_err());
         assert!(parse_schedule("soon").is_err());
+    }
+
+    #[test]
+    fn reminders_repeat_the_event_under_ids_of_their_own_and_never_burst() {
+        use crate::domain::notify::{EventKind, MonitorFacts};
+        let event = Event {
+            id: "evt_1".into(),
+            kind: EventKind::Detected,
+            reason: None,
+            timestamp_ms: 1_000,
+            organization_id: "org_1".into(),
+            monitor: Some(MonitorFacts {
+                id: "mon_1".into(),
+                name: "Shop".into(),
+                kind: "http".into(),
+                target: None,
+            }),
+            incident: None,
+            link: None,
+        };
+        let first = reminder(&event, 1, 9_000);
+        assert_eq!(first.id, format!("{}_r1", event.id));
+        assert_eq!(first.timestamp_ms, 9_000);
+        assert_eq!((first.kind, first.monitor), (event.kind, event.monitor));
+        assert_eq!(next_reminder_at(1_000, 300_000, 1_000), 301_000);
+        // A hub stopped for an hour sends one reminder, then keeps the rhythm.
+        assert_eq!(next_reminder_at(1_000, 300_000, 3_601_000), 3_901_000);
     }
 
     #[test]
