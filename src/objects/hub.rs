@@ -387,12 +387,12 @@ impl OrgHub {
         row: &DeliveryRow,
         channel: Option<&ChannelRow>,
     ) -> std::result::Result<(u16, String), AttemptError> {
-        let channel = channel.ok_or_else(|| AttemptError::final_("the channel was deleted"))?;
+        let channel = channel.ok_or_else(|| AttemptError::give_up("the channel was deleted"))?;
         let spec: ChannelSpec = channel
             .spec()
-            .map_err(|e| AttemptError::final_(&format!("the channel's settings are unreadable: {e}")))?;
+            .map_err(|e| AttemptError::give_up(&format!("the channel's settings are unreadable: {e}")))?;
         let event: Event = serde_json::from_str(&row.event)
-            .map_err(|e| AttemptError::final_(&format!("the event is unreadable: {e}")))?;
+            .map_err(|e| AttemptError::give_up(&format!("the event is unreadable: {e}")))?;
         let api_base = spec
             .settings
             .api_base_var()
@@ -404,7 +404,7 @@ impl OrgHub {
         let request = spec
             .settings
             .request(&event, &context, channel.signing_secret.as_deref())
-            .map_err(|e| AttemptError::final_(&e))?;
+            .map_err(|e| AttemptError::give_up(&e))?;
         refuse_private(&request.url, config)?;
         let abort = AbortController::default();
         let signal = abort.signal();
@@ -457,7 +457,7 @@ struct AttemptError {
 
 impl AttemptError {
     /// Sending again would not help (no channel, a refused URL): the delivery fails now.
-    fn final_(message: &str) -> AttemptError {
+    fn give_up(message: &str) -> AttemptError {
         AttemptError {
             message: message.to_string(),
             retry: false,
@@ -479,9 +479,9 @@ fn refuse_private(raw: &str, config: &Config) -> std::result::Result<(), Attempt
     if config.allow_private_targets {
         return Ok(());
     }
-    let url = url::Url::parse(raw).map_err(|e| AttemptError::final_(&format!("invalid URL: {e}")))?;
+    let url = url::Url::parse(raw).map_err(|e| AttemptError::give_up(&format!("invalid URL: {e}")))?;
     match url_refusal(&url) {
-        Some(refusal) => Err(AttemptError::final_(&format!("the URL's host {refusal}"))),
+        Some(refusal) => Err(AttemptError::give_up(&format!("the URL's host {refusal}"))),
         None => Ok(()),
     }
 }
