@@ -5,7 +5,8 @@
 # (wrangler, binaryen) at the versions package-lock.json pins.
 # `install-tools.sh test` also installs what the end-to-end tests need: a
 # real DNS server (dnsmasq) to answer the DNS monitors, and unshare and ip to
-# run the suite in a network namespace of its own.
+# run the suite in a network namespace of its own, and Python's
+# standardwebhooks to verify webhook signatures independently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,5 +43,9 @@ if [ "${1:-}" = test ]; then
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}" >&2
     apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  # An implementation of Standard Webhooks of its own, to check our signatures.
+  if ! python3 -c 'import standardwebhooks' 2>/dev/null; then
+    python3 -m pip install --quiet standardwebhooks==1.1.0
   fi
 fi

@@ -2,6 +2,8 @@
 //! (`PW_*`, defaults in wrangler.toml).
 
 use crate::domain::monitor::Rules;
+use crate::domain::notify::channel::NotifyRules;
+use crate::domain::notify::delivery::{parse_schedule, DEFAULT_BACKOFF_SECONDS};
 use crate::domain::plan::Plan;
 use worker::Env;
 
@@ -29,6 +31,9 @@ pub struct Config {
     /// The public base URL for ping URLs (`PW_PUBLIC_URL`); without it, the
     /// request's own origin.
     pub public_url: Option<String>,
+    /// The waits between delivery attempts, in seconds
+    /// (`PW_DELIVERY_BACKOFF_SECONDS`, a comma list; default 30,120,600,3600,21600).
+    pub delivery_backoff_seconds: Vec<u64>,
 }
 
 impl Config {
@@ -60,8 +65,27 @@ impl Config {
             result_retention_days: number("PW_RESULT_RETENTION_DAYS")?.unwrap_or(30).max(1),
             ping_retention: number("PW_PING_RETENTION")?.unwrap_or(1000).max(1),
             public_url: text("PW_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
+            delivery_backoff_seconds: text("PW_DELIVERY_BACKOFF_SECONDS")
+                .map(|v| parse_schedule(&v))
+                .transpose()?
+                .unwrap_or_else(|| DEFAULT_BACKOFF_SECONDS.to_vec()),
             dns_resolver: text("PW_DNS_RESOLVER").unwrap_or_else(|| "https://cloudflare-dns.com/dns-query".into()),
         })
+    }
+
+    pub fn notify_rules(&self) -> NotifyRules {
+        NotifyRules {
+            allow_private_targets: self.allow_private_targets,
+        }
+    }
+
+    /// A provider's API host override, read by the name its kind gives
+    /// (`ChannelSettings::api_base_var`), so tests reach loopback receivers.
+    pub fn api_base(env: &Env, var: &str) -> Option<String> {
+        env.var(var)
+            .ok()
+            .map(|v| v.to_string())
+            .filter(|v| !v.trim().is_empty())
     }
 
     pub fn monitor_rules(&self) -> Rules {

@@ -3,7 +3,8 @@
 //! every active monitor's object is configured and armed (alarms can be lost,
 //! for example when `wrangler dev` restarts), that D1 has every change of
 //! status its object made (retrying what failed, repairing what drifted),
-//! finishes deletions whose D1 part failed, and prunes old rollups. It works
+//! finishes deletions whose D1 part failed, re-arms organization hubs that
+//! hold unsettled deliveries, and prunes old rollups. It works
 //! at the cron event's time (`scheduled_ms`), not the wall clock's, so
 //! rollups of days it did not run on are caught up to that time.
 
@@ -11,7 +12,7 @@ use crate::domain::ids::new_id;
 use crate::domain::time::{day_of, iso_from_millis, DAY_MS};
 use crate::objects::stub::{self, EnsureRequest, ObjectConfig, Visit};
 use crate::store::monitors::{self, MonitorRow};
-use crate::store::rollups;
+use crate::store::{channels, rollups};
 use futures_util::future::join_all;
 use worker::{console_error, console_log, D1Database, Env, Result};
 
@@ -39,6 +40,16 @@ pub async fn run(env: &Env, scheduled_ms: i64) -> Result<()> {
             }
         }
         seen += page.len();
+    }
+    // Hubs with unsettled deliveries: a restart may have lost their alarm.
+    let backlog = channels::backlog(&db).await?;
+    for batch in backlog.chunks(AT_ONCE) {
+        let visits = join_all(batch.iter().map(|org_id| stub::hub_ensure(env, org_id))).await;
+        for (org_id, visit) in batch.iter().zip(visits) {
+            if let Err(error) = visit {
+                console_error!("re-arming the hub of {org_id} failed: {error}");
+            }
+        }
     }
     rollups::prune(&db, &day_of(scheduled_ms - rollups::RETENTION_DAYS * DAY_MS)).await?;
     console_log!("reconciled {seen} active monitors, re-armed {rearmed}");

@@ -41,6 +41,12 @@ enum Route<'a> {
     PageBadge(&'a str),
     MonitorBadge(&'a str, &'a str),
     IncidentUpdates(&'a str),
+    Channels,
+    Channel(&'a str),
+    TestChannel(&'a str),
+    RotateChannelSecret(&'a str),
+    ChannelDeliveries(&'a str),
+    RetryDelivery(&'a str),
 }
 
 impl<'a> Route<'a> {
@@ -81,6 +87,12 @@ impl<'a> Route<'a> {
                 ["incidents"] => Route::Incidents,
                 ["incidents", id] => Route::Incident(id),
                 ["incidents", id, "updates"] => Route::IncidentUpdates(id),
+                ["channels"] => Route::Channels,
+                ["channels", id] => Route::Channel(id),
+                ["channels", id, "test"] => Route::TestChannel(id),
+                ["channels", id, "rotate-secret"] => Route::RotateChannelSecret(id),
+                ["channels", id, "deliveries"] => Route::ChannelDeliveries(id),
+                ["deliveries", id, "retry"] => Route::RetryDelivery(id),
                 _ => return None,
             },
             _ => return None,
@@ -96,6 +108,7 @@ impl<'a> Route<'a> {
             | Route::MonitorIncidents(_)
             | Route::MonitorUptime(_)
             | Route::MonitorPings(_)
+            | Route::ChannelDeliveries(_)
             | Route::PublicPage(_)
             | Route::PublicPageJson(_)
             | Route::PageBadge(_)
@@ -109,12 +122,15 @@ impl<'a> Route<'a> {
             | Route::PauseMonitor(_)
             | Route::ResumeMonitor(_)
             | Route::IncidentUpdates(_)
+            | Route::TestChannel(_)
+            | Route::RotateChannelSecret(_)
+            | Route::RetryDelivery(_)
             | Route::AcceptInvitation(_) => "POST",
-            Route::Members(_) | Route::ApiKeys | Route::Monitors | Route::Incidents => "GET, POST",
+            Route::Members(_) | Route::ApiKeys | Route::Monitors | Route::Incidents | Route::Channels => "GET, POST",
             Route::Incident(_) => "GET, PATCH",
             Route::Member(..) => "PATCH, DELETE",
             Route::ApiKey(_) | Route::Invitation(..) => "DELETE",
-            Route::Monitor(_) => "GET, PATCH, DELETE",
+            Route::Monitor(_) | Route::Channel(_) => "GET, PATCH, DELETE",
         }
     }
 }
@@ -170,6 +186,15 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::Incident(id), Get) => api::incidents::show(ctx, req, id).await,
         (Route::Incident(id), Patch) => api::incidents::update(ctx, req, id).await,
         (Route::IncidentUpdates(id), Post) => api::incidents::add_update(ctx, req, id).await,
+        (Route::Channels, Get) => api::channels::index(ctx, req).await,
+        (Route::Channels, Post) => api::channels::create(ctx, req).await,
+        (Route::Channel(id), Get) => api::channels::show(ctx, req, id).await,
+        (Route::Channel(id), Patch) => api::channels::update(ctx, req, id).await,
+        (Route::Channel(id), Delete) => api::channels::delete(ctx, req, id).await,
+        (Route::TestChannel(id), Post) => api::channels::test(ctx, req, id).await,
+        (Route::RotateChannelSecret(id), Post) => api::channels::rotate_secret(ctx, req, id).await,
+        (Route::ChannelDeliveries(id), Get) => api::channels::deliveries(ctx, req, id).await,
+        (Route::RetryDelivery(id), Post) => api::channels::retry_delivery(ctx, req, id).await,
         _ => Err(ApiError::MethodNotAllowed(route.allow())),
     }
 }

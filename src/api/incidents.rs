@@ -100,7 +100,9 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     let id = new_id("inc");
     incident_store::create(&ctx.db, &id, &principal.org_id, &incident, &ctx.now()).await?;
     ctx.pages_changed(&principal.org_id).await;
-    created(one(ctx, &principal.org_id, &id).await?)
+    let shown = one(ctx, &principal.org_id, &id).await?;
+    super::channels::incident_updated(ctx, &principal, &shown).await;
+    created(shown)
 }
 
 pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response> {
@@ -112,7 +114,9 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
         .ok_or(ApiError::NotFound("incident"))?;
     incident_store::change(&ctx.db, &principal.org_id, id, &change, &ctx.now()).await?;
     ctx.pages_changed(&principal.org_id).await;
-    ok(one(ctx, &principal.org_id, id).await?)
+    let shown = one(ctx, &principal.org_id, id).await?;
+    super::channels::incident_updated(ctx, &principal, &shown).await;
+    ok(shown)
 }
 
 /// Adds an entry to the timeline; the incident takes the entry's status.
@@ -125,5 +129,7 @@ pub async fn add_update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Resp
         .ok_or(ApiError::NotFound("incident"))?;
     incident_store::add_update(&ctx.db, &principal.org_id, id, &update, &ctx.now()).await?;
     ctx.pages_changed(&principal.org_id).await;
-    created(one(ctx, &principal.org_id, id).await?)
+    let shown = one(ctx, &principal.org_id, id).await?;
+    super::channels::incident_updated(ctx, &principal, &shown).await;
+    created(shown)
 }

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod channels;
 pub mod checks;
 pub mod health;
 pub mod heartbeats;

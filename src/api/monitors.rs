@@ -217,7 +217,7 @@ fn check_interval(ctx: &Ctx, plan: &Plan, spec: &MonitorSpec) -> ApiResult<()> {
     Ok(())
 }
 
-pub(super) fn plan_limit(message: String, field: Option<&str>) -> ApiError {
+pub(crate) fn plan_limit(message: String, field: Option<&str>) -> ApiError {
     ApiError::Forbidden {
         code: "plan_limit",
         message,

@@ -1,4 +1,4 @@
-//! Plans: how many monitors an organization may have and how often they may
+//! Plans: how many monitors (status pages, channels) an organization may have and how often they may
 //! run. An organization gets `PW_DEFAULT_PLAN` when it is created.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -8,6 +8,8 @@ pub struct Plan {
     /// The shortest check interval and heartbeat period, in seconds.
     pub min_interval_seconds: u32,
     pub max_status_pages: i64,
+    /// Notification channels.
+    pub max_channels: i64,
 }
 
 pub const PLANS: [Plan; 3] = [
@@ -16,18 +18,21 @@ pub const PLANS: [Plan; 3] = [
         max_monitors: 20,
         min_interval_seconds: 60,
         max_status_pages: 1,
+        max_channels: 3,
     },
     Plan {
         name: "pro",
         max_monitors: 200,
         min_interval_seconds: 30,
         max_status_pages: 10,
+        max_channels: 20,
     },
     Plan {
         name: "business",
         max_monitors: 2000,
         min_interval_seconds: 10,
         max_status_pages: 100,
+        max_channels: 100,
     },
 ];
 

@@ -7,10 +7,13 @@
 //! one twice changes nothing. Whoever sent the check or ping that caused the
 //! change is answered once the object has saved it, whatever D1 does.
 
+use super::hub::HubEvent;
 use super::monitor::MonitorObject;
-use super::stub::ObjectConfig;
+use super::stub::{self, ObjectConfig};
 use crate::domain::ids::new_id;
 use crate::domain::monitor::MonitorStatus;
+use crate::domain::notify::transition::{transition_event, Transition};
+use crate::domain::notify::{Event, EventKind, IncidentFacts, MonitorFacts};
 use crate::domain::time::{day_of, iso_from_millis, DAY_MS};
 use crate::store::incidents::{self, AutomaticIds};
 use crate::store::{epochs, monitors, rollups};
@@ -20,6 +23,12 @@ use worker::{console_error, D1PreparedStatement, Result};
 
 /// Storage key: the changes D1 has not acknowledged yet, oldest first.
 const OUTBOX: &str = "outbox";
+/// Storage key: events D1 has and the organization's hub has not
+/// acknowledged yet, oldest first.
+const HUB_OUTBOX: &str = "hub_outbox";
+/// Storage key: the incident the latest change to `down` opened, which the
+/// change back to `up` resolves.
+const OPEN_INCIDENT: &str = "open_incident";
 /// Storage key: when the monitor's D1 row was last seen to exist.
 const CONFIRMED_AT: &str = "confirmed_at";
 /// How often a steady monitor makes sure its D1 row still exists.
@@ -160,6 +169,9 @@ impl MonitorObject {
             storage.put(OUTBOX, serde_json::to_string(&left)?).await?;
         }
         epochs::bump(&self.env, &config.org_id).await;
+        if exists {
+            self.hand_to_hub(config, &pending).await?;
+        }
         Ok(if exists { Applied::Done } else { Applied::MonitorGone })
     }
 
@@ -167,6 +179,7 @@ impl MonitorObject {
     /// ping): a D1 error is logged and the changes wait for the next try.
     /// True while the monitor still exists.
     pub(super) async fn try_apply_outbox(&self, config: &ObjectConfig, now: i64) -> Result<bool> {
+        self.tell_hub(config).await?;
         match self.apply_outbox(config, now).await {
             Ok(Applied::Done) => Ok(true),
             Ok(Applied::MonitorGone) => {
@@ -207,4 +220,94 @@ impl MonitorObject {
     pub(super) async fn has_pending_changes(&self) -> Result<bool> {
         Ok(!self.outbox().await?.is_empty())
     }
+}
+
+impl MonitorObject {
+    /// Turns the changes D1 now has into events for the organization's hub,
+    /// kept until it acknowledges them, then tells it.
+    async fn hand_to_hub(&self, config: &ObjectConfig, applied: &[PendingFlip]) -> Result<()> {
+        let storage = self.state.storage();
+        let mut events: Vec<HubEvent> = storage
+            .get::<String>(HUB_OUTBOX)
+            .await?
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        let before = events.len();
+        for flip in applied {
+            let open: Option<IncidentFacts> = storage
+                .get::<String>(OPEN_INCIDENT)
+                .await?
+                .and_then(|t| serde_json::from_str(&t).ok());
+            let Some(event) = flip_event(config, flip, open) else {
+                continue;
+            };
+            if event.kind == EventKind::Detected {
+                if let Some(incident) = &event.incident {
+                    storage.put(OPEN_INCIDENT, serde_json::to_string(incident)?).await?;
+                }
+            }
+            events.push(HubEvent {
+                org_id: config.org_id.clone(),
+                monitor_ids: vec![config.monitor_id.clone()],
+                event,
+            });
+        }
+        if events.len() > before {
+            storage.put(HUB_OUTBOX, serde_json::to_string(&events)?).await?;
+        }
+        self.tell_hub(config).await
+    }
+
+    /// Hands the kept events to the hub, oldest first; a failure is logged
+    /// and they wait for the next alarm or reconciler visit (the hub
+    /// enqueues an event once, however often it is told).
+    async fn tell_hub(&self, config: &ObjectConfig) -> Result<()> {
+        let storage = self.state.storage();
+        let Some(text) = storage.get::<String>(HUB_OUTBOX).await? else {
+            return Ok(());
+        };
+        let mut events: Vec<HubEvent> = serde_json::from_str(&text).unwrap_or_default();
+        while let Some(first) = events.first() {
+            if let Err(error) = stub::hub_event(&self.env, first).await {
+                console_error!(
+                    "the hub of {} did not take an event of {}; retried later: {error}",
+                    config.org_id,
+                    config.monitor_id
+                );
+                break;
+            }
+            events.remove(0);
+        }
+        if events.is_empty() {
+            storage.delete(HUB_OUTBOX).await?;
+        } else {
+            storage.put(HUB_OUTBOX, serde_json::to_string(&events)?).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The event a change of status is, if any (`domain::notify::transition`).
+fn flip_event(config: &ObjectConfig, flip: &PendingFlip, open: Option<IncidentFacts>) -> Option<Event> {
+    let shown = config.spec.shown();
+    let target = ["url", "host"]
+        .iter()
+        .find_map(|key| shown.get(*key).and_then(|v| v.as_str()).map(str::to_string));
+    let monitor = MonitorFacts {
+        id: config.monitor_id.clone(),
+        name: config.name.clone(),
+        kind: config.spec.settings.kind().to_string(),
+        target,
+    };
+    let change = Transition {
+        from: flip.from,
+        to: flip.to,
+        at_ms: flip.at_ms,
+        incident_id: &flip.incident_id,
+        update_id: &flip.update_id,
+        title: &flip.title,
+        message: &flip.message,
+        heartbeat: config.spec.settings.is_heartbeat(),
+    };
+    transition_event(&config.org_id, monitor, &change, open)
 }

@@ -1,6 +1,8 @@
-//! Calls from the Worker to a monitor's Durable Object, typed, so that the
+//! Calls from the Worker to a monitor's Durable Object and to an
+//! organization's hub, typed, so that the
 //! rest of the code never builds the object's internal requests by hand.
 
+use super::hub::{DeliveryQuery, HubEvent, TestSend};
 use crate::domain::monitor::{MonitorSpec, MonitorStatus, Settings};
 use crate::domain::probe::{Failure, ProbeResult, Timings};
 use crate::store::history::{Page, PingRow, ResultRow};
@@ -237,4 +239,58 @@ pub async fn probe_in_region(env: &Env, monitor_id: &str, region: &str, request:
         status_code: None,
         timings: Timings::default(),
     })
+}
+
+// Calls to an organization's hub (`hub.rs`).
+
+fn hub(env: &Env, org_id: &str) -> Result<Stub> {
+    env.durable_object("HUB")?.id_from_name(org_id)?.get_stub()
+}
+
+/// A call to the hub; its answer is read to the end.
+async fn call_hub<T: DeserializeOwned>(env: &Env, org_id: &str, path: &str, body: &impl Serialize) -> Result<T> {
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json")?;
+    headers.set("X-Org-Id", org_id)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(JsValue::from_str(&serde_json::to_string(body)?)));
+    let mut response = hub(env, org_id)?
+        .fetch_with_request(Request::new_with_init(&format!("https://hub{path}"), &init)?)
+        .await?;
+    let code = response.status_code();
+    let text = response.text().await?;
+    if code >= 400 {
+        return Err(worker::Error::RustError(format!(
+            "the hub answered {code} to {path}: {text}"
+        )));
+    }
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// Tells the organization's hub of an event; done once it is enqueued.
+pub async fn hub_event(env: &Env, event: &HubEvent) -> Result<()> {
+    call_hub::<Value>(env, &event.org_id, "/event", event).await.map(drop)
+}
+
+/// Sends a test event to a channel now; the delivery as shown.
+pub async fn hub_test(env: &Env, send: &TestSend) -> Result<Value> {
+    call_hub(env, &send.channel.org_id, "/test", send).await
+}
+
+/// A page of a channel's deliveries, as shown.
+pub async fn hub_deliveries(env: &Env, org_id: &str, query: &DeliveryQuery) -> Result<Vec<Value>> {
+    call_hub(env, org_id, "/deliveries", query).await
+}
+
+/// Sends a delivery again; `None` when the organization has no such delivery.
+pub async fn hub_retry(env: &Env, org_id: &str, delivery_id: &str) -> Result<Option<Value>> {
+    let shown: Value = call_hub(env, org_id, "/retry", &delivery_id).await?;
+    Ok(Some(shown).filter(|v| !v.is_null()))
+}
+
+/// The reconciler: re-arms the hub's alarm if a restart lost it.
+pub async fn hub_ensure(env: &Env, org_id: &str) -> Result<()> {
+    call_hub::<Value>(env, org_id, "/ensure", &()).await.map(drop)
 }

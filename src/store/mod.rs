@@ -2,6 +2,8 @@
 //! over D1 that take and return plain values.
 
 pub mod api_keys;
+pub mod channels;
+pub mod deliveries;
 pub mod epochs;
 pub mod history;
 pub mod incidents;

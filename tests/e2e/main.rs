@@ -5,6 +5,7 @@
 mod api_keys;
 mod auth;
 mod authorization;
+mod channels;
 mod checks;
 mod consistency;
 mod conventions;

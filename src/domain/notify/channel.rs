@@ -2,13 +2,11 @@
 //! its kind's file: validated from JSON at the edge, shown with every secret
 //! masked, patched (a masked value keeps the stored secret), and turned into
 //! requests by the kind's [`Notifier`].
-//!
-//! On the `notify-kinds` branch the `Webhook` arm (the core's generic,
-//! signed webhook) is left out; it joins at the merge.
 
 use super::kind::KindSettings;
 use super::{
-    discord, email, google_chat, gotify, matrix, ntfy, opsgenie, pagerduty, pushover, slack, teams, telegram, Notifier,
+    discord, email, google_chat, gotify, matrix, ntfy, opsgenie, pagerduty, pushover, slack, teams, telegram, webhook,
+    Event, Notifier, OutboundRequest, SendContext,
 };
 use crate::domain::target::url_refusal;
 use crate::domain::validation::FieldError;
@@ -28,6 +26,7 @@ pub struct NotifyRules {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChannelSettings {
+    Webhook(webhook::WebhookSettings),
     Slack(slack::SlackSettings),
     Discord(discord::DiscordSettings),
     Teams(teams::TeamsSettings),
@@ -44,6 +43,7 @@ pub enum ChannelSettings {
 
 impl ChannelSettings {
     pub const KINDS: &[&str] = &[
+        "webhook",
         "slack",
         "discord",
         "teams",
@@ -60,6 +60,7 @@ impl ChannelSettings {
 
     pub fn kind(&self) -> &'static str {
         match self {
+            ChannelSettings::Webhook(_) => "webhook",
             ChannelSettings::Slack(_) => "slack",
             ChannelSettings::Discord(_) => "discord",
             ChannelSettings::Teams(_) => "teams",
@@ -82,6 +83,7 @@ impl ChannelSettings {
         rules: &NotifyRules,
     ) -> Result<ChannelSettings, FieldError> {
         match kind {
+            "webhook" => webhook::WebhookSettings::from_input(input, rules).map(ChannelSettings::Webhook),
             "slack" => slack::SlackSettings::from_input(input, rules).map(ChannelSettings::Slack),
             "discord" => discord::DiscordSettings::from_input(input, rules).map(ChannelSettings::Discord),
             "teams" => teams::TeamsSettings::from_input(input, rules).map(ChannelSettings::Teams),
@@ -104,6 +106,7 @@ impl ChannelSettings {
     /// The settings as a response shows them: every secret replaced by `secrets::MASK`.
     pub fn shown(&self) -> Map<String, Value> {
         match self {
+            ChannelSettings::Webhook(settings) => settings.shown(),
             ChannelSettings::Slack(settings) => settings.shown(),
             ChannelSettings::Discord(settings) => settings.shown(),
             ChannelSettings::Teams(settings) => settings.shown(),
@@ -122,6 +125,7 @@ impl ChannelSettings {
     /// A PATCH: fields left out are kept, a masked value keeps the stored secret.
     pub fn patched(&self, patch: &Map<String, Value>, rules: &NotifyRules) -> Result<ChannelSettings, FieldError> {
         match self {
+            ChannelSettings::Webhook(settings) => settings.patched(patch, rules).map(ChannelSettings::Webhook),
             ChannelSettings::Slack(settings) => settings.patched(patch, rules).map(ChannelSettings::Slack),
             ChannelSettings::Discord(settings) => settings.patched(patch, rules).map(ChannelSettings::Discord),
             ChannelSettings::Teams(settings) => settings.patched(patch, rules).map(ChannelSettings::Teams),
@@ -139,6 +143,7 @@ impl ChannelSettings {
 
     pub fn notifier(&self) -> &dyn Notifier {
         match self {
+            ChannelSettings::Webhook(settings) => settings,
             ChannelSettings::Slack(settings) => settings,
             ChannelSettings::Discord(settings) => settings,
             ChannelSettings::Teams(settings) => settings,
@@ -163,7 +168,8 @@ impl ChannelSettings {
             ChannelSettings::Opsgenie(_) => Some("PW_OPSGENIE_API_URL"),
             ChannelSettings::Pushover(_) => Some("PW_PUSHOVER_API_URL"),
             ChannelSettings::Email(_) => Some("PW_EMAIL_API_URL"),
-            ChannelSettings::Slack(_)
+            ChannelSettings::Webhook(_)
+            | ChannelSettings::Slack(_)
             | ChannelSettings::Discord(_)
             | ChannelSettings::Teams(_)
             | ChannelSettings::Ntfy(_)
@@ -171,6 +177,21 @@ impl ChannelSettings {
             | ChannelSettings::GoogleChat(_)
             | ChannelSettings::Matrix(_) => None,
         }
+    }
+
+    /// The request for `event`, signed per Standard Webhooks when the channel
+    /// has a signing secret (generic webhooks do).
+    pub fn request(
+        &self,
+        event: &Event,
+        context: &SendContext<'_>,
+        signing_secret: Option<&str>,
+    ) -> Result<OutboundRequest, String> {
+        let mut request = self.notifier().request(event, context)?;
+        if let Some(secret) = signing_secret.filter(|s| !s.is_empty()) {
+            webhook::sign(&mut request, secret, &event.id, context.now_ms / 1000)?;
+        }
+        Ok(request)
     }
 }
 
@@ -198,7 +219,7 @@ pub fn checked_url(field: &str, raw: &str, rules: &NotifyRules) -> Result<Url, F
 #[cfg(test)]
 mod tests {
     use super::super::text::fixtures::event;
-    use super::super::{EventKind, SendContext};
+    use super::super::EventKind;
     use super::*;
     use serde_json::json;
 
@@ -248,6 +269,7 @@ mod tests {
     /// One valid body per kind.
     fn inputs() -> Vec<(&'static str, Value)> {
         vec![
+            ("webhook", json!({ "url": "https://example.com/hook" })),
             ("slack", json!({ "url": "https://hooks.slack.com/services/T0/B0/x" })),
             ("discord", json!({ "url": "https://discord.com/api/webhooks/1/x" })),
             (

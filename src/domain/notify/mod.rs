@@ -126,6 +126,7 @@ pub trait Notifier {
 }
 
 pub mod channel;
+pub mod delivery;
 pub mod discord;
 pub mod email;
 pub mod google_chat;
@@ -137,6 +138,9 @@ pub mod opsgenie;
 pub mod pagerduty;
 pub mod pushover;
 pub mod slack;
+pub mod spec;
 pub mod teams;
 pub mod telegram;
 pub mod text;
+pub mod transition;
+pub mod webhook;
