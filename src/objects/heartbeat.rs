@@ -2,7 +2,8 @@
 //! deadline (an alarm at the next expected ping + grace), and an alarm that
 //! fires with no ping records a `missed` entry and takes the monitor down.
 
-use super::monitor::{at, MonitorObject};
+use super::at;
+use super::monitor::MonitorObject;
 use super::stub::{ObjectConfig, PingMessage, PingsQuery};
 use crate::domain::heartbeat::{exit_code_hint, missed_hint, unfinished_hint, PingKind};
 use crate::domain::ids::new_id;

@@ -9,7 +9,7 @@
 //! D1 lets the reconciler re-arm an alarm a restart lost, without waking
 //! every organization's hub each minute.
 
-use super::monitor::at;
+use super::at;
 use crate::config::Config;
 use crate::domain::ids::new_id;
 use crate::domain::notify::delivery::{

@@ -6,3 +6,10 @@ pub mod hub;
 pub mod monitor;
 mod outbox;
 pub mod stub;
+
+use worker::ScheduledTime;
+
+/// An absolute alarm time (a bare number would be taken as an offset from now).
+fn at(ms: i64) -> ScheduledTime {
+    ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)))
+}

@@ -8,7 +8,7 @@
 //! hour to refresh today's rollup (and once more when a day ends). A deleted
 //! monitor's object keeps only a tombstone, so nothing can start it again.
 
-use super::outbox::PendingFlip;
+use super::at;
 use super::stub::{EnsureRequest, ObjectConfig, ProbeRequest};
 use crate::config::Config;
 use crate::domain::ids::new_id;
@@ -21,11 +21,10 @@ use crate::domain::uptime::{downtime_ms, observed_ms, rollup_days_due, uptime_pc
 use crate::probe::{self, ProbeContext};
 use crate::store::history::{History, Page, ResultRow};
 use crate::store::rollups;
+use crate::store::status_changes::PendingFlip;
 use serde_json::json;
 use std::cell::Cell;
-use worker::{
-    console_error, durable_object, DurableObject, Env, Method, Request, Response, Result, ScheduledTime, State,
-};
+use worker::{console_error, durable_object, DurableObject, Env, Method, Request, Response, Result, State};
 
 const PRUNE_EVERY_MS: i64 = 3_600_000;
 /// Storage key: when `refresh_rollups` last wrote today's rollup.
@@ -430,11 +429,6 @@ impl MonitorObject {
         .await;
         Response::from_json(&result)
     }
-}
-
-/// An absolute alarm time (a bare number would be taken as an offset from now).
-pub(super) fn at(ms: i64) -> ScheduledTime {
-    ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)))
 }
 
 fn result_row(region: &str, result: &ProbeResult, checked_at: i64, due_at: i64) -> ResultRow {

@@ -10,16 +10,13 @@
 use super::hub::HubEvent;
 use super::monitor::MonitorObject;
 use super::stub::{self, ObjectConfig};
-use crate::domain::ids::new_id;
-use crate::domain::monitor::MonitorStatus;
 use crate::domain::notify::transition::{transition_event, Transition};
 use crate::domain::notify::{Event, EventKind, IncidentFacts, MonitorFacts};
-use crate::domain::time::{day_of, iso_from_millis, DAY_MS};
-use crate::store::incidents::{self, AutomaticIds};
+use crate::domain::time::{day_of, DAY_MS};
+use crate::store::status_changes::PendingFlip;
 use crate::store::{epochs, monitors, rollups};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use worker::{console_error, D1PreparedStatement, Result};
+use worker::{console_error, Result};
 
 /// Storage key: the changes D1 has not acknowledged yet, oldest first.
 const OUTBOX: &str = "outbox";
@@ -33,76 +30,6 @@ const OPEN_INCIDENT: &str = "open_incident";
 const CONFIRMED_AT: &str = "confirmed_at";
 /// How often a steady monitor makes sure its D1 row still exists.
 const CONFIRM_EVERY_MS: i64 = 3_600_000;
-
-/// One change of status and what it must do in D1.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PendingFlip {
-    pub at_ms: i64,
-    pub from: MonitorStatus,
-    pub to: MonitorStatus,
-    /// The incident a change to `down` opens.
-    pub incident_id: String,
-    /// The timeline entry it writes (the incident's first, or its last).
-    pub update_id: String,
-    /// The incident's title when it opens.
-    pub title: String,
-    /// Why it went down, or how long it was down for.
-    pub message: String,
-}
-
-impl PendingFlip {
-    pub fn new(at_ms: i64, from: MonitorStatus, to: MonitorStatus, title: String, message: String) -> PendingFlip {
-        PendingFlip {
-            at_ms,
-            from,
-            to,
-            incident_id: new_id("inc"),
-            update_id: new_id("upd"),
-            title,
-            message,
-        }
-    }
-
-    fn statements(&self, db: &worker::D1Database, config: &ObjectConfig) -> Result<Vec<D1PreparedStatement>> {
-        let at = iso_from_millis(self.at_ms);
-        let id = config.monitor_id.as_str();
-        let mut statements = vec![monitors::apply_status_change(
-            db,
-            id,
-            self.from.as_str(),
-            self.to.as_str(),
-            &at,
-        )?];
-        match (self.from, self.to) {
-            (_, MonitorStatus::Down) => {
-                let ids = AutomaticIds {
-                    incident_id: &self.incident_id,
-                    update_id: &self.update_id,
-                };
-                statements.extend(incidents::open_automatic(
-                    db,
-                    &ids,
-                    &config.org_id,
-                    id,
-                    &self.title,
-                    &self.message,
-                    &at,
-                )?);
-            }
-            (MonitorStatus::Down, MonitorStatus::Up) => {
-                statements.extend(incidents::resolve_automatic(
-                    db,
-                    id,
-                    &self.update_id,
-                    &self.message,
-                    &at,
-                )?);
-            }
-            _ => {}
-        }
-        Ok(statements)
-    }
-}
 
 /// What applying the outbox found out.
 pub enum Applied {
@@ -136,7 +63,7 @@ impl MonitorObject {
         let db = self.env.d1("DB")?;
         let mut statements = Vec::new();
         for flip in &pending {
-            statements.extend(flip.statements(&db, config)?);
+            statements.extend(flip.statements(&db, &config.monitor_id, &config.org_id)?);
         }
         let history = self.history()?;
         let flips = history.flips()?;

@@ -12,6 +12,7 @@ pub mod memberships;
 pub mod monitors;
 pub mod organizations;
 pub mod rollups;
+pub mod status_changes;
 pub mod status_pages;
 pub mod users;
 

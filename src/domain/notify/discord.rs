@@ -6,8 +6,8 @@
 //! and value ≤ 1 024, all of an embed's text ≤ 6 000. Mentions in the text
 //! (`@everyone`) are never turned into pings.
 
-use super::channel::NotifyRules;
 use super::kind::{json_request, webhook_url, KindSettings};
+use super::rules::NotifyRules;
 use super::text::{cut, facts, headline, Tone};
 use super::{Event, Notifier, OutboundRequest, SendContext};
 use crate::domain::time::iso_from_millis;

@@ -6,8 +6,8 @@
 //! after a lost answer never sends the e-mail twice. The HTML part escapes
 //! every text; the subject is one line of at most 200 chars.
 
-use super::channel::NotifyRules;
 use super::kind::{endpoint, json_request, required, secret, KindSettings};
+use super::rules::NotifyRules;
 use super::text::{cut, cut_escaped, facts, headline, html, plain_facts, Tone};
 use super::{Event, Notifier, OutboundRequest, SendContext};
 use crate::domain::target::is_valid_hostname;

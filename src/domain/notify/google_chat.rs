@@ -6,8 +6,8 @@
 //! bytes; decorated text takes Chat's HTML subset, so facts are escaped.
 //! Messages about one incident share a thread (`threadKey` = incident id).
 
-use super::channel::NotifyRules;
 use super::kind::{json_request, webhook_url, KindSettings};
+use super::rules::NotifyRules;
 use super::text::{cut, cut_escaped, facts, headline, html, Tone};
 use super::{Event, Notifier, OutboundRequest, SendContext};
 use crate::domain::validation::{FieldError, Fields};

@@ -5,8 +5,8 @@
 //! message is cut to 4 096 chars like ntfy's, which phones show whole.
 //! Priorities: 8 and above alert loudly on Android, 1 to 3 stay silent.
 
-use super::channel::NotifyRules;
 use super::kind::{json_request, secret, server_url, KindSettings};
+use super::rules::NotifyRules;
 use super::text::{cut, headline, plain_facts, Tone};
 use super::{Event, Notifier, OutboundRequest, SendContext};
 use crate::domain::validation::{FieldError, Fields};

@@ -2,7 +2,7 @@
 //! unknown fields refused), showing them with their secrets masked, PATCHing
 //! them (a masked secret keeps the stored one), and the request they build.
 
-use super::channel::{checked_url, NotifyRules};
+use super::rules::{checked_url, NotifyRules};
 use super::OutboundRequest;
 use crate::domain::secrets::{self, MASK};
 use crate::domain::validation::{FieldError, Fields};
@@ -10,9 +10,8 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// The channel's own fields, which `ChannelSpec` reads from the same body:
-/// neither the kind's nor unknown.
-const CHANNEL_FIELDS: [&str; 6] = [
+/// The channel fields that are not the kind's own.
+pub(super) const COMMON: [&str; 6] = [
     "name",
     "kind",
     "events",
@@ -33,7 +32,9 @@ pub trait KindSettings: Serialize + Sized {
     /// Reads the kind's fields from a channel's whole JSON body.
     fn from_input(input: &Map<String, Value>, rules: &NotifyRules) -> Result<Self, FieldError> {
         let mut fields = Fields::new(input);
-        for name in CHANNEL_FIELDS {
+        // The channel's own fields are `ChannelSpec`'s to read from the same
+        // body: marked as read here, so they are neither the kind's nor unknown.
+        for name in COMMON {
             fields.get(name);
         }
         let settings = Self::read(&mut fields, rules)?;

@@ -7,8 +7,8 @@
 //! and an HTML `formatted_body`, escaped. An event is at most 65 536 bytes;
 //! each fact is cut to 2 000 chars.
 
-use super::channel::NotifyRules;
 use super::kind::{json_request, path_segment, required, secret, server_url, KindSettings};
+use super::rules::NotifyRules;
 use super::text::{cut, cut_escaped, facts, headline, html, plain_facts, Tone};
 use super::{Event, Notifier, OutboundRequest, SendContext};
 use crate::domain::validation::{FieldError, Fields};

@@ -137,6 +137,7 @@ pub mod ntfy;
 pub mod opsgenie;
 pub mod pagerduty;
 pub mod pushover;
+pub mod rules;
 pub mod slack;
 pub mod spec;
 pub mod teams;

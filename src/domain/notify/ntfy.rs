@@ -5,8 +5,8 @@
 //! bytes as text (longer ones become attachments), so the message is cut
 //! there.
 
-use super::channel::NotifyRules;
 use super::kind::{json_request, optional_secret, required, server_url, KindSettings};
+use super::rules::NotifyRules;
 use super::text::{cut, cut_bytes, headline, plain_facts, Tone};
 use super::{Event, Notifier, OutboundRequest, SendContext};
 use crate::domain::validation::{FieldError, Fields};

@@ -5,8 +5,8 @@
 //! a note (`…/notes`). Limits: `message` 130 chars, `description` 15 000,
 //! `note` 25 000, `alias` 512, `source` 100. Authorization is `GenieKey <key>`.
 
-use super::channel::NotifyRules;
 use super::kind::{endpoint, json_request, optional, path_segment, secret, KindSettings};
+use super::rules::NotifyRules;
 use super::text::{cut, headline, plain_facts};
 use super::{Event, EventKind, Notifier, OutboundRequest, SendContext};
 use crate::domain::validation::{FieldError, Fields};

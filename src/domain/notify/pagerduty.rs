@@ -5,8 +5,8 @@
 //! that alert and an update (another trigger with the same key) adds to it
 //! rather than paging again. `summary` is at most 1 024 chars.
 
-use super::channel::NotifyRules;
 use super::kind::{endpoint, json_request, secret, KindSettings};
+use super::rules::NotifyRules;
 use super::text::{cut, facts, headline};
 use super::{Event, EventKind, Notifier, OutboundRequest, SendContext};
 use crate::domain::time::iso_from_millis;

@@ -2,8 +2,8 @@
 //! takes a JSON body. Limits: `message` 1 024 chars, `title` 250, `url` 512,
 //! `url_title` 100. Plain text (no `html=1`), so nothing needs escaping.
 
-use super::channel::NotifyRules;
 use super::kind::{endpoint, json_request, secret, KindSettings};
+use super::rules::NotifyRules;
 use super::text::{cut, headline, plain_facts, Tone};
 use super::{Event, Notifier, OutboundRequest, SendContext};
 use crate::domain::validation::{FieldError, Fields};

@@ -6,8 +6,8 @@
 //! field's 2 000 (at most 10 fields), a context element's 2 000. Every mrkdwn
 //! text escapes `&`, `<` and `>`.
 
-use super::channel::NotifyRules;
 use super::kind::{json_request, webhook_url, KindSettings};
+use super::rules::NotifyRules;
 use super::text::{cut, cut_escaped, facts, headline, slack as escape, Tone};
 use super::{Event, Notifier, OutboundRequest, SendContext};
 use crate::domain::time::iso_from_millis;

@@ -3,22 +3,13 @@
 //! a JSON body; a PATCH applies onto the stored one.
 
 use super::channel::{ChannelSettings, NotifyRules};
+use super::kind::COMMON;
 use super::EventKind;
 use crate::domain::validation::{trimmed_text, FieldError};
 use serde_json::{Map, Value};
 
 /// The shortest reminder interval.
 pub const MIN_REMIND_MINUTES: u32 = 5;
-
-/// The channel fields that are not the kind's own.
-const COMMON: [&str; 6] = [
-    "name",
-    "kind",
-    "events",
-    "monitor_ids",
-    "enabled",
-    "remind_every_minutes",
-];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelSpec {

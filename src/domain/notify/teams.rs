@@ -5,8 +5,8 @@
 //! (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/connectors-using#send-adaptive-cards-using-an-incoming-webhook);
 //! a Teams message is at most 28 KB, so each fact is cut to 2 000 chars.
 
-use super::channel::NotifyRules;
 use super::kind::{json_request, webhook_url, KindSettings};
+use super::rules::NotifyRules;
 use super::text::{cut, facts, headline, Tone};
 use super::{Event, Notifier, OutboundRequest, SendContext};
 use crate::domain::validation::{FieldError, Fields};

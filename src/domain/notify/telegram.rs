@@ -5,8 +5,8 @@
 //! is cut to 256 and each fact to 600 escaped chars, so even with the tags
 //! the whole text stays under the limit.
 
-use super::channel::NotifyRules;
 use super::kind::{endpoint, json_request, required, secret, KindSettings};
+use super::rules::NotifyRules;
 use super::text::{cut_escaped, facts, headline, html, Tone};
 use super::{Event, Notifier, OutboundRequest, SendContext};
 use crate::domain::validation::{FieldError, Fields};

@@ -5,7 +5,7 @@
 //! Webhooks spec (`webhook-id`, `webhook-timestamp`, `webhook-signature`),
 //! with the channel's `whsec_…` secret.
 
-use super::channel::{checked_url, NotifyRules};
+use super::rules::{checked_url, NotifyRules};
 use super::{discord, slack, Event, Notifier, OutboundRequest, SendContext};
 use crate::domain::secrets;
 use crate::domain::time::iso_from_millis;
