@@ -1,7 +1,7 @@
 //! `GET /api/v1/monitors/{id}/checks` and `…/uptime`: a monitor's raw results
 //! (from its Durable Object) and its uptime figures.
 
-use super::{list, monitors::fetch, next_page, ok, page_params, query, Ctx};
+use super::{list, next_page, ok, page_params, query, Ctx};
 use crate::auth::authenticate;
 use crate::domain::monitor::MAX_APDEX_THRESHOLD_MS;
 use crate::domain::time::{day_of, iso_from_millis, millis_from_iso, DAY_MS};
@@ -30,7 +30,7 @@ fn check_json(monitor_id: &str, row: &ResultRow) -> Value {
 /// Newest first; filters `status` (up/down), `since` and `until` (ISO 8601).
 pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
-    fetch(ctx, &principal.org_id, id).await?;
+    ctx.monitor(&principal.org_id, id).await?;
     let params = query(&req)?;
     let bad = |field: &str, message: &str| ApiError::bad_query(&FieldError::new(field, message));
     let (limit, cursor) = page_params(&params)?;
@@ -79,7 +79,7 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
 /// 90-day Apdex is `null`.
 pub async fn uptime(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
-    let monitor = fetch(ctx, &principal.org_id, id).await?;
+    let monitor = ctx.monitor(&principal.org_id, id).await?;
     let own_threshold = monitor
         .spec()
         .map_err(|e| ApiError::Internal(format!("stored monitor: {e}")))?

@@ -2,7 +2,7 @@
 //! and `/api/v1/heartbeat/{token}…`), a heartbeat's ping history, and token
 //! rotation.
 
-use super::{created, list, monitors::fetch, next_page, page_params, query, read_body, Ctx};
+use super::{created, list, next_page, page_params, query, read_body, Ctx};
 use crate::auth::authenticate;
 use crate::domain::heartbeat::{capture_body, parse_ping_suffix, PingKind};
 use crate::domain::ids::{random_base62, sha256_hex};
@@ -102,7 +102,7 @@ fn ping_json(monitor_id: &str, row: &PingRow) -> Value {
 
 /// The organization's monitor `id`, which must be a heartbeat (409 otherwise).
 async fn heartbeat(ctx: &Ctx, org_id: &str, id: &str) -> ApiResult<()> {
-    if fetch(ctx, org_id, id).await?.kind != "heartbeat" {
+    if ctx.monitor(org_id, id).await?.kind != "heartbeat" {
         return Err(ApiError::conflict(
             "not_a_heartbeat",
             "only heartbeat monitors have pings and a ping token",

@@ -58,7 +58,7 @@ pub async fn of_monitor(ctx: &Ctx, req: Request, monitor_id: &str) -> ApiResult<
 async fn list_of(ctx: &Ctx, req: Request, monitor_id: Option<&str>) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     if let Some(id) = monitor_id {
-        super::monitors::fetch(ctx, &principal.org_id, id).await?;
+        ctx.monitor(&principal.org_id, id).await?;
     }
     let params = query(&req)?;
     let filter = ListFilter {

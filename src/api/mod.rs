@@ -21,6 +21,7 @@ use crate::domain::page::{parse_limit, Cursor};
 use crate::domain::plan::Plan;
 use crate::domain::time::iso_from_millis;
 use crate::error::{ApiError, ApiResult};
+use crate::store::{self, monitors::MonitorRow};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
@@ -39,6 +40,13 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The organization's monitor `id`; another organization's is not found.
+    pub async fn monitor(&self, org_id: &str, id: &str) -> ApiResult<MonitorRow> {
+        store::monitors::get(&self.db, org_id, id)
+            .await?
+            .ok_or(ApiError::NotFound("monitor"))
+    }
+
     pub fn new(env: Env, db: D1Database, config: Config, worker_ctx: worker::Context) -> Ctx {
         Ctx {
             env,

@@ -99,7 +99,7 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
             None,
         ));
     }
-    let row = fetch(ctx, &principal.org_id, &id).await?;
+    let row = ctx.monitor(&principal.org_id, &id).await?;
     start_object(ctx, &row).await;
     let mut answer = monitor_json(&row)?;
     if let Some(token) = token {
@@ -111,7 +111,7 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
 
 pub async fn show(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
-    ok(monitor_json(&fetch(ctx, &principal.org_id, id).await?)?)
+    ok(monitor_json(&ctx.monitor(&principal.org_id, id).await?)?)
 }
 
 /// Applies the given fields onto the monitor; `null` resets a field to its
@@ -120,7 +120,7 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
     let principal = authenticate(ctx, &req, None).await?;
     principal.require_write()?;
     let patch = read_json(&mut req).await?;
-    let row = fetch(ctx, &principal.org_id, id).await?;
+    let row = ctx.monitor(&principal.org_id, id).await?;
     let current = row
         .spec()
         .map_err(|e| ApiError::Internal(format!("monitor {id} has unreadable settings: {e}")))?;
@@ -129,7 +129,7 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
     if !store::monitors::update(&ctx.db, &principal.org_id, id, &spec, &ctx.now()).await? {
         return Err(ApiError::NotFound("monitor"));
     }
-    let row = fetch(ctx, &principal.org_id, id).await?;
+    let row = ctx.monitor(&principal.org_id, id).await?;
     if row.status != MonitorStatus::Paused.as_str() {
         start_object(ctx, &row).await;
     }
@@ -140,7 +140,7 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
 pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     principal.require_write()?;
-    fetch(ctx, &principal.org_id, id).await?;
+    ctx.monitor(&principal.org_id, id).await?;
     // The object first: if it cannot be stopped, the monitor is not deleted.
     // Once it is, its tombstone keeps anything from starting it again, and
     // should the D1 delete below fail, the reconciler finishes it.
@@ -157,7 +157,7 @@ pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
 pub async fn set_paused(ctx: &Ctx, req: Request, id: &str, paused: bool) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     principal.require_write()?;
-    let row = fetch(ctx, &principal.org_id, id).await?;
+    let row = ctx.monitor(&principal.org_id, id).await?;
     let is_paused = row.status == MonitorStatus::Paused.as_str();
     if paused && !is_paused {
         // The object first: if it cannot be stopped, the monitor stays active.
@@ -179,12 +179,12 @@ pub async fn set_paused(ctx: &Ctx, req: Request, id: &str, paused: bool) -> ApiR
             &ctx.now(),
         )
         .await?;
-        start_object(ctx, &fetch(ctx, &principal.org_id, id).await?).await;
+        start_object(ctx, &ctx.monitor(&principal.org_id, id).await?).await;
     }
     if paused != is_paused {
         ctx.pages_changed(&principal.org_id).await;
     }
-    ok(monitor_json(&fetch(ctx, &principal.org_id, id).await?)?)
+    ok(monitor_json(&ctx.monitor(&principal.org_id, id).await?)?)
 }
 
 /// Hands the monitor's configuration to its object, which checks at once.
@@ -198,12 +198,6 @@ pub(super) async fn start_object(ctx: &Ctx, row: &MonitorRow) {
     if let Err(error) = result {
         worker::console_error!("starting monitor {} failed: {error}", row.id);
     }
-}
-
-pub(super) async fn fetch(ctx: &Ctx, org_id: &str, id: &str) -> ApiResult<MonitorRow> {
-    store::monitors::get(&ctx.db, org_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("monitor"))
 }
 
 fn check_interval(ctx: &Ctx, plan: &Plan, spec: &MonitorSpec) -> ApiResult<()> {

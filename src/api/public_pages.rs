@@ -8,65 +8,21 @@ use super::{json_response, query, Ctx};
 use crate::domain::badge;
 use crate::domain::ids::sha256_hex;
 use crate::domain::monitor::MonitorStatus;
-use crate::domain::status_page::{days, overall_status, rollups_uptime_pct, Day, DayFigures, DAYS};
+use crate::domain::status_page::{
+    days, overall_status, rollups_uptime_pct, DayFigures, PublicIncident, PublicMonitor, PublicPage, PublicSection,
+    PublicUpdate, DAYS,
+};
 use crate::domain::time::{day_of, DAY_MS};
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, status_pages::PageRow};
 use crate::views;
-use serde::Serialize;
 
 use std::collections::BTreeMap;
 use worker::{Cache, Request, Response};
 
 /// Browsers may keep an answer 15 s, the edge 60 s (a change also changes the key).
 const CACHE_CONTROL: &str = "public, max-age=15, s-maxage=60";
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicMonitor {
-    pub id: String,
-    pub name: String,
-    pub status: String,
-    pub uptime_pct: Option<f64>,
-    pub days: Vec<Day>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicSection {
-    pub name: Option<String>,
-    pub monitor_ids: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicUpdate {
-    pub status: String,
-    pub message: String,
-    pub created_at: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicIncident {
-    pub id: String,
-    pub title: String,
-    pub status: String,
-    pub impact: String,
-    pub started_at: String,
-    pub resolved_at: Option<String>,
-    pub updates: Vec<PublicUpdate>,
-}
-
-/// What a public page shows. Never a target's URL, host, port, headers or
-/// token: only names, statuses, figures and incidents.
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicPage {
-    pub title: String,
-    pub description: Option<String>,
-    pub overall_status: &'static str,
-    pub updated_at: String,
-    pub sections: Vec<PublicSection>,
-    pub monitors: Vec<PublicMonitor>,
-    pub incidents: Vec<PublicIncident>,
-}
 
 /// Which answer of a page.
 pub enum View<'a> {

@@ -292,5 +292,51 @@ pub fn runs(days: &[Day]) -> Vec<Run<'_>> {
     runs
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicMonitor {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub uptime_pct: Option<f64>,
+    pub days: Vec<Day>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicSection {
+    pub name: Option<String>,
+    pub monitor_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicUpdate {
+    pub status: String,
+    pub message: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicIncident {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub impact: String,
+    pub started_at: String,
+    pub resolved_at: Option<String>,
+    pub updates: Vec<PublicUpdate>,
+}
+
+/// What a public page shows. Never a target's URL, host, port, headers or
+/// token: only names, statuses, figures and incidents.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicPage {
+    pub title: String,
+    pub description: Option<String>,
+    pub overall_status: &'static str,
+    pub updated_at: String,
+    pub sections: Vec<PublicSection>,
+    pub monitors: Vec<PublicMonitor>,
+    pub incidents: Vec<PublicIncident>,
+}
+
 #[cfg(test)]
 mod tests;

@@ -4,8 +4,7 @@
 //! as one wider bar, and each bar is ~28 bytes, so a page of 20 monitors stays
 //! under 60 KB even when all 1,800 days differ.
 
-use crate::api::public_pages::{PublicIncident, PublicMonitor, PublicPage};
-use crate::domain::status_page::{runs, Run};
+use crate::domain::status_page::{runs, PublicIncident, PublicMonitor, PublicPage, Run};
 use crate::domain::time::{duration_words, millis_from_iso};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
