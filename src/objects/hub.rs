@@ -18,6 +18,7 @@ use crate::domain::notify::delivery::{
 };
 use crate::domain::notify::spec::ChannelSpec;
 use crate::domain::notify::{Event, EventKind, SendContext};
+use crate::domain::secrets;
 use crate::domain::target::url_refusal;
 use crate::domain::time::iso_from_millis;
 use crate::store::channels::{self, ChannelRow};
@@ -408,8 +409,14 @@ impl OrgHub {
         refuse_private(&request.url, config)?;
         let abort = AbortController::default();
         let signal = abort.signal();
+        // The runtime drops a URL's `user:pass@`: it goes as Basic auth, set
+        // first so that a kind's own `Authorization` wins (as probes do).
+        let (url, basic_auth) = secrets::basic_auth(&request.url);
         let send = async {
             let headers = Headers::new();
+            if let Some(basic_auth) = &basic_auth {
+                headers.set("Authorization", basic_auth)?;
+            }
             for (name, value) in &request.headers {
                 headers.set(name, value)?;
             }
@@ -418,7 +425,7 @@ impl OrgHub {
                 .with_headers(headers)
                 .with_redirect(RequestRedirect::Manual)
                 .with_body(Some(request.body.as_str().into()));
-            let mut response = Fetch::Request(Request::new_with_init(&request.url, &init)?)
+            let mut response = Fetch::Request(Request::new_with_init(&url, &init)?)
                 .send_with_signal(&signal)
                 .await?;
             let code = response.status_code();

@@ -635,3 +635,16 @@ fn an_incident_still_open_is_reminded_until_it_resolves() {
     assert_eq!(resolved["event"], "incident.resolved");
     assert_eq!(resolved["incident"]["id"], detected["incident"]["id"]);
 }
+
+#[test]
+fn credentials_in_a_channel_url_reach_the_receiver_as_basic_auth() {
+    let (_state, _server, client) = server("channels-basic-auth", "1,1,1");
+    let receiver = Receiver::start(200, &[]);
+    let url = receiver.url().replace("http://", "http://alert:s3cret@");
+    let channel = webhook(&client, &url, json!({}));
+    let id = channel["id"].as_str().unwrap();
+    let sent = client.post(&format!("/api/v1/channels/{id}/test"), json!({}));
+    assert_eq!(sent.data(200)["status"], "delivered", "{}", sent.body);
+    let got = receiver.wait_for(1, 5);
+    assert_eq!(got.header("authorization"), "Basic YWxlcnQ6czNjcmV0");
+}
