@@ -7,6 +7,8 @@ use serde_json::{Map, Value};
 pub const STATUSES: [&str; 4] = ["investigating", "identified", "monitoring", "resolved"];
 pub const IMPACTS: [&str; 4] = ["none", "minor", "major", "critical"];
 pub const RESOLVED: &str = "resolved";
+/// What an automatic incident says when deleting its monitor resolved it.
+pub const MONITOR_DELETED: &str = "The monitor was deleted.";
 const MAX_MONITORS: usize = 100;
 
 /// A manual incident as created through the API.

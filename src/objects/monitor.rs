@@ -199,6 +199,7 @@ impl MonitorObject {
     /// The monitor was deleted (or its object found its D1 row gone): stop,
     /// drop everything, and leave the tombstone.
     pub(super) async fn bury(&self) -> Result<()> {
+        self.hand_over_before_burial(Self::now()).await?;
         let storage = self.state.storage();
         storage.delete_alarm().await?;
         storage.delete_all().await?;

@@ -10,13 +10,14 @@
 use super::hub::HubEvent;
 use super::monitor::MonitorObject;
 use super::stub::{self, ObjectConfig};
-use crate::domain::notify::transition::{transition_event, Transition};
+use crate::domain::monitor::MonitorStatus;
+use crate::domain::notify::transition::{deletion_event, transition_event, Transition};
 use crate::domain::notify::{Event, EventKind, IncidentFacts, MonitorFacts};
 use crate::domain::time::{day_of, DAY_MS};
 use crate::store::status_changes::PendingFlip;
 use crate::store::{epochs, monitors, rollups};
 use std::collections::BTreeSet;
-use worker::{console_error, Result};
+use worker::{console_error, Error, Result};
 
 /// Storage key: the changes D1 has not acknowledged yet, oldest first.
 const OUTBOX: &str = "outbox";
@@ -154,11 +155,7 @@ impl MonitorObject {
     /// kept until it acknowledges them, then tells it.
     async fn hand_to_hub(&self, config: &ObjectConfig, applied: &[PendingFlip]) -> Result<()> {
         let storage = self.state.storage();
-        let mut events: Vec<HubEvent> = storage
-            .get::<String>(HUB_OUTBOX)
-            .await?
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
+        let mut events = self.hub_outbox().await?;
         let before = events.len();
         for flip in applied {
             let open: Option<IncidentFacts> = storage
@@ -185,15 +182,60 @@ impl MonitorObject {
         self.tell_hub(config).await
     }
 
+    /// Before the object is wiped: the events the hub has not taken yet and,
+    /// when the monitor is down, the resolution of its open incident reach
+    /// the hub. If the hub does not take them the burial fails, to be tried
+    /// again (by whoever deletes the monitor, or at the next visit), so no
+    /// notification is buried with the object.
+    pub(super) async fn hand_over_before_burial(&self, now: i64) -> Result<()> {
+        let Some(config) = self.stored_config().await? else {
+            return Ok(());
+        };
+        let storage = self.state.storage();
+        let open: Option<IncidentFacts> = storage
+            .get::<String>(OPEN_INCIDENT)
+            .await?
+            .and_then(|t| serde_json::from_str(&t).ok());
+        if let Some(open) = open.filter(|_| config.status == MonitorStatus::Down) {
+            let mut events = self.hub_outbox().await?;
+            events.push(HubEvent {
+                org_id: config.org_id.clone(),
+                monitor_ids: vec![config.monitor_id.clone()],
+                event: deletion_event(&config.org_id, monitor_facts(&config), open, now),
+            });
+            storage.put(HUB_OUTBOX, serde_json::to_string(&events)?).await?;
+        }
+        self.tell_hub(&config).await?;
+        if self.hub_outbox().await?.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::RustError(format!(
+                "the hub of {} did not take the events of monitor {}; not deleted yet",
+                config.org_id, config.monitor_id
+            )))
+        }
+    }
+
+    /// The events kept for the hub, oldest first.
+    async fn hub_outbox(&self) -> Result<Vec<HubEvent>> {
+        Ok(self
+            .state
+            .storage()
+            .get::<String>(HUB_OUTBOX)
+            .await?
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default())
+    }
+
     /// Hands the kept events to the hub, oldest first; a failure is logged
     /// and they wait for the next alarm or reconciler visit (the hub
     /// enqueues an event once, however often it is told).
     async fn tell_hub(&self, config: &ObjectConfig) -> Result<()> {
         let storage = self.state.storage();
-        let Some(text) = storage.get::<String>(HUB_OUTBOX).await? else {
+        let mut events = self.hub_outbox().await?;
+        if events.is_empty() {
             return Ok(());
-        };
-        let mut events: Vec<HubEvent> = serde_json::from_str(&text).unwrap_or_default();
+        }
         while let Some(first) = events.first() {
             if let Err(error) = stub::hub_event(&self.env, first).await {
                 console_error!(
@@ -214,18 +256,23 @@ impl MonitorObject {
     }
 }
 
-/// The event a change of status is, if any (`domain::notify::transition`).
-fn flip_event(config: &ObjectConfig, flip: &PendingFlip, open: Option<IncidentFacts>) -> Option<Event> {
+/// What an event says of the monitor.
+fn monitor_facts(config: &ObjectConfig) -> MonitorFacts {
     let shown = config.spec.shown();
     let target = ["url", "host"]
         .iter()
         .find_map(|key| shown.get(*key).and_then(|v| v.as_str()).map(str::to_string));
-    let monitor = MonitorFacts {
+    MonitorFacts {
         id: config.monitor_id.clone(),
         name: config.name.clone(),
         kind: config.spec.settings.kind().to_string(),
         target,
-    };
+    }
+}
+
+/// The event a change of status is, if any (`domain::notify::transition`).
+fn flip_event(config: &ObjectConfig, flip: &PendingFlip, open: Option<IncidentFacts>) -> Option<Event> {
+    let monitor = monitor_facts(config);
     let change = Transition {
         from: flip.from,
         to: flip.to,

@@ -2,6 +2,7 @@
 //! current status; tags have their own indexed table for the `tag` filter.
 
 use super::{all, changes, execute, first, like_pattern, page_after, statement, Arg};
+use crate::domain::incident::MONITOR_DELETED;
 use crate::domain::monitor::MonitorSpec;
 use crate::domain::page::Cursor;
 use serde::Deserialize;
@@ -131,7 +132,7 @@ pub async fn delete(db: &D1Database, org_id: Option<&str>, id: &str, update_id: 
         db,
         id,
         update_id,
-        "The monitor was deleted.",
+        MONITOR_DELETED,
         now,
     )?);
     let results = db.batch(statements).await?;

@@ -18,6 +18,8 @@ use std::thread;
 /// One request a receiver got.
 #[derive(Debug, Clone)]
 struct Received {
+    /// `POST /hook`: the method and the path with its query.
+    request_line: String,
     headers: Vec<(String, String)>,
     body: String,
 }
@@ -62,6 +64,7 @@ impl Receiver {
                     let mut reader = BufReader::new(stream.try_clone().unwrap());
                     let mut line = String::new();
                     let _ = reader.read_line(&mut line);
+                    let request_line = line.rsplit_once(' ').map_or("", |(start, _)| start).to_string();
                     let (mut headers, mut length) = (Vec::new(), 0);
                     loop {
                         line.clear();
@@ -85,6 +88,7 @@ impl Receiver {
                         .pop_front()
                         .unwrap_or(*receiver.otherwise.lock().unwrap());
                     receiver.got.lock().unwrap().push(Received {
+                        request_line,
                         headers,
                         body: String::from_utf8_lossy(&body).into_owned(),
                     });
@@ -139,16 +143,20 @@ fn verifies(secret: &str, received: &Received) -> bool {
 
 /// A Worker of the test's own with 1-second checks and short retries.
 fn server(label: &str, backoff: &str) -> (TempDir, Server, Client) {
+    server_with(label, backoff, &[])
+}
+
+/// `server`, with more settings.
+fn server_with(label: &str, backoff: &str, more: &[(&str, &str)]) -> (TempDir, Server, Client) {
     let state = TempDir::new(label);
-    let server = Server::start(
-        &state.0,
-        &[
-            ("PW_DELIVERY_BACKOFF_SECONDS", backoff),
-            ("PW_MIN_INTERVAL_SECONDS", "1"),
-            ("PW_MIN_GRACE_SECONDS", "1"),
-            ("CRON_EVERY_SECONDS", "0"),
-        ],
-    );
+    let mut settings = vec![
+        ("PW_DELIVERY_BACKOFF_SECONDS", backoff),
+        ("PW_MIN_INTERVAL_SECONDS", "1"),
+        ("PW_MIN_GRACE_SECONDS", "1"),
+        ("CRON_EVERY_SECONDS", "0"),
+    ];
+    settings.extend_from_slice(more);
+    let server = Server::start(&state.0, &settings);
     let client = Account::register_on(&server.url, label).client().on(&server.url);
     (state, server, client)
 }
@@ -331,10 +339,10 @@ fn a_monitor_going_down_and_up_is_delivered_signed_and_filtered() {
 }
 
 #[test]
-fn a_missed_heartbeat_is_detected_with_reason_missed() {
+fn a_missed_heartbeat_is_detected_with_reason_missed_and_deleting_the_monitor_resolves_it() {
     let (_state, server, client) = server("channels-missed", "1,1,1");
     let receiver = Receiver::start(200, &[]);
-    let channel = webhook(&client, &receiver.url(), json!({ "events": ["incident.detected"] }));
+    let channel = webhook(&client, &receiver.url(), json!({}));
     let monitor = client
         .post(
             "/api/v1/monitors",
@@ -353,6 +361,19 @@ fn a_missed_heartbeat_is_detected_with_reason_missed() {
     assert_eq!(body["service_id"], monitor["id"]);
     assert_eq!(body["monitor"]["kind"], "heartbeat");
     assert!(verifies(channel["signing_secret"].as_str().unwrap(), &got));
+
+    // Deleting the monitor while it is down resolves its incident, and says so.
+    let deleted = client.delete(&format!("/api/v1/monitors/{}", monitor["id"].as_str().unwrap()));
+    assert_eq!(deleted.status, 204);
+    let resolved = receiver.wait_for(2, 20).json();
+    assert_eq!(resolved["event"], "incident.resolved");
+    assert_eq!(resolved["incident"]["id"], body["incident"]["id"]);
+    assert_eq!(resolved["details"], "The monitor was deleted.");
+    let incident = client.get(&format!(
+        "/api/v1/incidents/{}",
+        body["incident"]["id"].as_str().unwrap()
+    ));
+    assert_eq!(incident.data(200)["status"], "resolved");
 }
 
 #[test]
@@ -647,4 +668,224 @@ fn credentials_in_a_channel_url_reach_the_receiver_as_basic_auth() {
     assert_eq!(sent.data(200)["status"], "delivered", "{}", sent.body);
     let got = receiver.wait_for(1, 5);
     assert_eq!(got.header("authorization"), "Basic YWxlcnQ6czNjcmV0");
+}
+
+/// What each kind's receiver must get: the detected message, then the
+/// resolved one, in the provider's documented shape. `incident` is the
+/// incident's id, from the generic webhook's body.
+fn assert_provider_shape(kind: &str, detected: &Received, resolved: &Received, incident: &str) {
+    let (down, up) = (detected.json(), resolved.json());
+    let says = |message: &Received, text: &str| {
+        assert!(message.body.contains(text), "{kind}: {text:?} not in {}", message.body)
+    };
+    says(detected, "Shop is down");
+    // PagerDuty's resolve event carries no text: only the dedup key.
+    if kind != "pagerduty" {
+        says(resolved, "Shop is back up");
+    }
+    let posted = |message: &Received, path: &str| assert_eq!(message.request_line, format!("POST /{kind}{path}"));
+    match kind {
+        "webhook" => {
+            posted(detected, "");
+            assert_eq!(
+                (down["event"].as_str(), up["event"].as_str()),
+                (Some("incident.detected"), Some("incident.resolved"))
+            );
+        }
+        "slack" => {
+            posted(detected, "");
+            assert_eq!(down["attachments"][0]["color"], "#d92d20");
+            assert_eq!(up["attachments"][0]["color"], "#12b76a");
+            assert_eq!(down["attachments"][0]["blocks"][0]["type"], "header");
+        }
+        "discord" => {
+            posted(detected, "");
+            let embed = &down["embeds"][0];
+            assert_eq!(embed["color"], 0xD92D20);
+            assert!(embed["title"].as_str().unwrap().chars().count() <= 256);
+            assert!(embed["fields"].as_array().unwrap().len() <= 25);
+            assert_eq!(up["embeds"][0]["color"], 0x12B76A);
+            assert_eq!(down["allowed_mentions"]["parse"], json!([]), "never pings @everyone");
+        }
+        "teams" => {
+            posted(detected, "");
+            let card = &down["attachments"][0]["content"];
+            assert_eq!(
+                down["attachments"][0]["contentType"],
+                "application/vnd.microsoft.card.adaptive"
+            );
+            assert_eq!(
+                (card["type"].as_str(), card["body"][0]["color"].as_str()),
+                (Some("AdaptiveCard"), Some("Attention"))
+            );
+            assert_eq!(up["attachments"][0]["content"]["body"][0]["color"], "Good");
+        }
+        "google_chat" => {
+            posted(detected, "?messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD");
+            assert_eq!(down["thread"]["threadKey"], incident, "one thread per incident");
+            assert_eq!(up["thread"]["threadKey"], incident);
+            assert!(down["cardsV2"][0]["card"]["header"]["title"].is_string());
+        }
+        "telegram" => {
+            posted(detected, "/bot123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11/sendMessage");
+            assert_eq!(
+                (down["chat_id"].as_str(), down["parse_mode"].as_str()),
+                (Some("-1001234"), Some("HTML"))
+            );
+            assert!(down["text"].as_str().unwrap().starts_with("<b>"));
+        }
+        "pagerduty" => {
+            posted(detected, "/v2/enqueue");
+            posted(resolved, "/v2/enqueue");
+            assert_eq!(
+                (down["event_action"].as_str(), up["event_action"].as_str()),
+                (Some("trigger"), Some("resolve"))
+            );
+            assert_eq!(
+                (down["dedup_key"].as_str(), up["dedup_key"].as_str()),
+                (Some(incident), Some(incident))
+            );
+            assert_eq!(down["routing_key"], "0123456789abcdef0123456789abcdef");
+            assert_eq!(down["payload"]["severity"], "error");
+        }
+        "opsgenie" => {
+            posted(detected, "/v2/alerts");
+            posted(resolved, &format!("/v2/alerts/{incident}/close?identifierType=alias"));
+            assert_eq!(down["alias"], incident);
+            assert_eq!(
+                detected.header("authorization"),
+                "GenieKey eb243592-faa2-4ba2-a551-1afdf565c889"
+            );
+        }
+        "ntfy" => {
+            posted(detected, "/");
+            assert_eq!(
+                (
+                    down["topic"].as_str(),
+                    down["priority"].as_u64(),
+                    up["priority"].as_u64()
+                ),
+                (Some("alerts"), Some(5), Some(3))
+            );
+        }
+        "pushover" => {
+            posted(detected, "/1/messages.json");
+            assert_eq!(
+                (down["token"].as_str(), down["user"].as_str()),
+                (
+                    Some("azGDORePK8gMaC0QOYAMyEEuzJnyUi"),
+                    Some("uQiRzpo4DXghDmr9QzzfQu27cmVRsG")
+                )
+            );
+            assert_eq!((down["priority"].as_u64(), up["priority"].as_u64()), (Some(1), Some(0)));
+        }
+        "gotify" => {
+            posted(detected, "/message");
+            assert_eq!(detected.header("x-gotify-key"), "AbCdEf123");
+            assert_eq!((down["priority"].as_u64(), up["priority"].as_u64()), (Some(8), Some(5)));
+        }
+        "matrix" => {
+            let room = "/matrix/_matrix/client/v3/rooms/%21abc%3Aexample.org/send/m.room.message/";
+            assert!(
+                detected.request_line.starts_with(&format!("PUT {room}evt_")),
+                "{}",
+                detected.request_line
+            );
+            assert_ne!(
+                detected.request_line, resolved.request_line,
+                "a transaction id per event"
+            );
+            assert_eq!(detected.header("authorization"), "Bearer syt_secret");
+            assert_eq!(
+                (down["msgtype"].as_str(), down["format"].as_str()),
+                (Some("m.notice"), Some("org.matrix.custom.html"))
+            );
+        }
+        "email" => {
+            posted(detected, "/emails");
+            assert_eq!(detected.header("authorization"), "Bearer re_secret");
+            assert!(detected.header("idempotency-key").starts_with("evt_"));
+            assert_eq!(down["to"], json!(["ops@example.com"]));
+            assert!(down["subject"].as_str().unwrap().contains("Shop is down"));
+            assert!(down["html"].as_str().unwrap().starts_with("<h2>"));
+        }
+        other => panic!("no expectations for kind {other}"),
+    }
+}
+
+#[test]
+fn every_kind_hears_a_monitor_go_down_and_up_in_its_providers_shape() {
+    let receiver = Receiver::start(200, &[]);
+    let base = |kind: &str| format!("http://127.0.0.1:{}/{kind}", receiver.port);
+    let (telegram, pagerduty, opsgenie, pushover, email) = (
+        base("telegram"),
+        base("pagerduty"),
+        base("opsgenie"),
+        base("pushover"),
+        base("email"),
+    );
+    let (_state, _server, client) = server_with(
+        "channels-kinds",
+        "1,1,1",
+        &[
+            ("PW_DEFAULT_PLAN", "pro"),
+            ("PW_TELEGRAM_API_URL", &telegram),
+            ("PW_PAGERDUTY_API_URL", &pagerduty),
+            ("PW_OPSGENIE_API_URL", &opsgenie),
+            ("PW_PUSHOVER_API_URL", &pushover),
+            ("PW_EMAIL_API_URL", &email),
+        ],
+    );
+    let channels = [
+        json!({ "kind": "webhook", "url": base("webhook") }),
+        json!({ "kind": "slack", "url": base("slack") }),
+        json!({ "kind": "discord", "url": base("discord") }),
+        json!({ "kind": "teams", "url": base("teams") }),
+        json!({ "kind": "google_chat", "url": base("google_chat") }),
+        json!({ "kind": "telegram", "bot_token": "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11", "chat_id": "-1001234" }),
+        json!({ "kind": "pagerduty", "routing_key": "0123456789abcdef0123456789abcdef" }),
+        json!({ "kind": "opsgenie", "api_key": "eb243592-faa2-4ba2-a551-1afdf565c889" }),
+        json!({ "kind": "ntfy", "server": base("ntfy"), "topic": "alerts" }),
+        json!({ "kind": "pushover", "token": "azGDORePK8gMaC0QOYAMyEEuzJnyUi", "user_key": "uQiRzpo4DXghDmr9QzzfQu27cmVRsG" }),
+        json!({ "kind": "gotify", "server": base("gotify"), "app_token": "AbCdEf123" }),
+        json!({ "kind": "matrix", "homeserver": base("matrix"), "access_token": "syt_secret", "room_id": "!abc:example.org" }),
+        json!({ "kind": "email", "api_key": "re_secret", "from": "Pingwarden <alerts@example.com>", "to": ["ops@example.com"] }),
+    ];
+    for mut channel in channels.clone() {
+        channel["name"] = channel["kind"].clone();
+        client.post("/api/v1/channels", channel).data(201);
+    }
+    let target = HttpTarget::start();
+    target.set_switch(200);
+    client
+        .post(
+            "/api/v1/monitors",
+            json!({ "type": "http", "name": "Shop", "url": target.url("/switch"), "interval_seconds": 1, "failure_threshold": 1 }),
+        )
+        .data(201);
+    target.set_switch(500);
+    receiver.wait_for(channels.len(), 30);
+    target.set_switch(200);
+    receiver.wait_for(2 * channels.len(), 30);
+
+    // Requests by kind: the first segment of the path is the kind's.
+    let of_kind = |kind: &str| -> Vec<Received> {
+        let prefix = format!("/{kind}");
+        receiver
+            .got()
+            .into_iter()
+            .filter(|r| {
+                let path = r.request_line.split(' ').nth(1).unwrap_or_default();
+                path == prefix || path.starts_with(&format!("{prefix}/")) || path.starts_with(&format!("{prefix}?"))
+            })
+            .collect()
+    };
+    let webhook = of_kind("webhook");
+    let incident = webhook[0].json()["incident"]["id"].as_str().unwrap().to_string();
+    for channel in &channels {
+        let kind = channel["kind"].as_str().unwrap();
+        let got = of_kind(kind);
+        assert_eq!(got.len(), 2, "{kind}: one detected and one resolved message: {got:?}");
+        assert_provider_shape(kind, &got[0], &got[1], &incident);
+    }
 }

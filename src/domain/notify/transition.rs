@@ -1,9 +1,11 @@
 //! Which monitor transitions are events: going down is `incident.detected`
 //! (reason `missed` for a heartbeat, else `failed`); coming back up from
-//! down is `incident.resolved` of the incident going down opened. Anything
-//! else (pending → up, a repeated down) tells nobody.
+//! down is `incident.resolved` of the incident going down opened, and so is
+//! deleting a monitor while it is down. Anything else (pending → up, a
+//! repeated down) tells nobody.
 
 use super::{Event, EventKind, IncidentFacts, MonitorFacts, Reason};
+use crate::domain::incident::MONITOR_DELETED;
 use crate::domain::monitor::MonitorStatus;
 
 /// A monitor's change of status, as its object recorded it.
@@ -80,6 +82,28 @@ pub fn transition_event(
         incident: Some(incident),
         link: None,
     })
+}
+
+/// Deleting a monitor that is down resolves the incident it opened (D1
+/// resolves it in the same batch that deletes the row). The event's id is
+/// the incident's, so telling the hub twice enqueues it once.
+pub fn deletion_event(organization_id: &str, monitor: MonitorFacts, open: IncidentFacts, at_ms: i64) -> Event {
+    let incident = IncidentFacts {
+        status: "resolved".into(),
+        cause: Some(MONITOR_DELETED.to_string()),
+        resolved_at_ms: Some(at_ms),
+        ..open
+    };
+    Event {
+        id: format!("evt_deleted_{}", incident.id.trim_start_matches("inc_")),
+        kind: EventKind::Resolved,
+        reason: None,
+        timestamp_ms: at_ms,
+        organization_id: organization_id.to_string(),
+        monitor: Some(monitor),
+        incident: Some(incident),
+        link: None,
+    }
 }
 
 #[cfg(test)]
@@ -164,5 +188,29 @@ mod tests {
         ] {
             assert!(transition_event("org_1", monitor(), &change(from, to, false), None).is_none());
         }
+    }
+
+    #[test]
+    fn deleting_a_monitor_that_is_down_resolves_its_incident() {
+        let opened = transition_event(
+            "org_1",
+            monitor(),
+            &change(MonitorStatus::Up, MonitorStatus::Down, false),
+            None,
+        )
+        .unwrap()
+        .incident
+        .unwrap();
+        let event = deletion_event("org_1", monitor(), opened, 9_000);
+        assert_eq!(
+            (event.kind, event.id.as_str()),
+            (EventKind::Resolved, "evt_deleted_new")
+        );
+        let incident = event.incident.unwrap();
+        assert_eq!(
+            (incident.id.as_str(), incident.status.as_str(), incident.resolved_at_ms),
+            ("inc_new", "resolved", Some(9_000))
+        );
+        assert_eq!(incident.cause.as_deref(), Some(MONITOR_DELETED));
     }
 }
