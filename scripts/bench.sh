@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-benches=${BENCHES:-api schedule heartbeats status_pages}
+benches=${BENCHES:-api schedule heartbeats status_pages cost}
 
 make -s build
 tmp=$(mktemp -d)
@@ -83,7 +83,10 @@ start_server() {
   mkdir -p "$state"
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   # setsid: the server gets its own process group, so stopping it stops workerd too.
-  PORT=$port STATE_DIR=$state setsid "$tmp/worker/scripts/serve.sh" >"$log" 2>&1 &
+  # The cost benchmark reads the objects' `cost:` lines from the log.
+  local cost_log=false
+  [ "$1" = cost ] && cost_log=true
+  PW_COST_LOG=$cost_log PORT=$port STATE_DIR=$state setsid "$tmp/worker/scripts/serve.sh" >"$log" 2>&1 &
   server=$!
   for _ in $(seq 1 240); do
     curl -fsS "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && return 0
@@ -109,7 +112,8 @@ for bench in $benches; do
     continue
   fi
   start_server "$bench"
-  if ! PW_BENCH_URL="http://127.0.0.1:$port" PW_BENCH_STATE="$state" PW_BENCH_WORKER_DIR="$tmp/worker" "$tmp/bin/$bench"; then
+  if ! PW_BENCH_URL="http://127.0.0.1:$port" PW_BENCH_STATE="$state" PW_BENCH_WORKER_DIR="$tmp/worker" \
+    PW_BENCH_LOG="$log" "$tmp/bin/$bench"; then
     show_log
     failed="$failed $bench"
   fi

@@ -8,6 +8,7 @@ mod auth;
 mod config;
 pub mod domain;
 mod error;
+mod meter;
 mod objects;
 mod probe;
 mod reconcile;
@@ -29,7 +30,9 @@ async fn fetch(req: worker::Request, env: worker::Env, ctx: worker::Context) -> 
 
 #[worker::event(scheduled)]
 async fn scheduled(event: worker::ScheduledEvent, env: worker::Env, _ctx: worker::ScheduleContext) {
+    let started = meter::start();
     if let Err(error) = reconcile::run(&env, event.schedule() as i64).await {
         worker::console_error!("the reconciler failed: {error}");
     }
+    meter::flush(&env, "worker", "cron", started);
 }

@@ -213,15 +213,27 @@ fn request_id(req: &Request) -> String {
 }
 
 pub async fn handle(req: Request, env: Env, worker_ctx: Context) -> Response {
+    let started = crate::meter::start();
     let request_id = request_id(&req);
+    let cost_event = cost_event(&req.path());
     let result = if req.method() == Method::Options {
         preflight()
     } else {
-        serve(req, env, worker_ctx).await
+        serve(req, env.clone(), worker_ctx).await
     };
+    crate::meter::flush(&env, "worker", cost_event, started);
     let response = result.unwrap_or_else(|error| error_response(&error, &request_id));
     finish(response, &request_id)
         .unwrap_or_else(|_| Response::error("internal error", 500).unwrap_or_else(|_| Response::empty().unwrap()))
+}
+
+/// Which kind of request this is, for the cost log.
+fn cost_event(path: &str) -> &'static str {
+    match path {
+        _ if path.starts_with("/p/") => "ping",
+        _ if path.starts_with("/api/") => "api",
+        _ => "page",
+    }
 }
 
 async fn serve(req: Request, env: Env, worker_ctx: Context) -> ApiResult<Response> {

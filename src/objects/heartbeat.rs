@@ -98,8 +98,8 @@ impl MonitorObject {
             self.save_config(&config).await?;
         }
         match self.heartbeat_deadline(&config, &history)? {
-            Some(deadline) => self.state.storage().set_alarm(at(deadline)).await?,
-            None => self.state.storage().delete_alarm().await?,
+            Some(deadline) => self.storage().set_alarm(at(deadline)).await?,
+            None => self.storage().delete_alarm().await?,
         }
         Response::from_json(&json!({ "status": status.as_str(), "duration_ms": duration_ms }))
     }
@@ -123,7 +123,7 @@ impl MonitorObject {
         };
         if now < deadline {
             // Early (a ping moved the deadline after this alarm was set).
-            return self.state.storage().set_alarm(at(deadline)).await;
+            return self.storage().set_alarm(at(deadline)).await;
         }
         let Settings::Heartbeat(beat) = &config.spec.settings else {
             return Ok(());
@@ -158,7 +158,7 @@ impl MonitorObject {
         )?;
         // Each further missed period gets its own entry.
         if let Some(next) = self.heartbeat_deadline(&config, &history)? {
-            self.state.storage().set_alarm(at(next)).await?;
+            self.storage().set_alarm(at(next)).await?;
         }
         Ok(())
     }

@@ -10,6 +10,7 @@
 //! every organization's hub each minute.
 
 use super::at;
+use super::storage::Storage;
 use crate::config::Config;
 use crate::domain::ids::new_id;
 use crate::domain::notify::delivery::{
@@ -80,14 +81,39 @@ impl DurableObject for OrgHub {
         OrgHub { state, env }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        let started = crate::meter::start();
+        let path = req.path();
+        let answer = self.route(req, &path).await;
+        crate::meter::flush(&self.env, "hub", &path, started);
+        answer
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        let started = crate::meter::start();
+        if let Err(error) = self.send_due().await {
+            console_error!("the hub's deliveries failed: {error}");
+            // Try again shortly rather than losing the timer.
+            let _ = self.storage().set_alarm(at(now() + 30_000)).await;
+        }
+        crate::meter::flush(&self.env, "hub", "alarm", started);
+        Response::ok("")
+    }
+}
+
+impl OrgHub {
+    fn storage(&self) -> Storage {
+        Storage(self.state.storage())
+    }
+
+    async fn route(&self, mut req: Request, path: &str) -> Result<Response> {
         if let Some(org_id) = req.headers().get("X-Org-Id")? {
-            let storage = self.state.storage();
+            let storage = self.storage();
             if storage.get::<String>(ORG_ID).await?.as_deref() != Some(org_id.as_str()) {
                 storage.put(ORG_ID, org_id).await?;
             }
         }
-        match (req.method(), req.path().as_str()) {
+        match (req.method(), path) {
             (Method::Post, "/event") => self.enqueue(req.json().await?).await,
             (Method::Post, "/test") => self.test(req.json().await?).await,
             (Method::Post, "/deliveries") => self.page(req.json().await?),
@@ -95,15 +121,6 @@ impl DurableObject for OrgHub {
             (Method::Post, "/ensure") => self.ensure().await,
             _ => Response::error("no such hub route", 404),
         }
-    }
-
-    async fn alarm(&self) -> Result<Response> {
-        if let Err(error) = self.send_due().await {
-            console_error!("the hub's deliveries failed: {error}");
-            // Try again shortly rather than losing the timer.
-            let _ = self.state.storage().set_alarm(at(now() + 30_000)).await;
-        }
-        Response::ok("")
     }
 }
 
@@ -132,7 +149,7 @@ fn delivery_json(row: &DeliveryRow, attempts: &[AttemptRow]) -> Value {
 
 impl OrgHub {
     fn deliveries(&self) -> Result<Deliveries> {
-        Deliveries::open(self.state.storage().sql())
+        Deliveries::open(self.storage().sql())
     }
 
     fn config(&self) -> Result<Config> {
@@ -140,8 +157,7 @@ impl OrgHub {
     }
 
     async fn org_id(&self) -> Result<String> {
-        self.state
-            .storage()
+        self.storage()
             .get::<String>(ORG_ID)
             .await?
             .ok_or_else(|| worker::Error::RustError("the hub does not know its organization".into()))
@@ -270,10 +286,10 @@ impl OrgHub {
     /// re-arm a lost alarm, or clear a mark that outlived the backlog.
     async fn ensure(&self) -> Result<Response> {
         let deliveries = self.deliveries()?;
-        let armed = self.state.storage().get_alarm().await?.is_some();
+        let armed = self.storage().get_alarm().await?.is_some();
         if !armed {
             // The reconciler came because D1 marks this hub.
-            self.state.storage().put(MARKED, true).await?;
+            self.storage().put(MARKED, true).await?;
             self.rearm(&deliveries, &self.org_id().await?).await?;
         }
         Response::from_json(&json!({ "rearmed": !armed }))
@@ -282,7 +298,7 @@ impl OrgHub {
     /// Sets the alarm for the next due delivery and keeps D1's backlog mark
     /// in step: there while something is pending, gone once nothing is.
     async fn rearm(&self, deliveries: &Deliveries, org_id: &str) -> Result<()> {
-        let storage = self.state.storage();
+        let storage = self.storage();
         let next = deliveries.next_due()?;
         match next {
             Some(due) => storage.set_alarm(at(due.max(now()))).await?,
@@ -425,6 +441,7 @@ impl OrgHub {
                 .with_headers(headers)
                 .with_redirect(RequestRedirect::Manual)
                 .with_body(Some(request.body.as_str().into()));
+            crate::meter::subrequest();
             let mut response = Fetch::Request(Request::new_with_init(&url, &init)?)
                 .send_with_signal(&signal)
                 .await?;

@@ -5,6 +5,7 @@ mod heartbeat;
 pub mod hub;
 pub mod monitor;
 mod outbox;
+mod storage;
 pub mod stub;
 
 use worker::ScheduledTime;

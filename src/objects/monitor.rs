@@ -9,6 +9,7 @@
 //! monitor's object keeps only a tombstone, so nothing can start it again.
 
 use super::at;
+use super::storage::Storage;
 use super::stub::{EnsureRequest, ObjectConfig, ProbeRequest};
 use crate::config::Config;
 use crate::domain::ids::new_id;
@@ -52,12 +53,28 @@ impl DurableObject for MonitorObject {
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        let started = crate::meter::start();
         let path = req.path();
+        let answer = self.route(req, &path).await;
+        crate::meter::flush(&self.env, "monitor", &path, started);
+        answer
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        let started = crate::meter::start();
+        self.run_alarm().await;
+        crate::meter::flush(&self.env, "monitor", "alarm", started);
+        Response::ok("")
+    }
+}
+
+impl MonitorObject {
+    async fn route(&self, mut req: Request, path: &str) -> Result<Response> {
         if self.is_buried().await? {
             return Response::error("this monitor was deleted", 410);
         }
-        match (req.method(), path.as_str()) {
+        match (req.method(), path) {
             (Method::Put, "/config") => self.configure(req.json().await?, None).await,
             (Method::Post, "/ensure") => {
                 let EnsureRequest { config, scheduled_ms } = req.json().await?;
@@ -74,7 +91,7 @@ impl DurableObject for MonitorObject {
         }
     }
 
-    async fn alarm(&self) -> Result<Response> {
+    async fn run_alarm(&self) {
         // Errors are logged, not thrown: a throwing alarm is retried, and the
         // next check is already scheduled before any probe runs.
         let work = async {
@@ -95,26 +112,27 @@ impl DurableObject for MonitorObject {
         if let Err(error) = work.await {
             console_error!("monitor check failed: {error}");
         }
-        Response::ok("")
     }
-}
 
-impl MonitorObject {
     pub(super) fn config_settings(&self) -> Result<Config> {
         Config::from_env(&self.env).map_err(worker::Error::RustError)
     }
 
+    pub(super) fn storage(&self) -> Storage {
+        Storage(self.state.storage())
+    }
+
     pub(super) fn history(&self) -> Result<History> {
-        History::open(self.state.storage().sql())
+        History::open(self.storage().sql())
     }
 
     pub(super) async fn stored_config(&self) -> Result<Option<ObjectConfig>> {
-        let text: Option<String> = self.state.storage().get("config").await?;
+        let text: Option<String> = self.storage().get("config").await?;
         Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
 
     pub(super) async fn save_config(&self, config: &ObjectConfig) -> Result<()> {
-        self.state.storage().put("config", serde_json::to_string(config)?).await
+        self.storage().put("config", serde_json::to_string(config)?).await
     }
 
     pub(super) fn now() -> i64 {
@@ -139,7 +157,7 @@ impl MonitorObject {
         }
         if let Some(stored) = stored.as_ref().filter(|_| !restart && !changed) {
             let interval_ms = i64::from(incoming.spec.interval_seconds) * 1000;
-            let alarm = self.state.storage().get_alarm().await?;
+            let alarm = self.storage().get_alarm().await?;
             let healthy = match alarm {
                 Some(at) => at >= now - interval_ms,
                 // A heartbeat waiting for its first ping has no deadline, hence no alarm.
@@ -177,14 +195,14 @@ impl MonitorObject {
             _ => Some(now.max(incoming.start_ms)),
         };
         match next {
-            Some(time) => self.state.storage().set_alarm(at(time)).await?,
-            None => self.state.storage().delete_alarm().await?,
+            Some(time) => self.storage().set_alarm(at(time)).await?,
+            None => self.storage().delete_alarm().await?,
         }
         Response::from_json(&json!({ "rearmed": true }))
     }
 
     async fn pause(&self) -> Result<Response> {
-        self.state.storage().delete_alarm().await?;
+        self.storage().delete_alarm().await?;
         if let Some(mut config) = self.stored_config().await? {
             if config.status != MonitorStatus::Paused {
                 self.history()?
@@ -200,14 +218,14 @@ impl MonitorObject {
     /// drop everything, and leave the tombstone.
     pub(super) async fn bury(&self) -> Result<()> {
         self.hand_over_before_burial(Self::now()).await?;
-        let storage = self.state.storage();
+        let storage = self.storage();
         storage.delete_alarm().await?;
         storage.delete_all().await?;
         storage.put(TOMBSTONE, true).await
     }
 
     async fn is_buried(&self) -> Result<bool> {
-        Ok(self.state.storage().get::<bool>(TOMBSTONE).await?.unwrap_or(false))
+        Ok(self.storage().get::<bool>(TOMBSTONE).await?.unwrap_or(false))
     }
 
     /// The reconciler's visit: D1 gets the changes it missed, a D1 status
@@ -254,10 +272,7 @@ impl MonitorObject {
         let now = Self::now();
         let interval_ms = i64::from(config.spec.interval_seconds) * 1000;
         let due = current_due(config.start_ms, history.latest_due()?, interval_ms, now);
-        self.state
-            .storage()
-            .set_alarm(at(next_due(due, interval_ms, now)))
-            .await?;
+        self.storage().set_alarm(at(next_due(due, interval_ms, now))).await?;
 
         let results = self.probe_all(&config, &settings).await;
         for (region, result) in &results {
@@ -352,7 +367,7 @@ impl MonitorObject {
         if matches!(config.status, MonitorStatus::Pending | MonitorStatus::Paused) {
             return Ok(());
         }
-        let storage = self.state.storage();
+        let storage = self.storage();
         let due = rollup_days_due(storage.get(ROLLUP_AT).await?, now);
         if due.is_empty() {
             return Ok(());

@@ -42,7 +42,7 @@ pub enum Applied {
 
 impl MonitorObject {
     async fn outbox(&self) -> Result<Vec<PendingFlip>> {
-        let text: Option<String> = self.state.storage().get(OUTBOX).await?;
+        let text: Option<String> = self.storage().get(OUTBOX).await?;
         Ok(text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default())
     }
 
@@ -50,7 +50,7 @@ impl MonitorObject {
     pub(super) async fn enqueue(&self, flip: PendingFlip) -> Result<()> {
         let mut pending = self.outbox().await?;
         pending.push(flip);
-        self.state.storage().put(OUTBOX, serde_json::to_string(&pending)?).await
+        self.storage().put(OUTBOX, serde_json::to_string(&pending)?).await
     }
 
     /// Applies every pending change to D1 in one batch (a transaction), with
@@ -90,7 +90,7 @@ impl MonitorObject {
             .into_iter()
             .filter(|flip| !applied.contains(&flip))
             .collect();
-        let storage = self.state.storage();
+        let storage = self.storage();
         if left.is_empty() {
             storage.delete(OUTBOX).await?;
         } else {
@@ -128,7 +128,7 @@ impl MonitorObject {
     /// to D1) makes sure its row still exists; an object whose monitor was
     /// deleted behind its back stops and clears itself. True while it exists.
     pub(super) async fn confirm_exists(&self, config: &ObjectConfig, now: i64) -> Result<bool> {
-        let storage = self.state.storage();
+        let storage = self.storage();
         let confirmed: Option<i64> = storage.get(CONFIRMED_AT).await?;
         if confirmed.is_some_and(|at| now - at < CONFIRM_EVERY_MS) {
             return Ok(true);
@@ -154,7 +154,7 @@ impl MonitorObject {
     /// Turns the changes D1 now has into events for the organization's hub,
     /// kept until it acknowledges them, then tells it.
     async fn hand_to_hub(&self, config: &ObjectConfig, applied: &[PendingFlip]) -> Result<()> {
-        let storage = self.state.storage();
+        let storage = self.storage();
         let mut events = self.hub_outbox().await?;
         let before = events.len();
         for flip in applied {
@@ -191,7 +191,7 @@ impl MonitorObject {
         let Some(config) = self.stored_config().await? else {
             return Ok(());
         };
-        let storage = self.state.storage();
+        let storage = self.storage();
         let open: Option<IncidentFacts> = storage
             .get::<String>(OPEN_INCIDENT)
             .await?
@@ -219,7 +219,6 @@ impl MonitorObject {
     /// The events kept for the hub, oldest first.
     async fn hub_outbox(&self) -> Result<Vec<HubEvent>> {
         Ok(self
-            .state
             .storage()
             .get::<String>(HUB_OUTBOX)
             .await?
@@ -231,7 +230,7 @@ impl MonitorObject {
     /// and they wait for the next alarm or reconciler visit (the hub
     /// enqueues an event once, however often it is told).
     async fn tell_hub(&self, config: &ObjectConfig) -> Result<()> {
-        let storage = self.state.storage();
+        let storage = self.storage();
         let mut events = self.hub_outbox().await?;
         if events.is_empty() {
             return Ok(());

@@ -98,6 +98,7 @@ async fn call(stub: &Stub, method: Method, path: &str, body: Option<&impl Serial
         init.with_headers(headers)
             .with_body(Some(JsValue::from_str(&serde_json::to_string(body)?)));
     }
+    crate::meter::subrequest();
     let mut response = stub
         .fetch_with_request(Request::new_with_init(&format!("https://monitor{path}"), &init)?)
         .await?;
@@ -256,6 +257,7 @@ async fn call_hub<T: DeserializeOwned>(env: &Env, org_id: &str, path: &str, body
     init.with_method(Method::Post)
         .with_headers(headers)
         .with_body(Some(JsValue::from_str(&serde_json::to_string(body)?)));
+    crate::meter::subrequest();
     let mut response = hub(env, org_id)?
         .fetch_with_request(Request::new_with_init(&format!("https://hub{path}"), &init)?)
         .await?;

@@ -48,6 +48,7 @@ async fn over_https(resolver: &str, query: Vec<u8>) -> Result<Vec<u8>, Failure> 
         init.with_method(Method::Post)
             .with_headers(headers)
             .with_body(Some(js_sys::Uint8Array::from(query.as_slice()).into()));
+        crate::meter::subrequest();
         let mut response = Fetch::Request(Request::new_with_init(resolver, &init)?).send().await?;
         if response.status_code() != 200 {
             return Err(worker::Error::RustError(format!(

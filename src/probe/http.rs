@@ -47,6 +47,7 @@ async fn send(settings: &HttpSettings, hop: &Hop, abort: &AbortOnDrop) -> Result
     let request = request(settings, hop).map_err(|error| Failure::Other {
         detail: format!("invalid request: {error}"),
     })?;
+    crate::meter::subrequest();
     Fetch::Request(request)
         .send_with_signal(&abort.0.signal())
         .await

@@ -13,6 +13,7 @@ pub(super) async fn probe(settings: &TcpSettings, allow_private_targets: bool, s
             reason: format!("host {} {why}", settings.host),
         });
     }
+    crate::meter::subrequest();
     let mut socket = match Socket::builder().connect(settings.host.clone(), settings.port) {
         Ok(socket) => socket,
         Err(error) => return Outcome::failed(network_failure(error)),

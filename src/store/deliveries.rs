@@ -3,6 +3,7 @@
 //! told twice is enqueued once), one row per attempt, and the reminders of
 //! incidents still open (one per incident and channel).
 
+use super::object_sql::ObjectSql;
 use crate::domain::time::DAY_MS;
 use serde::{Deserialize, Serialize};
 use worker::{Result, SqlStorage, SqlStorageValue};
@@ -83,7 +84,7 @@ pub struct AttemptRow {
 }
 
 pub struct Deliveries {
-    sql: SqlStorage,
+    sql: ObjectSql,
 }
 
 fn int(n: i64) -> SqlStorageValue {
@@ -96,13 +97,14 @@ fn opt(n: Option<i64>) -> SqlStorageValue {
 
 impl Deliveries {
     pub fn open(sql: SqlStorage) -> Result<Deliveries> {
-        sql.exec(SCHEMA, None)?;
+        let sql = ObjectSql::new(sql);
+        sql.run(SCHEMA, None)?;
         Ok(Deliveries { sql })
     }
 
     /// Enqueues a delivery; false when this event was already enqueued for the channel.
     pub fn insert(&self, row: &DeliveryRow) -> Result<bool> {
-        let cursor = self.sql.exec(
+        let written = self.sql.run(
             "INSERT OR IGNORE INTO deliveries (id, channel_id, event_id, event, status, tries, next_retry_at, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
@@ -117,25 +119,22 @@ impl Deliveries {
                 int(row.updated_at),
             ],
         )?;
-        Ok(cursor.rows_written() > 0)
+        Ok(written > 0)
     }
 
     pub fn get(&self, id: &str) -> Result<Option<DeliveryRow>> {
         let rows: Vec<DeliveryRow> = self
             .sql
-            .exec("SELECT * FROM deliveries WHERE id = ?", vec![id.into()])?
-            .to_array()?;
+            .rows("SELECT * FROM deliveries WHERE id = ?", vec![id.into()])?;
         Ok(rows.into_iter().next())
     }
 
     /// Pending deliveries due by `now`, oldest due first.
     pub fn due(&self, now: i64, limit: u32) -> Result<Vec<DeliveryRow>> {
-        self.sql
-            .exec(
-                "SELECT * FROM deliveries WHERE status = 'pending' AND next_retry_at <= ? ORDER BY next_retry_at LIMIT ?",
-                vec![int(now), int(i64::from(limit))],
-            )?
-            .to_array()
+        self.sql.rows(
+            "SELECT * FROM deliveries WHERE status = 'pending' AND next_retry_at <= ? ORDER BY next_retry_at LIMIT ?",
+            vec![int(now), int(i64::from(limit))],
+        )
     }
 
     /// When the hub next has work: a pending delivery or a reminder.
@@ -144,21 +143,18 @@ impl Deliveries {
         struct Next {
             at: Option<i64>,
         }
-        let rows: Vec<Next> = self
-            .sql
-            .exec(
-                "SELECT MIN(at) AS at FROM (
+        let rows: Vec<Next> = self.sql.rows(
+            "SELECT MIN(at) AS at FROM (
                     SELECT MIN(next_retry_at) AS at FROM deliveries WHERE status = 'pending'
                     UNION ALL SELECT MIN(next_at) FROM reminders)",
-                None,
-            )?
-            .to_array()?;
+            None,
+        )?;
         Ok(rows.first().and_then(|r| r.at))
     }
 
     /// Starts (or restarts) reminding a channel of an open incident.
     pub fn remind(&self, incident_id: &str, channel_id: &str, event: &str, next_at: i64) -> Result<()> {
-        self.sql.exec(
+        self.sql.run(
             "INSERT OR REPLACE INTO reminders (incident_id, channel_id, event, sent, next_at) VALUES (?, ?, ?, 0, ?)",
             vec![incident_id.into(), channel_id.into(), event.into(), int(next_at)],
         )?;
@@ -167,7 +163,7 @@ impl Deliveries {
 
     /// Stops the reminders of an incident: on every channel, or on one.
     pub fn stop_reminders(&self, incident_id: &str, channel_id: Option<&str>) -> Result<()> {
-        self.sql.exec(
+        self.sql.run(
             "DELETE FROM reminders WHERE incident_id = ? AND (? IS NULL OR channel_id = ?)",
             vec![incident_id.into(), channel_id.into(), channel_id.into()],
         )?;
@@ -175,17 +171,15 @@ impl Deliveries {
     }
 
     pub fn due_reminders(&self, now: i64) -> Result<Vec<ReminderRow>> {
-        self.sql
-            .exec(
-                "SELECT * FROM reminders WHERE next_at <= ? ORDER BY next_at",
-                vec![int(now)],
-            )?
-            .to_array()
+        self.sql.rows(
+            "SELECT * FROM reminders WHERE next_at <= ? ORDER BY next_at",
+            vec![int(now)],
+        )
     }
 
     /// Records a reminder sent, and when the next one is.
     pub fn reminded(&self, incident_id: &str, channel_id: &str, next_at: i64) -> Result<()> {
-        self.sql.exec(
+        self.sql.run(
             "UPDATE reminders SET sent = sent + 1, next_at = ? WHERE incident_id = ? AND channel_id = ?",
             vec![int(next_at), incident_id.into(), channel_id.into()],
         )?;
@@ -196,7 +190,7 @@ impl Deliveries {
     /// firing meanwhile does not send it twice; if the object is evicted
     /// mid-attempt, the lease runs out and the delivery is due again.
     pub fn lease(&self, id: &str, until: i64) -> Result<()> {
-        self.sql.exec(
+        self.sql.run(
             "UPDATE deliveries SET next_retry_at = ? WHERE id = ?",
             vec![int(until), id.into()],
         )?;
@@ -206,7 +200,7 @@ impl Deliveries {
     /// Records an attempt and what follows: `next_retry_at` for another
     /// try, or none with the final status.
     pub fn record(&self, attempt: &AttemptRow, status: &str, next_retry_at: Option<i64>) -> Result<()> {
-        self.sql.exec(
+        self.sql.run(
             "INSERT INTO attempts (delivery_id, at, status_code, latency_ms, error, answer) VALUES (?, ?, ?, ?, ?, ?)",
             vec![
                 attempt.delivery_id.as_str().into(),
@@ -217,7 +211,7 @@ impl Deliveries {
                 attempt.answer.clone().into(),
             ],
         )?;
-        self.sql.exec(
+        self.sql.run(
             "UPDATE deliveries SET status = ?, tries = tries + 1, next_retry_at = ?, updated_at = ? WHERE id = ?",
             vec![
                 status.into(),
@@ -231,7 +225,7 @@ impl Deliveries {
 
     /// Makes a settled delivery pending again, due now, with a fresh round of tries.
     pub fn restart(&self, id: &str, now: i64) -> Result<()> {
-        self.sql.exec(
+        self.sql.run(
             "UPDATE deliveries SET status = 'pending', tries = 0, next_retry_at = ?, updated_at = ? WHERE id = ?",
             vec![int(now), int(now), id.into()],
         )?;
@@ -251,27 +245,25 @@ impl Deliveries {
                 vec![channel_id.into(), int(i64::from(limit))],
             ),
         };
-        self.sql.exec(sql, args)?.to_array()
+        self.sql.rows(sql, args)
     }
 
     /// The attempts of a delivery, oldest first.
     pub fn attempts(&self, delivery_id: &str) -> Result<Vec<AttemptRow>> {
-        self.sql
-            .exec(
-                "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY at",
-                vec![delivery_id.into()],
-            )?
-            .to_array()
+        self.sql.rows(
+            "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY at",
+            vec![delivery_id.into()],
+        )
     }
 
     /// Forgets settled deliveries (and their attempts) past retention.
     pub fn prune(&self, now: i64) -> Result<()> {
         let before = now - RETENTION_MS;
-        self.sql.exec(
+        self.sql.run(
             "DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE status <> 'pending' AND updated_at < ?)",
             vec![int(before)],
         )?;
-        self.sql.exec(
+        self.sql.run(
             "DELETE FROM deliveries WHERE status <> 'pending' AND updated_at < ?",
             vec![int(before)],
         )?;

@@ -10,6 +10,7 @@ fn key(org_id: &str) -> String {
 }
 
 pub async fn current(env: &Env, org_id: &str) -> Result<String> {
+    crate::meter::kv_read();
     Ok(env.kv("CACHE")?.get(&key(org_id)).text().await?.unwrap_or_default())
 }
 
@@ -18,6 +19,7 @@ pub async fn current(env: &Env, org_id: &str) -> Result<String> {
 /// cached pages then expire on their own within a minute (`s-maxage`).
 pub async fn bump(env: &Env, org_id: &str) {
     let now = worker::Date::now().as_millis().to_string();
+    crate::meter::kv_write();
     let written = async { Ok::<_, worker::Error>(env.kv("CACHE")?.put(&key(org_id), now)?.execute().await?) };
     if let Err(error) = written.await {
         console_error!("bumping the status-page epoch of {org_id} failed: {error}");

@@ -1,25 +1,29 @@
 //! A monitor's raw history, in its Durable Object's own SQLite storage:
 //! check results (one row per result and region) and status flips.
 
+use super::object_sql::ObjectSql;
 use crate::domain::monitor::MonitorStatus;
 use crate::domain::uptime::Flip;
 use serde::{Deserialize, Serialize};
 use worker::{Result, SqlStorage, SqlStorageValue};
 
+/// Results are clustered by time (`WITHOUT ROWID`, keyed on `checked_at`,
+/// `id`) with no other index: storing one writes one row, and Cloudflare
+/// bills every index entry written as a row of its own. Every read is by time
+/// anyway; a region's latest results are found among the newest rows.
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS results (
-    id TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS checks (
+    checked_at INTEGER NOT NULL,
+    id TEXT NOT NULL,
     up INTEGER NOT NULL,
     status_code INTEGER,
     error TEXT,
     region TEXT NOT NULL,
     dns_ms INTEGER, connect_ms INTEGER, tls_ms INTEGER, ttfb_ms INTEGER,
     total_ms INTEGER NOT NULL,
-    checked_at INTEGER NOT NULL,
-    due_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS results_by_time ON results (checked_at, id);
-CREATE INDEX IF NOT EXISTS results_by_region ON results (region, checked_at);
+    due_at INTEGER NOT NULL,
+    PRIMARY KEY (checked_at, id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS flips (at INTEGER NOT NULL, old TEXT NOT NULL, new TEXT NOT NULL, reason TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pings (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -104,23 +108,43 @@ pub struct Page {
 }
 
 pub struct History {
-    sql: SqlStorage,
+    sql: ObjectSql,
 }
 
 fn int(n: i64) -> SqlStorageValue {
     SqlStorageValue::Integer(n)
 }
 
+/// Objects made before the `checks` table kept their results in `results`,
+/// with three indexes: moved over once, then dropped.
+const MOVE_OLD_RESULTS: &str = "
+INSERT OR IGNORE INTO checks (checked_at, id, up, status_code, error, region, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, due_at)
+    SELECT checked_at, id, up, status_code, error, region, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, due_at FROM results;
+DROP TABLE results;
+";
+
 impl History {
     pub fn open(sql: SqlStorage) -> Result<History> {
-        sql.exec(SCHEMA, None)?;
+        let sql = ObjectSql::new(sql);
+        sql.run(SCHEMA, None)?;
+        #[derive(Deserialize)]
+        struct Found {
+            found: i64,
+        }
+        let old: Vec<Found> = sql.rows(
+            "SELECT COUNT(*) AS found FROM sqlite_master WHERE type = 'table' AND name = 'results'",
+            None,
+        )?;
+        if old.first().is_some_and(|t| t.found > 0) {
+            sql.run(MOVE_OLD_RESULTS, None)?;
+        }
         Ok(History { sql })
     }
 
     pub fn insert(&self, row: &ResultRow) -> Result<()> {
         let opt = |v: Option<i64>| v.map_or(SqlStorageValue::Null, int);
-        self.sql.exec(
-            "INSERT INTO results (id, up, status_code, error, region, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, checked_at, due_at)
+        self.sql.run(
+            "INSERT INTO checks (id, up, status_code, error, region, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, checked_at, due_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 row.id.as_str().into(),
@@ -146,13 +170,10 @@ impl History {
         struct Due {
             due_at: i64,
         }
-        let rows: Vec<Due> = self
-            .sql
-            .exec(
-                "SELECT due_at FROM results ORDER BY checked_at DESC, id DESC LIMIT 1",
-                None,
-            )?
-            .to_array()?;
+        let rows: Vec<Due> = self.sql.rows(
+            "SELECT due_at FROM checks ORDER BY checked_at DESC, id DESC LIMIT 1",
+            None,
+        )?;
         Ok(rows.first().map(|r| r.due_at))
     }
 
@@ -163,18 +184,15 @@ impl History {
         struct Up {
             up: i64,
         }
-        let rows: Vec<Up> = self
-            .sql
-            .exec(
-                "SELECT up FROM results WHERE region = ? ORDER BY checked_at DESC LIMIT ?",
-                vec![region.into(), int(i64::from(limit))],
-            )?
-            .to_array()?;
+        let rows: Vec<Up> = self.sql.rows(
+            "SELECT up FROM checks WHERE region = ? ORDER BY checked_at DESC LIMIT ?",
+            vec![region.into(), int(i64::from(limit))],
+        )?;
         Ok(rows.iter().take_while(|r| r.up == 0).count() as u32)
     }
 
     pub fn record_flip(&self, at_ms: i64, old: MonitorStatus, new: MonitorStatus, reason: &str) -> Result<()> {
-        self.sql.exec(
+        self.sql.run(
             "INSERT INTO flips (at, old, new, reason) VALUES (?, ?, ?, ?)",
             vec![int(at_ms), old.as_str().into(), new.as_str().into(), reason.into()],
         )?;
@@ -182,10 +200,7 @@ impl History {
     }
 
     pub fn flips(&self) -> Result<Vec<Flip>> {
-        let rows: Vec<FlipRow> = self
-            .sql
-            .exec("SELECT at, new FROM flips ORDER BY at", None)?
-            .to_array()?;
+        let rows: Vec<FlipRow> = self.sql.rows("SELECT at, new FROM flips ORDER BY at", None)?;
         Ok(rows
             .into_iter()
             .filter_map(|r| MonitorStatus::parse(&r.new).map(|to| Flip { at_ms: r.at, to }))
@@ -194,7 +209,7 @@ impl History {
 
     /// A page of results, newest first.
     pub fn page(&self, page: &Page) -> Result<Vec<ResultRow>> {
-        let mut sql = String::from("SELECT * FROM results WHERE 1 = 1");
+        let mut sql = String::from("SELECT * FROM checks WHERE 1 = 1");
         let mut args: Vec<SqlStorageValue> = Vec::new();
         if let Some(up) = page.up {
             sql.push_str(" AND up = ?");
@@ -214,29 +229,26 @@ impl History {
         }
         sql.push_str(" ORDER BY checked_at DESC, id DESC LIMIT ?");
         args.push(int(i64::from(page.limit)));
-        self.sql.exec(&sql, args)?.to_array()
+        self.sql.rows(&sql, args)
     }
 
     /// Counts, failures, average response time of successes and Apdex
     /// counts (threshold `apdex_ms`) of the results in `[from, to)`.
     pub fn window(&self, from_ms: i64, to_ms: i64, apdex_ms: i64) -> Result<WindowRow> {
-        let rows: Vec<WindowRow> = self
-            .sql
-            .exec(
-                "SELECT COUNT(*) AS checks, SUM(1 - up) AS failures,
+        let rows: Vec<WindowRow> = self.sql.rows(
+            "SELECT COUNT(*) AS checks, SUM(1 - up) AS failures,
                         AVG(CASE WHEN up = 1 THEN total_ms END) AS avg_ms,
                         SUM(CASE WHEN up = 1 AND total_ms <= ? THEN 1 ELSE 0 END) AS satisfied,
                         SUM(CASE WHEN up = 1 AND total_ms > ? AND total_ms <= ? THEN 1 ELSE 0 END) AS tolerating
-                 FROM results WHERE checked_at >= ? AND checked_at < ?",
-                vec![
-                    int(apdex_ms),
-                    int(apdex_ms),
-                    int(4 * apdex_ms),
-                    int(from_ms),
-                    int(to_ms),
-                ],
-            )?
-            .to_array()?;
+                 FROM checks WHERE checked_at >= ? AND checked_at < ?",
+            vec![
+                int(apdex_ms),
+                int(apdex_ms),
+                int(4 * apdex_ms),
+                int(from_ms),
+                int(to_ms),
+            ],
+        )?;
         Ok(rows.into_iter().next().unwrap_or_default())
     }
 
@@ -252,11 +264,10 @@ impl History {
         let rank = ((successes as f64) * 0.95).ceil() as i64;
         let rows: Vec<Ms> = self
             .sql
-            .exec(
-                "SELECT total_ms FROM results WHERE up = 1 AND checked_at >= ? AND checked_at < ? ORDER BY total_ms LIMIT 1 OFFSET ?",
+            .rows(
+                "SELECT total_ms FROM checks WHERE up = 1 AND checked_at >= ? AND checked_at < ? ORDER BY total_ms LIMIT 1 OFFSET ?",
                 vec![int(from_ms), int(to_ms), int(rank.max(1) - 1)],
-            )?
-            .to_array()?;
+            )?;
         Ok(rows.first().map(|r| r.total_ms))
     }
 
@@ -268,7 +279,7 @@ impl History {
         }
         let rows: Vec<Seq> = self
             .sql
-            .exec(
+            .rows(
                 "INSERT INTO pings (id, kind, exit_code, duration_ms, method, source_ip, user_agent, body, body_truncated, body_binary, rid, expected_at, at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
                 vec![
@@ -286,8 +297,7 @@ impl History {
                     opt_int(ping.expected_at),
                     int(ping.at),
                 ],
-            )?
-            .to_array()?;
+            )?;
         Ok(rows.first().map_or(0, |r| r.seq))
     }
 
@@ -301,7 +311,7 @@ impl History {
         } else {
             "SELECT * FROM pings WHERE kind <> 'missed' ORDER BY seq DESC LIMIT 1"
         };
-        let rows: Vec<PingRow> = self.sql.exec(sql, None)?.to_array()?;
+        let rows: Vec<PingRow> = self.sql.rows(sql, None)?;
         Ok(rows.into_iter().next())
     }
 
@@ -311,15 +321,12 @@ impl History {
         struct At {
             at: i64,
         }
-        let rows: Vec<At> = self
-            .sql
-            .exec(
-                "SELECT at FROM pings WHERE kind = 'start' AND rid IS ?1 AND seq > COALESCE(
+        let rows: Vec<At> = self.sql.rows(
+            "SELECT at FROM pings WHERE kind = 'start' AND rid IS ?1 AND seq > COALESCE(
                    (SELECT MAX(seq) FROM pings WHERE kind IN ('success', 'fail') AND rid IS ?1), 0)
                  ORDER BY seq DESC LIMIT 1",
-                vec![rid.map(str::to_string).into()],
-            )?
-            .to_array()?;
+            vec![rid.map(str::to_string).into()],
+        )?;
         Ok(rows.first().map(|r| r.at))
     }
 
@@ -333,14 +340,14 @@ impl History {
         }
         sql.push_str(" ORDER BY seq DESC LIMIT ?");
         args.push(int(i64::from(limit)));
-        self.sql.exec(&sql, args)?.to_array()
+        self.sql.rows(&sql, args)
     }
 
     /// Keeps the latest `keep` pings.
     /// Keeps the latest `keep` rows, and always the latest real ping: the
     /// deadline is counted from it, however many missed entries follow.
     pub fn prune_pings(&self, keep: u32) -> Result<()> {
-        self.sql.exec(
+        self.sql.run(
             "DELETE FROM pings WHERE seq <= (SELECT seq FROM pings ORDER BY seq DESC LIMIT 1 OFFSET ?)
                AND seq <> (SELECT MAX(seq) FROM pings WHERE kind <> 'missed')",
             vec![int(i64::from(keep))],
@@ -350,7 +357,7 @@ impl History {
 
     pub fn prune(&self, before_ms: i64) -> Result<()> {
         self.sql
-            .exec("DELETE FROM results WHERE checked_at < ?", vec![int(before_ms)])?;
+            .run("DELETE FROM checks WHERE checked_at < ?", vec![int(before_ms)])?;
         Ok(())
     }
 }

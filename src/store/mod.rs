@@ -10,6 +10,7 @@ pub mod incidents;
 pub mod invitations;
 pub mod memberships;
 pub mod monitors;
+mod object_sql;
 pub mod organizations;
 pub mod rollups;
 pub mod status_changes;
