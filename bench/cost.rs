@@ -176,38 +176,49 @@ fn print_usage(per_check: &Usage, checks: usize, per_ping: &Usage, d1_queries: u
 
 fn print_plans(per_check: &Usage, per_ping: &Usage) {
     // Loopback answers at once; a real target keeps the object waiting.
-    let remote_check = Usage {
+    let remote = Usage {
         object_seconds: per_check.object_seconds + REMOTE_TARGET_SECONDS,
         ..*per_check
     };
+    // Each result is deleted once its retention is over: one row more, later.
+    let retained = Usage {
+        object_rows_written: remote.object_rows_written + 1.0,
+        ..remote
+    };
     println!();
-    println!("Workers Free plan (daily limits):");
+    println!(
+        "| Checks {REMOTE_TARGET_SECONDS} s each | rows measured ({:.2} / check) | with retention's deletes ({:.2}) |",
+        remote.object_rows_written, retained.object_rows_written
+    );
+    println!("|---|--:|--:|");
     for interval in [60.0, 300.0] {
-        let (monitors, binding) = cost::free_monitors(&remote_check, interval);
+        let cell = |usage: &Usage| {
+            let (monitors, binding) = cost::free_monitors(usage, interval);
+            format!("{monitors} ({binding})")
+        };
         println!(
-            "  monitors checked every {:.0} min: {monitors} (bound by {binding})",
-            interval / 60.0
+            "| Monitors at {:.0} min, Free plan | {} | {} |",
+            interval / 60.0,
+            cell(&remote),
+            cell(&retained)
+        );
+    }
+    for monitors in [1_000.0, 10_000.0] {
+        let checks = cost::checks_per_month(monitors, 60.0);
+        println!(
+            "| {monitors:.0} monitors at 1 min, Paid, a month | ${:.2} | ${:.2} |",
+            cost::paid_per_month(&remote, checks),
+            cost::paid_per_month(&retained, checks)
         );
     }
     let (pings, binding) = cost::free_units_per_day(per_ping);
-    println!("  pings a day: {pings:.0} (bound by {binding})");
     println!();
-    println!(
-        "Workers Paid plan, a month ({:.0} days, checks {REMOTE_TARGET_SECONDS} s each):",
-        cost::DAYS_PER_MONTH
-    );
-    for monitors in [1_000.0, 10_000.0] {
-        let checks = cost::checks_per_month(monitors, 60.0);
-        let total = cost::paid_per_month(&remote_check, checks);
-        let charges: Vec<String> = cost::overage_per_month(&remote_check, checks)
-            .into_iter()
-            .filter(|(_, usd)| *usd > 0.005)
-            .map(|(name, usd)| format!("{name} ${usd:.2}"))
-            .collect();
-        println!(
-            "  {monitors:.0} monitors at 1 min: ${total:.2} (base ${:.2}; {})",
-            cost::PAID_BASE_PER_MONTH,
-            charges.join(", ")
-        );
+    println!("Pings a day on the Free plan: {pings:.0} (bound by {binding}).");
+    let checks = cost::checks_per_month(1_000.0, 60.0);
+    println!("1,000 monitors at 1 min, Paid, beyond the $5 base (with retention's deletes):");
+    for (name, usd) in cost::overage_per_month(&retained, checks) {
+        if usd > 0.005 {
+            println!("  {name}: ${usd:.2}");
+        }
     }
 }
