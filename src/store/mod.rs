@@ -4,13 +4,13 @@
 pub mod api_keys;
 pub mod channels;
 pub mod deliveries;
-pub mod epochs;
 pub mod history;
 pub mod incidents;
 pub mod invitations;
 pub mod memberships;
 pub mod monitors;
 pub mod organizations;
+pub mod page_cache;
 pub mod rollups;
 pub mod status_changes;
 pub mod status_pages;

@@ -1,0 +1,279 @@
+//! Where public status pages are kept between changes, found by what the
+//! request names alone (slug, view, monitor, metric), so that a cached page
+//! or badge costs no D1 or KV read. Two tiers:
+//! - this isolate's memory, bounded (`MEMORY_BYTES`, least recently used out
+//!   first), kept `MEMORY_TTL_MS`: the answers as sent, and each slug's page
+//!   (or that it has none);
+//! - the Cache API, this data center's, kept `EDGE_TTL_S`: each slug's page
+//!   as JSON (or `null`). It answers only on a custom domain: on
+//!   `workers.dev` a put is dropped and every match misses, so there the
+//!   memory is the only tier.
+//!
+//! A change deletes its organization's pages from both tiers where it is
+//! made (`forget`): the very next request sees it when it comes to that
+//! isolate and data center (always under `wrangler dev`, one process).
+//! What a deletion cannot reach (other isolates, other data centers, and a
+//! monitor object's own isolate for status changes) expires on its own: a
+//! page is at most `MEMORY_TTL_MS` old in memory and `EDGE_TTL_S` at the
+//! edge, as with the KV epoch this replaces (KV's edge copies lag up to 60 s).
+
+use crate::domain::status_page::PublicPage;
+use lru::LruCache;
+use std::cell::RefCell;
+use std::rc::Rc;
+use worker::{console_error, Cache, D1Database, Response};
+
+/// Memory an isolate gives to cached pages (an isolate has 128 MB).
+const MEMORY_BYTES: usize = 8 * 1024 * 1024;
+/// Short, because a deletion reaches only the isolate that made the change.
+const MEMORY_TTL_MS: i64 = 10_000;
+/// As the KV epoch allowed before: a status change made by a monitor
+/// object cannot delete the entries of the data centers pages are read in.
+const EDGE_TTL_S: u32 = 60;
+
+/// An answer as sent, rendered once per change.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+    pub etag: String,
+}
+
+/// A slug's page: `None` when no page has that slug.
+pub type Page = Option<Rc<PublicPage>>;
+
+#[derive(Clone)]
+enum Kept {
+    Page(Page),
+    Answer(Rc<Answer>),
+}
+
+struct Held {
+    at_ms: i64,
+    bytes: usize,
+    kept: Kept,
+}
+
+/// (slug, view): the view is empty for the slug's page itself.
+type Key = (String, String);
+
+/// Entries up to a total size, each for a time; the least recently used
+/// goes first when a new one does not fit.
+struct Memory {
+    entries: LruCache<Key, Held>,
+    bytes: usize,
+    budget: usize,
+    ttl_ms: i64,
+}
+
+impl Memory {
+    fn new(budget: usize, ttl_ms: i64) -> Memory {
+        Memory {
+            entries: LruCache::unbounded(),
+            bytes: 0,
+            budget,
+            ttl_ms,
+        }
+    }
+
+    fn get(&mut self, key: &Key, now_ms: i64) -> Option<Kept> {
+        let fresh = self.entries.get(key).map(|held| now_ms - held.at_ms < self.ttl_ms)?;
+        if fresh {
+            return self.entries.get(key).map(|held| held.kept.clone());
+        }
+        self.remove(key);
+        None
+    }
+
+    fn put(&mut self, key: Key, kept: Kept, bytes: usize, now_ms: i64) {
+        if bytes > self.budget {
+            return;
+        }
+        if let Some(old) = self.entries.put(
+            key,
+            Held {
+                at_ms: now_ms,
+                bytes,
+                kept,
+            },
+        ) {
+            self.bytes -= old.bytes;
+        }
+        self.bytes += bytes;
+        while self.bytes > self.budget {
+            match self.entries.pop_lru() {
+                Some((_, old)) => self.bytes -= old.bytes,
+                None => break,
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &Key) {
+        if let Some(old) = self.entries.pop(key) {
+            self.bytes -= old.bytes;
+        }
+    }
+
+    /// Every entry of `slug`: its page and its answers.
+    fn forget(&mut self, slug: &str) {
+        let keys: Vec<Key> = self
+            .entries
+            .iter()
+            .filter(|(key, _)| key.0 == slug)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in &keys {
+            self.remove(key);
+        }
+    }
+}
+
+thread_local! {
+    static MEMORY: RefCell<Memory> = RefCell::new(Memory::new(MEMORY_BYTES, MEMORY_TTL_MS));
+}
+
+fn edge_key(slug: &str) -> String {
+    format!("https://pingwarden.cache/status/{slug}")
+}
+
+/// The answer kept for this view of `slug`.
+pub fn answer(slug: &str, view: &str, now_ms: i64) -> Option<Rc<Answer>> {
+    let key = (slug.to_string(), view.to_string());
+    match MEMORY.with(|m| m.borrow_mut().get(&key, now_ms))? {
+        Kept::Answer(answer) => Some(answer),
+        Kept::Page(_) => None,
+    }
+}
+
+pub fn keep_answer(slug: &str, view: &str, answer: Rc<Answer>, now_ms: i64) {
+    let bytes = answer.body.len();
+    let key = (slug.to_string(), view.to_string());
+    MEMORY.with(|m| m.borrow_mut().put(key, Kept::Answer(answer), bytes, now_ms));
+}
+
+/// The page kept for `slug`, from memory or else from the edge; `None`
+/// when neither has it (it must be read from D1).
+pub async fn page(slug: &str, now_ms: i64) -> Option<Page> {
+    let key = (slug.to_string(), String::new());
+    if let Some(Kept::Page(page)) = MEMORY.with(|m| m.borrow_mut().get(&key, now_ms)) {
+        return Some(page);
+    }
+    let text = match Cache::default().get(edge_key(slug).as_str(), false).await {
+        Ok(Some(mut hit)) => hit.text().await.ok()?,
+        Ok(None) => return None,
+        Err(error) => {
+            console_error!("reading the cached page {slug}: {error}");
+            return None;
+        }
+    };
+    let page: Page = serde_json::from_str::<Option<PublicPage>>(&text).ok()?.map(Rc::new);
+    let bytes = text.len();
+    MEMORY.with(|m| m.borrow_mut().put(key, Kept::Page(page.clone()), bytes, now_ms));
+    Some(page)
+}
+
+/// Keeps a page just read from D1 in memory now; `json` (the page as JSON,
+/// or `null`) is what the returned future puts at the edge.
+pub fn keep_page(slug: &str, page: Page, json: String, now_ms: i64) -> impl std::future::Future<Output = ()> {
+    let key = (slug.to_string(), String::new());
+    MEMORY.with(|m| m.borrow_mut().put(key, Kept::Page(page), json.len(), now_ms));
+    let slug = slug.to_string();
+    async move {
+        let stored = async {
+            let mut response = Response::ok(json)?;
+            response
+                .headers_mut()
+                .set("Cache-Control", &format!("public, max-age={EDGE_TTL_S}"))?;
+            Cache::default().put(edge_key(&slug).as_str(), response).await
+        };
+        if let Err(error) = stored.await {
+            console_error!("caching the page {slug}: {error}");
+        }
+    }
+}
+
+/// Drops what is kept of these slugs, here and at this data center's edge.
+/// Best effort: a failure is logged and the entry expires on its own.
+pub async fn forget(slugs: &[String]) {
+    for slug in slugs {
+        MEMORY.with(|m| m.borrow_mut().forget(slug));
+        if let Err(error) = Cache::default().delete(edge_key(slug).as_str(), false).await {
+            console_error!("dropping the cached page {slug}: {error}");
+        }
+    }
+}
+
+/// Something an organization's pages show changed (a monitor's status,
+/// name or membership of a page, an incident, a page itself): drops every
+/// page of it. Best effort, as `forget`, since the change is already stored.
+pub async fn org_changed(db: &D1Database, org_id: &str) {
+    match super::status_pages::slugs(db, org_id).await {
+        Ok(slugs) => forget(&slugs).await,
+        Err(error) => console_error!("listing the status pages of {org_id} to drop from the cache: {error}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(slug: &str, view: &str) -> Key {
+        (slug.to_string(), view.to_string())
+    }
+
+    fn answer(body: &str) -> Kept {
+        Kept::Answer(Rc::new(Answer {
+            status: 200,
+            content_type: "text/plain",
+            body: body.as_bytes().to_vec(),
+            etag: String::new(),
+        }))
+    }
+
+    fn body(kept: Option<Kept>) -> Option<String> {
+        match kept? {
+            Kept::Answer(a) => Some(String::from_utf8_lossy(&a.body).into_owned()),
+            Kept::Page(_) => None,
+        }
+    }
+
+    #[test]
+    fn an_entry_is_kept_for_its_time_only() {
+        let mut memory = Memory::new(100, 1_000);
+        memory.put(key("a", "html"), answer("x"), 1, 0);
+        assert_eq!(body(memory.get(&key("a", "html"), 999)), Some("x".into()));
+        assert_eq!(body(memory.get(&key("a", "html"), 1_000)), None);
+        assert_eq!(memory.bytes, 0);
+    }
+
+    #[test]
+    fn the_least_recently_used_entries_go_when_the_budget_is_exceeded() {
+        let mut memory = Memory::new(10, 1_000);
+        memory.put(key("a", "1"), answer("a"), 4, 0);
+        memory.put(key("b", "1"), answer("b"), 4, 0);
+        memory.get(&key("a", "1"), 1);
+        memory.put(key("c", "1"), answer("c"), 4, 2);
+        assert!(memory.get(&key("b", "1"), 3).is_none(), "b was used least recently");
+        assert!(memory.get(&key("a", "1"), 3).is_some() && memory.get(&key("c", "1"), 3).is_some());
+        assert_eq!(memory.bytes, 8);
+        memory.put(key("d", "1"), answer("d"), 11, 4);
+        assert!(memory.get(&key("d", "1"), 5).is_none(), "larger than the whole budget");
+        assert_eq!(memory.bytes, 8);
+    }
+
+    #[test]
+    fn forgetting_a_slug_drops_its_page_and_every_answer_and_nothing_else() {
+        let mut memory = Memory::new(100, 1_000);
+        memory.put(key("a", ""), Kept::Page(None), 4, 0);
+        memory.put(key("a", "html"), answer("x"), 1, 0);
+        memory.put(key("a", "badge-mon_1-status"), answer("y"), 1, 0);
+        memory.put(key("ab", "html"), answer("z"), 1, 0);
+        memory.forget("a");
+        assert!(memory.get(&key("a", ""), 1).is_none());
+        assert!(memory.get(&key("a", "html"), 1).is_none());
+        assert!(memory.get(&key("a", "badge-mon_1-status"), 1).is_none());
+        assert_eq!(body(memory.get(&key("ab", "html"), 1)), Some("z".into()));
+        assert_eq!(memory.bytes, 1);
+    }
+}
