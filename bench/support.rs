@@ -7,7 +7,9 @@
 #![allow(dead_code)] // each benchmark uses only part of this
 
 use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, ExitCode, Stdio};
@@ -265,7 +267,32 @@ where
     F: Fn(usize) -> RequestBuilder + Sync,
     A: Fn(usize, Value) + Sync,
 {
-    timed(label, count, threads, None, request, answer)
+    timed(label, count, threads, None, request, |i, _, json| answer(i, json))
+}
+
+/// `measure`, where every answer must have the status `expected`; also
+/// counts the values of the answers' `header` (`X-Cache: hit`, say).
+pub fn measure_counting<F>(
+    label: &str,
+    count: usize,
+    threads: usize,
+    expected: u16,
+    header: &str,
+    request: F,
+) -> (Run, BTreeMap<String, usize>)
+where
+    F: Fn(usize) -> RequestBuilder + Sync,
+{
+    let counts = Mutex::new(BTreeMap::new());
+    let run = timed(label, count, threads, Some(expected), request, |_, headers, _| {
+        let value = headers
+            .get(header)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("(none)")
+            .to_string();
+        *counts.lock().unwrap().entry(value).or_insert(0) += 1;
+    });
+    (run, counts.into_inner().unwrap())
 }
 
 /// `measure`, where every answer must have the status `expected` (a 404, say).
@@ -273,15 +300,15 @@ pub fn measure_expecting<F>(label: &str, count: usize, threads: usize, expected:
 where
     F: Fn(usize) -> RequestBuilder + Sync,
 {
-    timed(label, count, threads, Some(expected), request, |_, _| {})
+    timed(label, count, threads, Some(expected), request, |_, _, _| {})
 }
 
 /// The loop behind `measure`: an answer succeeds with the status `expected`,
-/// or with any 2xx when none is.
+/// or with any 2xx when none is, and is handed to `answer` with its headers.
 fn timed<F, A>(label: &str, count: usize, threads: usize, expected: Option<u16>, request: F, answer: A) -> Run
 where
     F: Fn(usize) -> RequestBuilder + Sync,
-    A: Fn(usize, Value) + Sync,
+    A: Fn(usize, &HeaderMap, Value) + Sync,
 {
     let next = AtomicUsize::new(0);
     let failures = AtomicUsize::new(0);
@@ -303,16 +330,19 @@ where
                         .map_err(|e| format!("no answer: {e}"))
                         .and_then(|response| {
                             let status = response.status();
+                            let headers = response.headers().clone();
                             let body = response.bytes();
                             mine.push(sent.elapsed());
                             match body {
-                                Ok(body) if expected.map_or(status.is_success(), |e| status == e) => Ok(body),
+                                Ok(body) if expected.map_or(status.is_success(), |e| status == e) => {
+                                    Ok((headers, body))
+                                }
                                 Ok(body) => Err(format!("{status}: {}", String::from_utf8_lossy(&body))),
                                 Err(e) => Err(format!("{status}: {e}")),
                             }
                         });
                     match outcome {
-                        Ok(body) => answer(i, serde_json::from_slice(&body).unwrap_or(Value::Null)),
+                        Ok((headers, body)) => answer(i, &headers, serde_json::from_slice(&body).unwrap_or(Value::Null)),
                         // Counts every failure; shows the first three.
                         Err(why) if failures.fetch_add(1, Ordering::Relaxed) < 3 => {
                             eprintln!("{label}: request {i}: {why}")
