@@ -80,22 +80,34 @@ fn run() -> Result<bool, String> {
         json!({ "type": "http", "name": format!("quiet {i}"), "url": target.url(),
                 "interval_seconds": QUIET_INTERVAL_S })
     })?;
-    let quiet_ids: Vec<String> = quiet.iter().filter_map(|m| m["id"].as_str().map(String::from)).collect();
+    let quiet_ids: Vec<String> = quiet
+        .iter()
+        .filter_map(|m| m["id"].as_str().map(String::from))
+        .collect();
     let flip = must(
-        api.http.post(api.url("/api/v1/monitors")).bearer_auth(&token).json(&json!({
-            "type": "http", "name": "flip", "url": format!("{}flip", target.url()),
-            "interval_seconds": 1, "failure_threshold": 1
-        })),
+        api.http
+            .post(api.url("/api/v1/monitors"))
+            .bearer_auth(&token)
+            .json(&json!({
+                "type": "http", "name": "flip", "url": format!("{}flip", target.url()),
+                "interval_seconds": 1, "failure_threshold": 1
+            })),
         "making the flipping monitor",
     )?;
-    let flip_id = flip["data"]["id"].as_str().ok_or("no id for the flipping monitor")?.to_string();
+    let flip_id = flip["data"]["id"]
+        .as_str()
+        .ok_or("no id for the flipping monitor")?
+        .to_string();
     let mut channel_ids = Vec::new();
     for i in 0..CHANNELS {
         let made = must(
-            api.http.post(api.url("/api/v1/channels")).bearer_auth(&token).json(&json!({
-                "name": format!("hook {i}"), "kind": "webhook",
-                "url": format!("{}hook/{i}", receiver.url()), "monitor_ids": [flip_id]
-            })),
+            api.http
+                .post(api.url("/api/v1/channels"))
+                .bearer_auth(&token)
+                .json(&json!({
+                    "name": format!("hook {i}"), "kind": "webhook",
+                    "url": format!("{}hook/{i}", receiver.url()), "monitor_ids": [flip_id]
+                })),
             "making a webhook channel",
         )?;
         channel_ids.push(made["data"]["id"].as_str().unwrap_or_default().to_string());
@@ -114,9 +126,12 @@ fn run() -> Result<bool, String> {
     let burst_window = (burst_start, now_ms());
     failing.store(200, Ordering::Relaxed);
 
-    let plain = measure("GET receiver, plain requests from here", CEILING_REQUESTS, CEILING_THREADS, |_| {
-        api.http.get(format!("{}plain", receiver.url()))
-    });
+    let plain = measure(
+        "GET receiver, plain requests from here",
+        CEILING_REQUESTS,
+        CEILING_THREADS,
+        |_| api.http.get(format!("{}plain", receiver.url())),
+    );
     let test_sends = measure(
         "POST /api/v1/channels/{id}/test (Worker → hub → receiver)",
         CEILING_REQUESTS,
@@ -195,7 +210,10 @@ fn run() -> Result<bool, String> {
     for (label, late) in [
         (format!("quiet ({QUIET_SECONDS} s)"), &quiet_late),
         (
-            format!("during the deliveries ({:.0} s)", (burst_window.1 - burst_window.0) as f64 / 1000.0),
+            format!(
+                "during the deliveries ({:.0} s)",
+                (burst_window.1 - burst_window.0) as f64 / 1000.0
+            ),
             &burst_late,
         ),
     ] {
@@ -231,7 +249,9 @@ fn wait_until(api: &Api, token: &str, id: &str, status: &str) -> Result<(), Stri
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
         let monitor = must(
-            api.http.get(api.url(&format!("/api/v1/monitors/{id}"))).bearer_auth(token),
+            api.http
+                .get(api.url(&format!("/api/v1/monitors/{id}")))
+                .bearer_auth(token),
             "reading a monitor",
         )?;
         if monitor["data"]["status"] == status {
@@ -247,12 +267,21 @@ fn wait_until(api: &Api, token: &str, id: &str, status: &str) -> Result<(), Stri
 fn wait_for_deliveries(receiver: &Target, count: usize) -> bool {
     let started = Instant::now();
     while started.elapsed() < TRANSITION_TIME_LIMIT {
-        let got = receiver.hits.lock().unwrap().iter().filter(|h| h.path.starts_with("/hook/")).count();
+        let got = receiver
+            .hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|h| h.path.starts_with("/hook/"))
+            .count();
         if got >= count {
             return true;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    eprintln!("fewer than {count} deliveries after {} s", TRANSITION_TIME_LIMIT.as_secs());
+    eprintln!(
+        "fewer than {count} deliveries after {} s",
+        TRANSITION_TIME_LIMIT.as_secs()
+    );
     false
 }

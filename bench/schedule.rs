@@ -12,9 +12,7 @@ use serde_json::{json, Value};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use support::{
-    all_complete, d1, env_number, histories, now_ms, pause_all, percentile, print_runs, Api, Check, Target,
-};
+use support::{all_complete, d1, env_number, histories, now_ms, pause_all, percentile, print_runs, Api, Check, Target};
 
 const MONITORS: usize = 200;
 const INTERVAL_MS: i64 = 5_000;

@@ -80,7 +80,12 @@ fn run() -> Result<bool, String> {
         run
     };
     let badge = format!("/status/bench-page/monitors/{}/badge.svg", ids[0]);
-    for path in ["/status/bench-page", "/status/bench-page.json", "/status/bench-page/badge.svg", &badge] {
+    for path in [
+        "/status/bench-page",
+        "/status/bench-page.json",
+        "/status/bench-page/badge.svg",
+        &badge,
+    ] {
         let warm_up = measure("warm-up", WARM_UP_REQUESTS, THREADS, |_| get(path));
         let many = cached(&format!("GET {path} (cached)"), path, CACHED_REQUESTS, THREADS);
         let one = cached(&format!("GET {path} (cached)"), path, SEQUENTIAL_REQUESTS, 1);
@@ -110,7 +115,11 @@ fn run() -> Result<bool, String> {
     let mut misses = 0;
     for (label, threads, counts) in &caching {
         let count = |value: &str| counts.get(value).copied().unwrap_or(0);
-        misses += counts.iter().filter(|(value, _)| *value != "hit").map(|(_, n)| n).sum::<usize>();
+        misses += counts
+            .iter()
+            .filter(|(value, _)| *value != "hit")
+            .map(|(_, n)| n)
+            .sum::<usize>();
         println!("| `{label}` | {threads} | {} | {} |", count("hit"), count("miss"));
     }
     println!();

@@ -342,7 +342,9 @@ where
                             }
                         });
                     match outcome {
-                        Ok((headers, body)) => answer(i, &headers, serde_json::from_slice(&body).unwrap_or(Value::Null)),
+                        Ok((headers, body)) => {
+                            answer(i, &headers, serde_json::from_slice(&body).unwrap_or(Value::Null))
+                        }
                         // Counts every failure; shows the first three.
                         Err(why) if failures.fetch_add(1, Ordering::Relaxed) < 3 => {
                             eprintln!("{label}: request {i}: {why}")

@@ -343,7 +343,11 @@ fn a_cached_page_and_its_badges_answer_without_reading_d1_until_the_page_changes
     ] {
         for _ in 0..2 {
             let again = public(&path);
-            assert_eq!((again.status().as_u16(), cache_of(&again)), (200, "hit".into()), "{path}");
+            assert_eq!(
+                (again.status().as_u16(), cache_of(&again)),
+                (200, "hit".into()),
+                "{path}"
+            );
         }
     }
 
@@ -433,7 +437,10 @@ fn a_status_change_drops_the_cached_page() {
     let badge = public(&format!("/status/{slug}/monitors/{monitor}/badge.svg"));
     // Sooner than an entry expires (10 s in memory, 60 s at the edge): a
     // stale page would still be served had the change not dropped it.
-    assert!(cached_at.elapsed().as_secs() < 8, "the monitor took too long to go down");
+    assert!(
+        cached_at.elapsed().as_secs() < 8,
+        "the monitor took too long to go down"
+    );
     assert_eq!(cache_of(&badge), "miss");
     assert!(badge.text().unwrap().contains(">down<"));
 }
