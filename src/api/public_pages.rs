@@ -59,9 +59,11 @@ pub async fn serve(ctx: &Ctx, req: Request, slug: &str, view: View<'_>) -> ApiRe
     if let Some(answer) = page_cache::answer(slug, &variant, ctx.now_ms) {
         return sent(&req, &answer, "hit");
     }
-    let (page, cache) = match page_cache::page(slug, ctx.now_ms).await {
+    // Whatever is read from here on is kept only if no change is dropped meanwhile.
+    let generation = page_cache::generation(slug);
+    let (page, cache) = match page_cache::page(slug, generation, ctx.now_ms).await {
         Some(page) => (page, "hit"),
-        None => (read_page(ctx, slug).await?, "miss"),
+        None => (read_page(ctx, slug, generation).await?, "miss"),
     };
     let Some(page) = page else {
         return not_found(slug, &view, cache);
@@ -76,18 +78,18 @@ pub async fn serve(ctx: &Ctx, req: Request, slug: &str, view: View<'_>) -> ApiRe
             )
         }
     };
-    page_cache::keep_answer(slug, &variant, answer.clone(), ctx.now_ms);
+    page_cache::keep_answer(slug, &variant, answer.clone(), generation, ctx.now_ms);
     sent(&req, &answer, cache)
 }
 
 /// The page from D1, kept for the next requests (`None`: no such slug, kept too).
-async fn read_page(ctx: &Ctx, slug: &str) -> ApiResult<Page> {
+async fn read_page(ctx: &Ctx, slug: &str, generation: u64) -> ApiResult<Page> {
     let page = match store::status_pages::by_slug(&ctx.db, slug).await? {
         Some(row) => Some(Rc::new(gather(ctx, &row).await?)),
         None => None,
     };
     let json = serde_json::to_string(&page.as_deref()).map_err(|e| ApiError::Internal(e.to_string()))?;
-    ctx.wait_until(page_cache::keep_page(slug, page.clone(), json, ctx.now_ms));
+    ctx.wait_until(page_cache::keep_page(slug, page.clone(), json, generation, ctx.now_ms));
     Ok(page)
 }
 
@@ -110,7 +112,7 @@ fn sent(req: &Request, answer: &Answer, cache: &str) -> ApiResult<Response> {
     let mut response = if held.is_some_and(|held| held.split(',').any(|h| h.trim() == answer.etag)) {
         Response::empty()?.with_status(304)
     } else {
-        let mut full = Response::from_bytes(answer.body.clone())?.with_status(answer.status);
+        let mut full = Response::from_bytes(answer.body.clone())?;
         full.headers_mut().set("Content-Type", answer.content_type)?;
         full.headers_mut().set("Cache-Control", CACHE_CONTROL)?;
         full
@@ -137,7 +139,6 @@ fn render(ctx: &Ctx, public: &PublicPage, view: &View<'_>, metric_uptime: bool) 
         },
     };
     Ok(Some(Answer {
-        status: 200,
         content_type,
         etag: format!("\"{}\"", &sha256_hex(&body)[..20]),
         body: body.into_bytes(),

@@ -20,21 +20,25 @@
 use crate::domain::status_page::PublicPage;
 use lru::LruCache;
 use std::cell::RefCell;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 use worker::{console_error, Cache, D1Database, Response};
 
 /// Memory an isolate gives to cached pages (an isolate has 128 MB).
 const MEMORY_BYTES: usize = 8 * 1024 * 1024;
+/// What an entry costs besides its key and payload (the map's node): so
+/// that a flood of unknown slugs, each a tiny entry, stays within the budget.
+const ENTRY_BYTES: usize = 128;
 /// Short, because a deletion reaches only the isolate that made the change.
 const MEMORY_TTL_MS: i64 = 10_000;
 /// As the KV epoch allowed before: a status change made by a monitor
 /// object cannot delete the entries of the data centers pages are read in.
 const EDGE_TTL_S: u32 = 60;
 
-/// An answer as sent, rendered once per change.
+/// A 200 answer as sent, rendered once per change.
 #[derive(Debug)]
 pub struct Answer {
-    pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
     pub etag: String,
@@ -58,6 +62,19 @@ struct Held {
 /// (slug, view): the view is empty for the slug's page itself.
 type Key = (String, String);
 
+const BUCKETS: usize = 256;
+
+fn bucket(slug: &str) -> usize {
+    let mut hasher = DefaultHasher::new();
+    slug.hash(&mut hasher);
+    hasher.finish() as usize % BUCKETS
+}
+
+/// What an entry of `payload` bytes under `key` takes in memory, about.
+fn size(key: &Key, payload: usize) -> usize {
+    key.0.len() + key.1.len() + payload + ENTRY_BYTES
+}
+
 /// Entries up to a total size, each for a time; the least recently used
 /// goes first when a new one does not fit.
 struct Memory {
@@ -65,6 +82,11 @@ struct Memory {
     bytes: usize,
     budget: usize,
     ttl_ms: i64,
+    /// Counts the `forget` calls of the slugs of each bucket (by a hash of
+    /// the slug): what was read of a slug while it was forgotten (from D1 or
+    /// the edge) may be older than the change, and is not kept. A slug that
+    /// shares the bucket only loses that one keep, never gets a stale page.
+    generations: [u64; BUCKETS],
 }
 
 impl Memory {
@@ -74,6 +96,7 @@ impl Memory {
             bytes: 0,
             budget,
             ttl_ms,
+            generations: [0; BUCKETS],
         }
     }
 
@@ -109,6 +132,19 @@ impl Memory {
         }
     }
 
+    fn generation(&self, slug: &str) -> u64 {
+        self.generations[bucket(slug)]
+    }
+
+    /// `put`, unless the key's slug was forgotten since `generation`; true if kept.
+    fn put_since(&mut self, generation: u64, key: Key, kept: Kept, bytes: usize, now_ms: i64) -> bool {
+        let unchanged = self.generation(&key.0) == generation;
+        if unchanged {
+            self.put(key, kept, bytes, now_ms);
+        }
+        unchanged
+    }
+
     fn remove(&mut self, key: &Key) {
         if let Some(old) = self.entries.pop(key) {
             self.bytes -= old.bytes;
@@ -117,6 +153,7 @@ impl Memory {
 
     /// Every entry of `slug`: its page and its answers.
     fn forget(&mut self, slug: &str) {
+        self.generations[bucket(slug)] += 1;
         let keys: Vec<Key> = self
             .entries
             .iter()
@@ -146,15 +183,24 @@ pub fn answer(slug: &str, view: &str, now_ms: i64) -> Option<Rc<Answer>> {
     }
 }
 
-pub fn keep_answer(slug: &str, view: &str, answer: Rc<Answer>, now_ms: i64) {
-    let bytes = answer.body.len();
+/// Keeps an answer rendered from what was read since `generation`.
+pub fn keep_answer(slug: &str, view: &str, answer: Rc<Answer>, generation: u64, now_ms: i64) {
     let key = (slug.to_string(), view.to_string());
-    MEMORY.with(|m| m.borrow_mut().put(key, Kept::Answer(answer), bytes, now_ms));
+    let bytes = size(&key, answer.body.len());
+    MEMORY.with(|m| {
+        m.borrow_mut()
+            .put_since(generation, key, Kept::Answer(answer), bytes, now_ms)
+    });
+}
+
+/// Where the cache stands for `slug`, taken before reading anything to keep.
+pub fn generation(slug: &str) -> u64 {
+    MEMORY.with(|m| m.borrow().generation(slug))
 }
 
 /// The page kept for `slug`, from memory or else from the edge; `None`
 /// when neither has it (it must be read from D1).
-pub async fn page(slug: &str, now_ms: i64) -> Option<Page> {
+pub async fn page(slug: &str, generation: u64, now_ms: i64) -> Option<Page> {
     let key = (slug.to_string(), String::new());
     if let Some(Kept::Page(page)) = MEMORY.with(|m| m.borrow_mut().get(&key, now_ms)) {
         return Some(page);
@@ -168,18 +214,35 @@ pub async fn page(slug: &str, now_ms: i64) -> Option<Page> {
         }
     };
     let page: Page = serde_json::from_str::<Option<PublicPage>>(&text).ok()?.map(Rc::new);
-    let bytes = text.len();
-    MEMORY.with(|m| m.borrow_mut().put(key, Kept::Page(page.clone()), bytes, now_ms));
+    let bytes = size(&key, text.len());
+    MEMORY.with(|m| {
+        m.borrow_mut()
+            .put_since(generation, key, Kept::Page(page.clone()), bytes, now_ms)
+    });
     Some(page)
 }
 
-/// Keeps a page just read from D1 in memory now; `json` (the page as JSON,
-/// or `null`) is what the returned future puts at the edge.
-pub fn keep_page(slug: &str, page: Page, json: String, now_ms: i64) -> impl std::future::Future<Output = ()> {
+/// Keeps a page read from D1 since `generation` in memory now; `json` (the
+/// page as JSON, or `null`) is what the returned future puts at the edge.
+/// Nothing is kept if a change was forgotten meanwhile: the read may predate it.
+pub fn keep_page(
+    slug: &str,
+    page: Page,
+    json: String,
+    generation: u64,
+    now_ms: i64,
+) -> impl std::future::Future<Output = ()> {
     let key = (slug.to_string(), String::new());
-    MEMORY.with(|m| m.borrow_mut().put(key, Kept::Page(page), json.len(), now_ms));
+    let bytes = size(&key, json.len());
+    let unchanged = MEMORY.with(|m| {
+        m.borrow_mut()
+            .put_since(generation, key, Kept::Page(page), bytes, now_ms)
+    });
     let slug = slug.to_string();
     async move {
+        if !unchanged {
+            return;
+        }
         let stored = async {
             let mut response = Response::ok(json)?;
             response
@@ -224,7 +287,6 @@ mod tests {
 
     fn answer(body: &str) -> Kept {
         Kept::Answer(Rc::new(Answer {
-            status: 200,
             content_type: "text/plain",
             body: body.as_bytes().to_vec(),
             etag: String::new(),
@@ -270,6 +332,10 @@ mod tests {
         memory.put(key("a", "badge-mon_1-status"), answer("y"), 1, 0);
         memory.put(key("ab", "html"), answer("z"), 1, 0);
         memory.forget("a");
+        assert!(
+            !memory.put_since(0, key("a", ""), Kept::Page(None), 4, 1),
+            "read before the change"
+        );
         assert!(memory.get(&key("a", ""), 1).is_none());
         assert!(memory.get(&key("a", "html"), 1).is_none());
         assert!(memory.get(&key("a", "badge-mon_1-status"), 1).is_none());
