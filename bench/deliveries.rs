@@ -22,7 +22,8 @@ use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{
-    all_complete, histories, measure, millis, must, now_ms, pause_all, percentile, print_runs, Api, Hit, Target,
+    all_complete, histories, measure, millis, must, now_ms, parallel_map, pause_all, percentile, print_runs, Api, Hit,
+    Target,
 };
 
 const CHANNELS: usize = 20;
@@ -143,6 +144,24 @@ fn run() -> Result<bool, String> {
         },
     );
     let pause = pause_all(&api, &token, &quiet_ids, THREADS);
+    // The hub's log: which deliveries took more than one attempt, and why.
+    let logs = parallel_map(CHANNELS, THREADS, |i| {
+        api.list_all(
+            &token,
+            &format!("/api/v1/channels/{}/deliveries?limit=200", channel_ids[i]),
+        )
+    })?;
+    let retried: Vec<&Value> = logs
+        .iter()
+        .flatten()
+        .filter(|d| d["event"] != "test" && d["attempts"].as_array().map_or(0, Vec::len) > 1)
+        .collect();
+    let failed_attempts: Vec<String> = retried
+        .iter()
+        .flat_map(|d| d["attempts"].as_array().cloned().unwrap_or_default())
+        .filter(|a| !a["status_code"].as_u64().is_some_and(|code| (200..300).contains(&code)))
+        .map(|a| format!("{} {}", a["status_code"], a["error"]))
+        .collect();
 
     let hits = receiver.hits.lock().unwrap().clone();
     let deliveries: Vec<Delivery> = hits
@@ -167,6 +186,12 @@ fn run() -> Result<bool, String> {
         .sum();
     let rate = deliveries.len() as f64 / (spans as f64 / 1000.0);
     let whole = transitions.values().filter(|(_, a)| a.len() == CHANNELS).count();
+    let mut by_time: Vec<&(i64, Vec<i64>)> = transitions.values().collect();
+    by_time.sort_by_key(|(at, _)| *at);
+    let last_arrivals: Vec<String> = by_time
+        .iter()
+        .map(|(at, arrivals)| (arrivals.iter().max().unwrap_or(at) - at).to_string())
+        .collect();
 
     let lateness = |window: (i64, i64)| -> Result<Vec<i64>, String> {
         let mut late: Vec<i64> = histories(&api, &token, &quiet_ids, THREADS)?
@@ -197,12 +222,22 @@ fn run() -> Result<bool, String> {
     );
     println!("| Deliveries/s (deliveries ÷ Σ transition → last arrival) | {rate:.1} |");
     println!(
+        "| Deliveries that took more than one attempt | {} (failed attempts: {}) |",
+        retried.len(),
+        failed_attempts.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
+    );
+    println!(
         "| Ceiling: test-sends through the Worker, 4 at a time (requests/s) | {:.1} |",
         test_sends.per_second()
     );
     println!(
         "| Ceiling: the receiver, plain requests 4 at a time (requests/s) | {:.1} |",
         plain.per_second()
+    );
+    println!();
+    println!(
+        "Transition → last arrival, each transition in order (ms): {}.",
+        last_arrivals.join(", ")
     );
     println!();
     println!("| Schedule lateness, {QUIET_MONITORS} HTTP monitors every {QUIET_INTERVAL_S} s | Checks | p50 | p99 | max (ms) |");

@@ -96,10 +96,15 @@ impl MonitorObject {
         } else {
             storage.put(OUTBOX, serde_json::to_string(&left)?).await?;
         }
+        // Notifications first, so that they do not wait for the cache; the
+        // pages are dropped whatever the hub did.
+        let handed = if exists {
+            self.hand_to_hub(config, &pending).await
+        } else {
+            Ok(())
+        };
         page_cache::org_changed(&db, &config.org_id).await;
-        if exists {
-            self.hand_to_hub(config, &pending).await?;
-        }
+        handed?;
         Ok(if exists { Applied::Done } else { Applied::MonitorGone })
     }
 
