@@ -6,9 +6,9 @@
 //! `incident.resolved`) fanned out to the 20 channels. It reports the time
 //! from the transition (the event's `timestamp`, when the check that flipped
 //! the monitor ran) to each delivery's arrival, and deliveries/s, next to
-//! two ceilings measured in the same run: the receiver hit by plain
-//! requests, and test-sends through the Worker (`POST
-//! /api/v1/channels/{id}/test`: Worker, hub, one signed webhook, answer).
+//! two figures of the same run: the receiver's ceiling (plain requests from
+//! here), and test-sends through the API (`POST /api/v1/channels/{id}/test`:
+//! the Worker, the hub, one signed webhook, the logged outcome back).
 //! Meanwhile 50 HTTP monitors, every 2 s, check the same loopback target:
 //! their schedule lateness (`checked_at − scheduled_at`) is compared between
 //! a quiet window and the window of the delivery bursts.
@@ -227,11 +227,11 @@ fn run() -> Result<bool, String> {
         failed_attempts.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
     );
     println!(
-        "| Ceiling: test-sends through the Worker, 4 at a time (requests/s) | {:.1} |",
+        "| Reference: test-sends through the API, 4 at a time (requests/s) | {:.1} |",
         test_sends.per_second()
     );
     println!(
-        "| Ceiling: the receiver, plain requests 4 at a time (requests/s) | {:.1} |",
+        "| Ceiling of the receiver: plain requests, 4 at a time (requests/s) | {:.1} |",
         plain.per_second()
     );
     println!();
