@@ -12,9 +12,7 @@ use serde_json::{json, Value};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use support::{
-    all_complete, d1, env_number, measure, millis, now_ms, parallel_map, percentile, print_runs, Api, Target,
-};
+use support::{all_complete, d1, env_number, histories, now_ms, pause_all, percentile, print_runs, Api, Check, Target};
 
 const MONITORS: usize = 200;
 const INTERVAL_MS: i64 = 5_000;
@@ -23,21 +21,6 @@ const MAX_SECONDS: u64 = 3_600;
 
 fn main() -> ExitCode {
     support::main_with(run)
-}
-
-/// One check as the API shows it.
-struct Check {
-    scheduled: i64,
-    checked: i64,
-    up: bool,
-}
-
-fn parse_check(item: &Value) -> Result<Check, String> {
-    Ok(Check {
-        scheduled: millis(item, "scheduled_at")?,
-        checked: millis(item, "checked_at")?,
-        up: item["status"] == "up",
-    })
 }
 
 /// Slots skipped between consecutive checks of one monitor (oldest first),
@@ -72,28 +55,15 @@ fn run() -> Result<bool, String> {
     let started = now_ms();
     std::thread::sleep(Duration::from_secs(seconds));
     let ended = now_ms();
-    let pause = measure("POST /api/v1/monitors/{id}/pause", MONITORS, THREADS, |i| {
-        api.http
-            .post(api.url(&format!("/api/v1/monitors/{}/pause", ids[i])))
-            .bearer_auth(&token)
-    });
-    // A check already under way when its monitor was paused still lands.
-    std::thread::sleep(Duration::from_secs(2));
+    let pause = pause_all(&api, &token, &ids, THREADS);
     let target_requests = target.requests.load(Ordering::Relaxed);
-
-    let mut histories = parallel_map(MONITORS, THREADS, |i| {
-        let items = api.list_all(&token, &format!("/api/v1/monitors/{}/checks?limit=200", ids[i]))?;
-        items.iter().map(parse_check).collect::<Result<Vec<_>, _>>()
-    })?;
-    for history in &mut histories {
-        history.sort_by_key(|c| c.scheduled);
-    }
+    let histories = histories(&api, &token, &ids, THREADS)?;
 
     let all: Vec<&Check> = histories.iter().flatten().collect();
     let total = all.len();
     let in_run = all.iter().filter(|c| (started..ended).contains(&c.checked)).count();
     let rate = in_run as f64 / ((ended - started) as f64 / 1000.0);
-    let mut lateness: Vec<i64> = all.iter().map(|c| c.checked - c.scheduled).collect();
+    let mut lateness: Vec<i64> = all.iter().map(|c| c.lateness()).collect();
     lateness.sort();
     let late = |p: f64| percentile(&lateness, p).map_or("n/a".into(), |v| v.to_string());
     let failed = all.iter().filter(|c| !c.up).count();

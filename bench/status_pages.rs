@@ -5,10 +5,13 @@
 //! so that no two bars merge (the largest page). They are shown on two pages,
 //! of 50 and of 20 monitors; a third page shows 20 more monitors with a more
 //! usual history (100 % but one day in ten), whose alike days merge.
-//! It measures `GET /status/{slug}` and `/status/{slug}.json` answered from
-//! the cache (the same request again and again) and rendered afresh (the
-//! page's title changed before each request, which changes the cache key;
-//! only the GET is timed), and the pages' sizes.
+//! It measures `GET /status/{slug}`, `/status/{slug}.json` and badges
+//! answered from the cache (the same request again and again), the HTML and
+//! JSON rendered afresh (the page's title changed before each request, which
+//! drops it from the cache; only the GET is timed), a flood of badge requests
+//! for random monitor ids (404s answered from the cached page), and the
+//! pages' sizes. Each answer's `X-Cache` (`hit`, or `miss` when the page was
+//! read from D1) is counted: a cached phase must have no miss.
 
 mod support;
 
@@ -16,13 +19,14 @@ use serde_json::json;
 use std::io::Write;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
-use support::{all_complete, d1, measure, must, print_runs, Api, Run, Target};
+use support::{all_complete, d1, measure, measure_counting, must, print_runs, Api, Run, Target};
 
 const MONITORS: usize = 50;
 const SMALL_PAGE: usize = 20;
 const SETUP_THREADS: usize = 4;
 const THREADS: usize = 8;
 const CACHED_REQUESTS: usize = 500;
+const FLOOD_REQUESTS: usize = 2_000;
 const SEQUENTIAL_REQUESTS: usize = 50;
 const WARM_UP_REQUESTS: usize = 20;
 const SIZE_GOAL_BYTES: usize = 60 * 1024;
@@ -68,15 +72,62 @@ fn run() -> Result<bool, String> {
 
     let get = |path: &str| api.http.get(api.url(path));
     let mut runs = Vec::new();
-    for path in ["/status/bench-page", "/status/bench-page.json"] {
+    // Each cached phase, with its count of answers by `X-Cache`.
+    let mut caching = Vec::new();
+    let mut cached = |label: &str, path: &str, count: usize, threads: usize| {
+        let (run, counts) = measure_counting(label, count, threads, 200, "x-cache", |_| get(path));
+        caching.push((run.label.clone(), threads, counts));
+        run
+    };
+    let badge = format!("/status/bench-page/monitors/{}/badge.svg", ids[0]);
+    for path in [
+        "/status/bench-page",
+        "/status/bench-page.json",
+        "/status/bench-page/badge.svg",
+        &badge,
+    ] {
         let warm_up = measure("warm-up", WARM_UP_REQUESTS, THREADS, |_| get(path));
-        let cached = measure(&format!("GET {path} (cached)"), CACHED_REQUESTS, THREADS, |_| get(path));
-        let one = measure(&format!("GET {path} (cached)"), SEQUENTIAL_REQUESTS, 1, |_| get(path));
-        let fresh = uncached(&api, &token, &page_id, path)?;
-        runs.extend([warm_up, cached, one, fresh]);
+        let many = cached(&format!("GET {path} (cached)"), path, CACHED_REQUESTS, THREADS);
+        let one = cached(&format!("GET {path} (cached)"), path, SEQUENTIAL_REQUESTS, 1);
+        runs.extend([warm_up, many, one]);
+        if !path.contains("badge") {
+            runs.push(uncached(&api, &token, &page_id, path)?);
+        }
     }
+    let (flood, counts) = measure_counting(
+        "GET /status/bench-page/monitors/{random id}/badge.svg (404)",
+        FLOOD_REQUESTS,
+        THREADS,
+        404,
+        "x-cache",
+        |_| {
+            let random = pingwarden::domain::ids::random_base62(16);
+            get(&format!("/status/bench-page/monitors/mon_{random}/badge.svg"))
+        },
+    );
+    caching.push((flood.label.clone(), THREADS, counts));
+    runs.push(flood);
     let shown: Vec<&Run> = runs.iter().filter(|r| r.label != "warm-up").collect();
     print_runs(&[&[&create][..], &shown].concat());
+
+    println!("| Cached phase | Client threads | `X-Cache: hit` | `miss` (page read from D1) |");
+    println!("|---|--:|--:|--:|");
+    let mut misses = 0;
+    for (label, threads, counts) in &caching {
+        let count = |value: &str| counts.get(value).copied().unwrap_or(0);
+        misses += counts
+            .iter()
+            .filter(|(value, _)| *value != "hit")
+            .map(|(_, n)| n)
+            .sum::<usize>();
+        println!("| `{label}` | {threads} | {} | {} |", count("hit"), count("miss"));
+    }
+    println!();
+    println!(
+        "Goal (cached pages, badges and random badge ids read nothing from D1): {} ({misses} answers not from the cache).",
+        if misses == 0 { "met" } else { "missed" }
+    );
+    println!();
 
     println!("| Page size | Raw (B) | gzip -9 (B) |");
     println!("|---|--:|--:|");
@@ -107,9 +158,7 @@ fn run() -> Result<bool, String> {
     );
     println!();
 
-    Ok(all_complete(
-        &[&[&create][..], &runs.iter().collect::<Vec<_>>()].concat(),
-    ))
+    Ok(misses == 0 && all_complete(&[&[&create][..], &runs.iter().collect::<Vec<_>>()].concat()))
 }
 
 /// Waits (at most 60 s) until `count` monitors are up.

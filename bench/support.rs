@@ -7,8 +7,10 @@
 #![allow(dead_code)] // each benchmark uses only part of this
 
 use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -265,7 +267,32 @@ where
     F: Fn(usize) -> RequestBuilder + Sync,
     A: Fn(usize, Value) + Sync,
 {
-    timed(label, count, threads, None, request, answer)
+    timed(label, count, threads, None, request, |i, _, json| answer(i, json))
+}
+
+/// `measure`, where every answer must have the status `expected`; also
+/// counts the values of the answers' `header` (`X-Cache: hit`, say).
+pub fn measure_counting<F>(
+    label: &str,
+    count: usize,
+    threads: usize,
+    expected: u16,
+    header: &str,
+    request: F,
+) -> (Run, BTreeMap<String, usize>)
+where
+    F: Fn(usize) -> RequestBuilder + Sync,
+{
+    let counts = Mutex::new(BTreeMap::new());
+    let run = timed(label, count, threads, Some(expected), request, |_, headers, _| {
+        let value = headers
+            .get(header)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("(none)")
+            .to_string();
+        *counts.lock().unwrap().entry(value).or_insert(0) += 1;
+    });
+    (run, counts.into_inner().unwrap())
 }
 
 /// `measure`, where every answer must have the status `expected` (a 404, say).
@@ -273,15 +300,15 @@ pub fn measure_expecting<F>(label: &str, count: usize, threads: usize, expected:
 where
     F: Fn(usize) -> RequestBuilder + Sync,
 {
-    timed(label, count, threads, Some(expected), request, |_, _| {})
+    timed(label, count, threads, Some(expected), request, |_, _, _| {})
 }
 
 /// The loop behind `measure`: an answer succeeds with the status `expected`,
-/// or with any 2xx when none is.
+/// or with any 2xx when none is, and is handed to `answer` with its headers.
 fn timed<F, A>(label: &str, count: usize, threads: usize, expected: Option<u16>, request: F, answer: A) -> Run
 where
     F: Fn(usize) -> RequestBuilder + Sync,
-    A: Fn(usize, Value) + Sync,
+    A: Fn(usize, &HeaderMap, Value) + Sync,
 {
     let next = AtomicUsize::new(0);
     let failures = AtomicUsize::new(0);
@@ -303,16 +330,21 @@ where
                         .map_err(|e| format!("no answer: {e}"))
                         .and_then(|response| {
                             let status = response.status();
+                            let headers = response.headers().clone();
                             let body = response.bytes();
                             mine.push(sent.elapsed());
                             match body {
-                                Ok(body) if expected.map_or(status.is_success(), |e| status == e) => Ok(body),
+                                Ok(body) if expected.map_or(status.is_success(), |e| status == e) => {
+                                    Ok((headers, body))
+                                }
                                 Ok(body) => Err(format!("{status}: {}", String::from_utf8_lossy(&body))),
                                 Err(e) => Err(format!("{status}: {e}")),
                             }
                         });
                     match outcome {
-                        Ok(body) => answer(i, serde_json::from_slice(&body).unwrap_or(Value::Null)),
+                        Ok((headers, body)) => {
+                            answer(i, &headers, serde_json::from_slice(&body).unwrap_or(Value::Null))
+                        }
                         // Counts every failure; shows the first three.
                         Err(why) if failures.fetch_add(1, Ordering::Relaxed) < 3 => {
                             eprintln!("{label}: request {i}: {why}")
@@ -372,17 +404,19 @@ pub fn all_complete(runs: &[&Run]) -> bool {
     runs.iter().all(|run| run.complete())
 }
 
-/// One request a `Target` received: when (ms since the epoch) and its path.
+/// One request a `Target` received: when (ms since the epoch), its path and
+/// its body (a webhook's JSON; probes send none).
 #[derive(Clone, Debug)]
 pub struct Hit {
     pub at_ms: i64,
     pub path: String,
+    pub body: String,
 }
 
-/// An HTTP server on 127.0.0.1 for monitors to check, a thread per
-/// connection, answering every request with a short body and
+/// An HTTP server on 127.0.0.1 for monitors to check and webhooks to reach,
+/// a thread per connection, answering every request with a short body and
 /// `Connection: close`, until the process ends. Counts the requests answered
-/// and logs every request received.
+/// and logs every request received, once its body is read.
 pub struct Target {
     pub port: u16,
     pub requests: Arc<AtomicUsize>,
@@ -429,17 +463,26 @@ fn answer(stream: TcpStream, log: &Mutex<Vec<Hit>>, status: &dyn Fn(&str) -> u16
     reader.read_line(&mut line)?;
     // `GET /path HTTP/1.1`
     let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+    // The headers, up to the blank line, then the body they announce.
+    let mut length = 0;
+    line.clear();
+    while reader.read_line(&mut line)? > 2 {
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        line.clear();
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
     log.lock().unwrap().push(Hit {
         at_ms: now_ms(),
         path: path.clone(),
+        body: String::from_utf8_lossy(&body).into_owned(),
     });
     // After the log: `status` may take its time (a slow target).
     let code = status(&path);
-    // The headers, up to the blank line; probes send no body.
-    line.clear();
-    while reader.read_line(&mut line)? > 2 {
-        line.clear();
-    }
     let (reason, body) = if code == 200 {
         ("OK", "ok\n")
     } else {
@@ -505,4 +548,48 @@ pub fn d1(sql: &str) -> Result<Vec<Value>, String> {
         .and_then(|last| last["results"].as_array())
         .cloned()
         .unwrap_or_default())
+}
+
+/// One check as the API shows it (times in ms since the epoch).
+pub struct Check {
+    pub scheduled: i64,
+    pub checked: i64,
+    pub up: bool,
+}
+
+impl Check {
+    /// How late the check ran: `checked_at − scheduled_at`.
+    pub fn lateness(&self) -> i64 {
+        self.checked - self.scheduled
+    }
+}
+
+fn parse_check(item: &Value) -> Result<Check, String> {
+    Ok(Check {
+        scheduled: millis(item, "scheduled_at")?,
+        checked: millis(item, "checked_at")?,
+        up: item["status"] == "up",
+    })
+}
+
+/// Every check of each monitor, oldest first, read `threads` monitors at a time.
+pub fn histories(api: &Api, token: &str, ids: &[String], threads: usize) -> Result<Vec<Vec<Check>>, String> {
+    parallel_map(ids.len(), threads, |i| {
+        let items = api.list_all(token, &format!("/api/v1/monitors/{}/checks?limit=200", ids[i]))?;
+        let mut checks = items.iter().map(parse_check).collect::<Result<Vec<_>, _>>()?;
+        checks.sort_by_key(|c| c.scheduled);
+        Ok(checks)
+    })
+}
+
+/// Pauses the monitors, `threads` at a time, so that their history stops
+/// moving; then waits 2 s, since a check already under way still lands.
+pub fn pause_all(api: &Api, token: &str, ids: &[String], threads: usize) -> Run {
+    let pause = measure("POST /api/v1/monitors/{id}/pause", ids.len(), threads, |i| {
+        api.http
+            .post(api.url(&format!("/api/v1/monitors/{}/pause", ids[i])))
+            .bearer_auth(token)
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    pause
 }

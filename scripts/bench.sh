@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-benches=${BENCHES:-api schedule heartbeats status_pages cost}
+benches=${BENCHES:-api schedule heartbeats status_pages deliveries cost}
 
 make -s build
 tmp=$(mktemp -d)

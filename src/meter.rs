@@ -1,6 +1,6 @@
 //! A running tally of what this isolate uses of what Cloudflare bills, for
 //! the cost benchmark (`bench/cost.rs`, `docs/COST.md`). SQLite statements,
-//! storage operations, alarms, D1 queries, KV operations and subrequests add
+//! storage operations, alarms, D1 queries and subrequests add
 //! to it where they happen; at the end of each invocation (a Worker request
 //! or cron run, an object's request or alarm) `flush` takes what was added
 //! since the last flush and, when `PW_COST_LOG` is `true`, logs it as one
@@ -36,14 +36,6 @@ pub fn storage(reads: u64, writes: u64) {
         t.rows_read += reads;
         t.rows_written += writes;
     });
-}
-
-pub fn kv_read() {
-    add(|t| t.kv_reads += 1);
-}
-
-pub fn kv_write() {
-    add(|t| t.kv_writes += 1);
 }
 
 pub fn subrequest() {

@@ -86,9 +86,9 @@ impl Ctx {
         })
     }
 
-    /// Tells the organization's cached status pages that what they show changed.
+    /// Drops the organization's status pages from the cache: what they show changed.
     pub async fn pages_changed(&self, org_id: &str) {
-        crate::store::epochs::bump(&self.env, org_id).await
+        store::page_cache::org_changed(&self.db, org_id).await
     }
 
     /// Work that finishes after the response is sent.

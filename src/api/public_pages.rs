@@ -1,8 +1,11 @@
 //! The public status page of a slug, with no credential: as JSON, as HTML
-//! and as SVG badges. Each answer is kept in the Cache API under the
-//! organization's epoch (see `store::epochs`), so a status change or an
-//! incident shows on the next request; the render reads only current
-//! statuses, daily rollups and incidents (never raw results).
+//! and as SVG badges. Answers come from `store::page_cache` (isolate memory,
+//! then the Cache API) under a key made of the request alone, before any D1
+//! or KV read; a change drops the organization's pages there, so it shows on
+//! the next request. A miss reads the page once from D1 (current statuses,
+//! daily rollups and incidents, never raw results) for every view of it; a
+//! badge of a monitor that is not on the page is answered from the kept page.
+//! `X-Cache: hit` or `miss` says whether D1 was read.
 
 use super::{json_response, query, Ctx};
 use crate::domain::badge;
@@ -15,14 +18,16 @@ use crate::domain::status_page::{
 use crate::domain::time::{day_of, DAY_MS};
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
+use crate::store::page_cache::{self, Answer, Page};
 use crate::store::{self, status_pages::PageRow};
 use crate::views;
 
 use std::collections::BTreeMap;
-use worker::{Cache, Request, Response};
+use std::rc::Rc;
+use worker::{Request, Response};
 
-/// Browsers may keep an answer 15 s, the edge 60 s (a change also changes the key).
-const CACHE_CONTROL: &str = "public, max-age=15, s-maxage=60";
+/// Browsers may keep an answer 15 s; a change shows on the next request to us.
+const CACHE_CONTROL: &str = "public, max-age=15";
 
 /// Which answer of a page.
 pub enum View<'a> {
@@ -32,12 +37,6 @@ pub enum View<'a> {
 }
 
 pub async fn serve(ctx: &Ctx, req: Request, slug: &str, view: View<'_>) -> ApiResult<Response> {
-    let Some(page) = store::status_pages::by_slug(&ctx.db, slug).await? else {
-        return match view {
-            View::Html => Ok(Response::from_html(views::status_page::not_found(slug))?.with_status(404)),
-            _ => Err(ApiError::NotFound("status page")),
-        };
-    };
     let metric_uptime = match query(&req)?.get("metric").map(String::as_str) {
         None | Some("status") => false,
         Some("uptime") => true,
@@ -57,75 +56,93 @@ pub async fn serve(ctx: &Ctx, req: Request, slug: &str, view: View<'_>) -> ApiRe
             if metric_uptime { "uptime" } else { "status" }
         ),
     };
-    let epoch = store::epochs::current(&ctx.env, &page.org_id).await?;
-    let key = format!(
-        "https://pingwarden.cache/status/{slug}/{variant}?v={epoch}-{}",
-        page.updated_at
-    );
-    let cache = Cache::default();
-    let response = match cache.get(key.as_str(), false).await? {
-        Some(hit) => reopened(hit).await?,
+    if let Some(answer) = page_cache::answer(slug, &variant, ctx.now_ms) {
+        return sent(&req, &answer, "hit");
+    }
+    // Whatever is read from here on is kept only if no change is dropped meanwhile.
+    let generation = page_cache::generation(slug);
+    let (page, cache) = match page_cache::page(slug, generation, ctx.now_ms).await {
+        Some(page) => (page, "hit"),
+        None => (read_page(ctx, slug, generation).await?, "miss"),
+    };
+    let Some(page) = page else {
+        return not_found(slug, &view, cache);
+    };
+    let answer = match render(ctx, &page, &view, metric_uptime)? {
+        Some(answer) => Rc::new(answer),
+        // A monitor id not on the page: nothing rendered, nothing kept.
         None => {
-            let mut fresh = render(ctx, &page, &view, metric_uptime).await?;
-            cache.put(key.as_str(), fresh.cloned()?).await?;
-            fresh
+            return with_cache(
+                json_response(404, &ApiError::NotFound("monitor on this page").body(""))?,
+                cache,
+            )
         }
     };
-    not_modified_or(&req, response)
+    page_cache::keep_answer(slug, &variant, answer.clone(), generation, ctx.now_ms);
+    sent(&req, &answer, cache)
 }
 
-/// A cached response has immutable headers; this copy can take the
-/// headers every answer gets (request id, CORS).
-async fn reopened(mut cached: Response) -> ApiResult<Response> {
-    let headers = worker::Headers::new();
-    for (name, value) in cached.headers().entries() {
-        headers.set(&name, &value)?;
-    }
-    Ok(Response::from_bytes(cached.bytes().await?)?
-        .with_status(cached.status_code())
-        .with_headers(headers))
+/// The page from D1, kept for the next requests (`None`: no such slug, kept too).
+async fn read_page(ctx: &Ctx, slug: &str, generation: u64) -> ApiResult<Page> {
+    let page = match store::status_pages::by_slug(&ctx.db, slug).await? {
+        Some(row) => Some(Rc::new(gather(ctx, &row).await?)),
+        None => None,
+    };
+    let json = serde_json::to_string(&page.as_deref()).map_err(|e| ApiError::Internal(e.to_string()))?;
+    ctx.wait_until(page_cache::keep_page(slug, page.clone(), json, generation, ctx.now_ms));
+    Ok(page)
 }
 
-/// 304 when the client already holds this version.
-fn not_modified_or(req: &Request, response: Response) -> ApiResult<Response> {
-    let etag = response.headers().get("ETag")?;
+fn not_found(slug: &str, view: &View<'_>, cache: &str) -> ApiResult<Response> {
+    let response = match view {
+        View::Html => Response::from_html(views::status_page::not_found(slug))?.with_status(404),
+        _ => json_response(404, &ApiError::NotFound("status page").body(""))?,
+    };
+    with_cache(response, cache)
+}
+
+fn with_cache(mut response: Response, cache: &str) -> ApiResult<Response> {
+    response.headers_mut().set("X-Cache", cache)?;
+    Ok(response)
+}
+
+/// The answer, or 304 when the client already holds this version.
+fn sent(req: &Request, answer: &Answer, cache: &str) -> ApiResult<Response> {
     let held = req.headers().get("If-None-Match")?;
-    match (etag, held) {
-        (Some(etag), Some(held)) if held.split(',').any(|h| h.trim() == etag) => {
-            let mut unchanged = Response::empty()?.with_status(304);
-            unchanged.headers_mut().set("ETag", &etag)?;
-            Ok(unchanged)
-        }
-        _ => Ok(response),
-    }
+    let mut response = if held.is_some_and(|held| held.split(',').any(|h| h.trim() == answer.etag)) {
+        Response::empty()?.with_status(304)
+    } else {
+        let mut full = Response::from_bytes(answer.body.clone())?;
+        full.headers_mut().set("Content-Type", answer.content_type)?;
+        full.headers_mut().set("Cache-Control", CACHE_CONTROL)?;
+        full
+    };
+    response.headers_mut().set("ETag", &answer.etag)?;
+    with_cache(response, cache)
 }
 
-async fn render(ctx: &Ctx, page: &PageRow, view: &View<'_>, metric_uptime: bool) -> ApiResult<Response> {
-    // A badge shows statuses and uptime only: no incidents to read for it.
-    let public = gather(ctx, page, !matches!(view, View::Badge { .. })).await?;
-    let (body, content_type, status) = match view {
+/// The view of the page; `None` for a badge of a monitor not on it.
+fn render(ctx: &Ctx, public: &PublicPage, view: &View<'_>, metric_uptime: bool) -> ApiResult<Option<Answer>> {
+    let (body, content_type) = match view {
         View::Json => (
-            serde_json::to_string(&public).map_err(|e| ApiError::Internal(e.to_string()))?,
+            serde_json::to_string(public).map_err(|e| ApiError::Internal(e.to_string()))?,
             "application/json",
-            200,
         ),
         View::Html => (
-            views::status_page::render(&public, ctx.now_ms),
+            views::status_page::render(public, ctx.now_ms),
             "text/html; charset=utf-8",
-            200,
         ),
-        View::Badge { monitor_id: None } => (page_badge(&public, metric_uptime), "image/svg+xml", 200),
+        View::Badge { monitor_id: None } => (page_badge(public, metric_uptime), "image/svg+xml"),
         View::Badge { monitor_id: Some(id) } => match public.monitors.iter().find(|m| m.id == *id) {
-            Some(monitor) => (monitor_badge(monitor, metric_uptime), "image/svg+xml", 200),
-            None => return json_response(404, &ApiError::NotFound("monitor on this page").body("")),
+            Some(monitor) => (monitor_badge(monitor, metric_uptime), "image/svg+xml"),
+            None => return Ok(None),
         },
     };
-    let mut response = Response::from_bytes(body.as_bytes().to_vec())?.with_status(status);
-    let headers = response.headers_mut();
-    headers.set("Content-Type", content_type)?;
-    headers.set("Cache-Control", CACHE_CONTROL)?;
-    headers.set("ETag", &format!("\"{}\"", &sha256_hex(&body)[..20]))?;
-    Ok(response)
+    Ok(Some(Answer {
+        content_type,
+        etag: format!("\"{}\"", &sha256_hex(&body)[..20]),
+        body: body.into_bytes(),
+    }))
 }
 
 fn page_badge(page: &PublicPage, metric_uptime: bool) -> String {
@@ -140,7 +157,7 @@ fn page_badge(page: &PublicPage, metric_uptime: bool) -> String {
         badge::svg(
             "status",
             &page.overall_status.replace('_', " "),
-            badge::color(page.overall_status),
+            badge::color(&page.overall_status),
         )
     }
 }
@@ -163,7 +180,7 @@ fn combined_uptime(monitors: &[PublicMonitor]) -> Option<f64> {
     (!known.is_empty()).then(|| crate::domain::uptime::round3(known.iter().sum::<f64>() / known.len() as f64))
 }
 
-async fn gather(ctx: &Ctx, page: &PageRow, with_incidents: bool) -> ApiResult<PublicPage> {
+async fn gather(ctx: &Ctx, page: &PageRow) -> ApiResult<PublicPage> {
     let spec = page
         .spec()
         .map_err(|e| ApiError::Internal(format!("status page {} is unreadable: {e}", page.id)))?;
@@ -215,7 +232,7 @@ async fn gather(ctx: &Ctx, page: &PageRow, with_incidents: bool) -> ApiResult<Pu
     Ok(PublicPage {
         title: spec.title,
         description: spec.description,
-        overall_status: overall_status(&statuses),
+        overall_status: overall_status(&statuses).into(),
         updated_at: ctx.now(),
         sections: spec
             .sections
@@ -226,11 +243,7 @@ async fn gather(ctx: &Ctx, page: &PageRow, with_incidents: bool) -> ApiResult<Pu
             })
             .collect(),
         monitors,
-        incidents: if with_incidents {
-            incidents(ctx, &page.org_id, &ids_json).await?
-        } else {
-            Vec::new()
-        },
+        incidents: incidents(ctx, &page.org_id, &ids_json).await?,
     })
 }
 

@@ -6,7 +6,7 @@ use crate::domain::ids::new_id;
 use crate::domain::status_page::PageSpec;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
-use crate::store::{self, status_pages::PageRow};
+use crate::store::{self, page_cache, status_pages::PageRow};
 use serde_json::{json, Value};
 use worker::{Request, Response};
 
@@ -74,6 +74,8 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
         Err(error) if store::is_unique_violation(&error) => return Err(slug_taken()),
         Err(error) => return Err(error.into()),
     }
+    // Its slug may be kept as "no such page".
+    ctx.pages_changed(&principal.org_id).await;
     created(page_json(ctx, &req, &fetch(ctx, &principal.org_id, &id).await?)?)
 }
 
@@ -100,16 +102,22 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
         Err(error) if store::is_unique_violation(&error) => return Err(slug_taken()),
         Err(error) => return Err(error.into()),
     }
+    // A new slug leaves the old one behind: it is dropped too.
+    if row.slug != spec.slug {
+        page_cache::forget(&[row.slug]).await;
+    }
+    ctx.pages_changed(&principal.org_id).await;
     ok(page_json(ctx, &req, &fetch(ctx, &principal.org_id, id).await?)?)
 }
 
 pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     principal.require_write()?;
+    let row = fetch(ctx, &principal.org_id, id).await?;
     if !store::status_pages::delete(&ctx.db, &principal.org_id, id).await? {
         return Err(ApiError::NotFound("status page"));
     }
-    ctx.pages_changed(&principal.org_id).await;
+    page_cache::forget(&[row.slug]).await;
     no_content()
 }
 

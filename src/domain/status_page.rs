@@ -7,6 +7,7 @@ use super::time::{day_of, DAY_MS};
 use super::validation::{trimmed_text, FieldError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const DAYS: i64 = 90;
@@ -215,11 +216,12 @@ pub struct DayFigures {
     pub observed_seconds: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Statuses are `Cow`: written from constants, read back from a cached page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Day {
     pub date: String,
     pub uptime_pct: Option<f64>,
-    pub status: Option<&'static str>,
+    pub status: Option<Cow<'static, str>>,
 }
 
 fn day_status(uptime_pct: f64) -> &'static str {
@@ -244,9 +246,9 @@ pub fn days(now_ms: i64, rollups: &BTreeMap<String, DayFigures>, current: Monito
                 .get(&date)
                 .and_then(|f| super::uptime::uptime_pct(f.downtime_seconds, f.observed_seconds));
             let status = match (uptime_pct, back, current) {
-                (Some(pct), _, _) => Some(day_status(pct)),
-                (None, 0, MonitorStatus::Up) => Some("operational"),
-                (None, 0, MonitorStatus::Down) => Some("outage"),
+                (Some(pct), _, _) => Some(day_status(pct).into()),
+                (None, 0, MonitorStatus::Up) => Some("operational".into()),
+                (None, 0, MonitorStatus::Down) => Some("outage".into()),
                 _ => None,
             };
             Day {
@@ -292,7 +294,7 @@ pub fn runs(days: &[Day]) -> Vec<Run<'_>> {
     runs
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PublicMonitor {
     pub id: String,
     pub name: String,
@@ -301,20 +303,20 @@ pub struct PublicMonitor {
     pub days: Vec<Day>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PublicSection {
     pub name: Option<String>,
     pub monitor_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PublicUpdate {
     pub status: String,
     pub message: String,
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PublicIncident {
     pub id: String,
     pub title: String,
@@ -327,11 +329,11 @@ pub struct PublicIncident {
 
 /// What a public page shows. Never a target's URL, host, port, headers or
 /// token: only names, statuses, figures and incidents.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PublicPage {
     pub title: String,
     pub description: Option<String>,
-    pub overall_status: &'static str,
+    pub overall_status: Cow<'static, str>,
     pub updated_at: String,
     pub sections: Vec<PublicSection>,
     pub monitors: Vec<PublicMonitor>,

@@ -15,7 +15,7 @@ use crate::domain::notify::transition::{deletion_event, transition_event, Transi
 use crate::domain::notify::{Event, EventKind, IncidentFacts, MonitorFacts};
 use crate::domain::time::{day_of, DAY_MS};
 use crate::store::status_changes::PendingFlip;
-use crate::store::{epochs, monitors, rollups};
+use crate::store::{monitors, page_cache, rollups};
 use std::collections::BTreeSet;
 use worker::{console_error, Error, Result};
 
@@ -96,10 +96,15 @@ impl MonitorObject {
         } else {
             storage.put(OUTBOX, serde_json::to_string(&left)?).await?;
         }
-        epochs::bump(&self.env, &config.org_id).await;
-        if exists {
-            self.hand_to_hub(config, &pending).await?;
-        }
+        // Notifications first, so that they do not wait for the cache; the
+        // pages are dropped whatever the hub did.
+        let handed = if exists {
+            self.hand_to_hub(config, &pending).await
+        } else {
+            Ok(())
+        };
+        page_cache::org_changed(&db, &config.org_id).await;
+        handed?;
         Ok(if exists { Applied::Done } else { Applied::MonitorGone })
     }
 

@@ -4,7 +4,6 @@
 pub mod api_keys;
 pub mod channels;
 pub mod deliveries;
-pub mod epochs;
 pub mod history;
 pub mod incidents;
 pub mod invitations;
@@ -12,6 +11,7 @@ pub mod memberships;
 pub mod monitors;
 mod object_sql;
 pub mod organizations;
+pub mod page_cache;
 pub mod rollups;
 pub mod status_changes;
 pub mod status_pages;

@@ -110,6 +110,16 @@ pub async fn list(db: &D1Database, org_id: &str) -> Result<Vec<PageRow>> {
     .await
 }
 
+/// The slugs of an organization's pages (to drop them from the cache).
+pub async fn slugs(db: &D1Database, org_id: &str) -> Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Slug {
+        slug: String,
+    }
+    let rows: Vec<Slug> = all(db, "SELECT slug FROM status_pages WHERE org_id = ?1", &[org_id.into()]).await?;
+    Ok(rows.into_iter().map(|row| row.slug).collect())
+}
+
 /// A shown monitor's name and current status.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ShownMonitor {

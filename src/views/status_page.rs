@@ -59,7 +59,7 @@ fn bar(run: &Run) -> Markup {
     // Two decimals, rounded down: a day short of 100 % never reads as 100 %.
     // (The 1e-6 keeps 99.95, stored as 99.94999…, at 99.95.)
     let percent = |pct: f64| format!("{}%", (pct * 100.0 + 1e-6).floor() / 100.0);
-    let (tag, figure) = match (run.last.uptime_pct, run.last.status) {
+    let (tag, figure) = match (run.last.uptime_pct, run.last.status.as_deref()) {
         (Some(pct), Some("operational")) => ('i', percent(pct)),
         (Some(pct), Some("degraded")) => ('b', percent(pct)),
         (Some(pct), _) => ('s', percent(pct)),
@@ -133,7 +133,7 @@ pub fn render(page: &PublicPage, now_ms: i64) -> String {
                 main {
                     h1 { (page.title) }
                     @if let Some(description) = &page.description { p class="muted" { (description) } }
-                    div class={ "banner " (page.overall_status) } role="status" { (banner(page.overall_status)) }
+                    div class={ "banner " (page.overall_status) } role="status" { (banner(&page.overall_status)) }
                     @for section in &page.sections {
                         @if let Some(name) = &section.name { h2 { (name) } }
                         ul class="card" style="list-style:none;margin:0;padding:0" {
@@ -176,7 +176,7 @@ mod tests {
         Day {
             date: date.into(),
             uptime_pct,
-            status,
+            status: status.map(Into::into),
         }
     }
 

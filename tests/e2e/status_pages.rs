@@ -305,3 +305,144 @@ fn an_outage_shows_on_the_page_with_its_incident_and_recovery_follows() {
         "today's bar counts the outage: {today}"
     );
 }
+
+/// `X-Cache`: `hit` when the answer came from the cache with no D1 read,
+/// `miss` when the page was read from D1.
+fn cache_of(response: &reqwest::blocking::Response) -> String {
+    response.headers()["x-cache"].to_str().unwrap().to_string()
+}
+
+fn a_page_of(account: &Account, label: &str, monitor_ids: &[&str]) -> String {
+    let slug = unique_slug(label);
+    account
+        .client()
+        .post(
+            "/api/v1/status-pages",
+            json!({ "slug": slug, "title": "Cached", "monitor_ids": monitor_ids }),
+        )
+        .data(201);
+    slug
+}
+
+#[test]
+fn a_cached_page_and_its_badges_answer_without_reading_d1_until_the_page_changes() {
+    let account = Account::register("cachedpage");
+    let monitor = account.create_monitor(http_monitor("Search"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let slug = a_page_of(&account, "cached", &[&monitor]);
+    let first = public(&format!("/status/{slug}.json"));
+    assert_eq!((first.status().as_u16(), cache_of(&first)), (200, "miss".into()));
+    for path in [
+        format!("/status/{slug}.json"),
+        format!("/status/{slug}"),
+        format!("/status/{slug}/badge.svg"),
+        format!("/status/{slug}/badge.svg?metric=uptime"),
+        format!("/status/{slug}/monitors/{monitor}/badge.svg"),
+    ] {
+        for _ in 0..2 {
+            let again = public(&path);
+            assert_eq!(
+                (again.status().as_u16(), cache_of(&again)),
+                (200, "hit".into()),
+                "{path}"
+            );
+        }
+    }
+
+    let id = account.client().get("/api/v1/status-pages").body["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    account
+        .client()
+        .patch(&format!("/api/v1/status-pages/{id}"), json!({ "title": "Renamed" }))
+        .data(200);
+    let changed = public(&format!("/status/{slug}.json"));
+    assert_eq!(cache_of(&changed), "miss", "an edit drops the page");
+    assert_eq!(changed.json::<Value>().unwrap()["title"], "Renamed");
+    let badge = public(&format!("/status/{slug}/badge.svg"));
+    assert_eq!(cache_of(&badge), "hit", "read once for every view");
+}
+
+#[test]
+fn badges_of_monitors_not_on_a_page_are_404_from_the_cached_page() {
+    let account = Account::register("badgeflood");
+    let monitor = account.create_monitor(http_monitor("Mail"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let slug = a_page_of(&account, "flood", &[&monitor]);
+    assert_eq!(public(&format!("/status/{slug}.json")).status(), 200);
+    for _ in 0..30 {
+        let random = format!("mon_{}", pingwarden::domain::ids::random_base62(16));
+        let badge = public(&format!("/status/{slug}/monitors/{random}/badge.svg"));
+        assert_eq!(
+            (badge.status().as_u16(), cache_of(&badge)),
+            (404, "hit".into()),
+            "{random}"
+        );
+        assert_eq!(badge.json::<Value>().unwrap()["code"], "not_found");
+    }
+}
+
+#[test]
+fn an_unknown_slug_is_cached_as_not_found_until_a_page_takes_it() {
+    let account = Account::register("unknownslug");
+    let slug = unique_slug("later");
+    let path = format!("/status/{slug}.json");
+    let first = public(&path);
+    assert_eq!((first.status().as_u16(), cache_of(&first)), (404, "miss".into()));
+    let again = public(&path);
+    assert_eq!((again.status().as_u16(), cache_of(&again)), (404, "hit".into()));
+    assert_eq!(public(&format!("/status/{slug}")).status(), 404);
+
+    let created = account
+        .client()
+        .post("/api/v1/status-pages", json!({ "slug": slug, "title": "Now here" }))
+        .data(201)
+        .clone();
+    assert_eq!(public_json(&slug)["title"], "Now here");
+    let moved = unique_slug("moved");
+    account
+        .client()
+        .patch(
+            &format!("/api/v1/status-pages/{}", created["id"].as_str().unwrap()),
+            json!({ "slug": moved }),
+        )
+        .data(200);
+    assert_eq!(public(&path).status(), 404, "the old slug is dropped");
+    assert_eq!(public_json(&moved)["title"], "Now here");
+}
+
+#[test]
+fn a_status_change_drops_the_cached_page() {
+    let (account, target) = (Account::register("statuscache"), HttpTarget::start());
+    let body = json!({ "type": "http", "name": "Login", "url": target.url("/switch"), "interval_seconds": 1, "failure_threshold": 1 });
+    let monitor = account.create_monitor(body)["id"].as_str().unwrap().to_string();
+    let slug = a_page_of(&account, "status", &[&monitor]);
+    account.wait_until_status(&monitor, "up");
+    wait_for(10, "the page to say operational", || {
+        (public_json(&slug)["overall_status"] == "operational").then_some(())
+    });
+    let cached = public(&format!("/status/{slug}/monitors/{monitor}/badge.svg"));
+    assert_eq!(cache_of(&cached), "hit");
+    let cached_at = std::time::Instant::now();
+
+    target.set_switch(503);
+    account.wait_until_status(&monitor, "down");
+    // The object drops the page just after D1 took the status and the hub the event.
+    let badge = wait_for(2, "the badge to say down", || {
+        let badge = public(&format!("/status/{slug}/monitors/{monitor}/badge.svg"));
+        let cache = cache_of(&badge);
+        badge.text().unwrap().contains(">down<").then_some(cache)
+    });
+    // Sooner than an entry expires (10 s in memory, 60 s at the edge): a
+    // stale badge would still be served had the change not dropped it.
+    assert!(
+        cached_at.elapsed().as_secs() < 8,
+        "the monitor took too long to go down"
+    );
+    assert_eq!(badge, "miss");
+}

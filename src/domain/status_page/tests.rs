@@ -114,7 +114,7 @@ fn ninety_days_come_from_rollups_with_today_from_the_current_status() {
         Day {
             date: "2026-05-14".into(),
             uptime_pct: None,
-            status: Some("operational")
+            status: Some("operational".into())
         }
     );
     assert_eq!(
@@ -122,10 +122,10 @@ fn ninety_days_come_from_rollups_with_today_from_the_current_status() {
         Day {
             date: "2026-05-13".into(),
             uptime_pct: Some(99.0),
-            status: Some("degraded")
+            status: Some("degraded".into())
         }
     );
-    assert_eq!(days[87].status, Some("operational"));
+    assert_eq!(days[87].status.as_deref(), Some("operational"));
     assert_eq!(
         days[86],
         Day {
