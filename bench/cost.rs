@@ -4,8 +4,7 @@
 //! `scripts/bench.sh` serves this benchmark's Worker with `PW_COST_LOG=true`:
 //! every invocation (a Worker request or cron run, an object's request or
 //! alarm) then logs one `cost:` line with the SQLite rows it read and wrote
-//! (storage keys and alarms included), the D1 rows, KV reads and writes and
-//! subrequests it made, and its wall time (`src/meter.rs`).
+//! (storage keys and alarms included), the D1 rows and subrequests it made, and its wall time (`src/meter.rs`).
 //!
 //! Checks: `BENCH_COST_MONITORS` (default 20) HTTP monitors on a loopback
 //! target every 5 s; after 15 s (their first checks, which change their
@@ -151,7 +150,7 @@ fn print_usage(per_check: &Usage, checks: usize, per_ping: &Usage, d1_queries: u
     println!("| Per unit, measured | check ({checks}) | ping ({PINGS}) |");
     println!("|---|--:|--:|");
     type Figure = fn(&Usage) -> f64;
-    let rows: [(&str, Figure); 10] = [
+    let rows: [(&str, Figure); 8] = [
         ("Worker requests", |u| u.worker_requests),
         ("Durable Object requests", |u| u.object_requests),
         ("Durable Object wall time, ms", |u| u.object_seconds * 1000.0),
@@ -161,8 +160,6 @@ fn print_usage(per_check: &Usage, checks: usize, per_ping: &Usage, d1_queries: u
         }),
         ("D1 rows read", |u| u.d1_rows_read),
         ("D1 rows written", |u| u.d1_rows_written),
-        ("KV reads", |u| u.kv_reads),
-        ("KV writes", |u| u.kv_writes),
         ("Subrequests", |u| u.subrequests),
     ];
     for (name, value) in rows {

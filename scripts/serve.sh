@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Serves the built Worker with `wrangler dev` on 127.0.0.1:$PORT with its
-# local D1, KV and Durable Object state in $STATE_DIR, after applying the
+# local D1 and Durable Object state in $STATE_DIR, after applying the
 # migrations there. Every PW_* variable of the environment becomes a Worker var.
 # The cron trigger is fired every $CRON_EVERY_SECONDS (default 60; 0: never,
 # for tests that fire it themselves).

@@ -17,8 +17,6 @@ pub struct Usage {
     pub object_rows_written: f64,
     pub d1_rows_read: f64,
     pub d1_rows_written: f64,
-    pub kv_reads: f64,
-    pub kv_writes: f64,
     pub subrequests: f64,
 }
 
@@ -38,7 +36,7 @@ const OBJECT_GB: f64 = 0.128;
 pub const PAID_BASE_PER_MONTH: f64 = 5.0;
 pub const DAYS_PER_MONTH: f64 = 30.0;
 
-const METERS: [Meter; 9] = [
+const METERS: [Meter; 7] = [
     Meter {
         name: "Worker requests",
         free_per_day: 100_000.0,
@@ -87,20 +85,6 @@ const METERS: [Meter; 9] = [
         paid_included_per_month: 50.0 * MILLION,
         paid_price_per_unit: 1.00 / MILLION,
         used: |u| u.d1_rows_written,
-    },
-    Meter {
-        name: "KV reads",
-        free_per_day: 100_000.0,
-        paid_included_per_month: 10.0 * MILLION,
-        paid_price_per_unit: 0.50 / MILLION,
-        used: |u| u.kv_reads,
-    },
-    Meter {
-        name: "KV writes",
-        free_per_day: 1_000.0,
-        paid_included_per_month: MILLION,
-        paid_price_per_unit: 5.00 / MILLION,
-        used: |u| u.kv_writes,
     },
 ];
 
@@ -211,8 +195,6 @@ pub struct Invocation {
     pub d1_queries: u64,
     pub d1_rows_read: u64,
     pub d1_rows_written: u64,
-    pub kv_reads: u64,
-    pub kv_writes: u64,
     pub subrequests: u64,
     pub wall_ms: u64,
 }
@@ -220,15 +202,13 @@ pub struct Invocation {
 const LOG_PREFIX: &str = "cost:";
 
 impl Invocation {
-    fn counts(&self) -> [(&'static str, u64); 9] {
+    fn counts(&self) -> [(&'static str, u64); 7] {
         [
             ("rows_read", self.rows_read),
             ("rows_written", self.rows_written),
             ("d1_queries", self.d1_queries),
             ("d1_rows_read", self.d1_rows_read),
             ("d1_rows_written", self.d1_rows_written),
-            ("kv_reads", self.kv_reads),
-            ("kv_writes", self.kv_writes),
             ("subrequests", self.subrequests),
             ("wall_ms", self.wall_ms),
         ]
@@ -258,8 +238,6 @@ impl Invocation {
                 "d1_queries" => invocation.d1_queries = number()?,
                 "d1_rows_read" => invocation.d1_rows_read = number()?,
                 "d1_rows_written" => invocation.d1_rows_written = number()?,
-                "kv_reads" => invocation.kv_reads = number()?,
-                "kv_writes" => invocation.kv_writes = number()?,
                 "subrequests" => invocation.subrequests = number()?,
                 "wall_ms" => invocation.wall_ms = number()?,
                 _ => {}
@@ -285,8 +263,6 @@ pub fn per_unit<'a>(invocations: impl Iterator<Item = &'a Invocation>, units: us
         sum.object_rows_written += i.rows_written as f64;
         sum.d1_rows_read += i.d1_rows_read as f64;
         sum.d1_rows_written += i.d1_rows_written as f64;
-        sum.kv_reads += i.kv_reads as f64;
-        sum.kv_writes += i.kv_writes as f64;
         sum.subrequests += i.subrequests as f64;
     }
     let n = units.max(1) as f64;
@@ -298,8 +274,6 @@ pub fn per_unit<'a>(invocations: impl Iterator<Item = &'a Invocation>, units: us
         object_rows_written: sum.object_rows_written / n,
         d1_rows_read: sum.d1_rows_read / n,
         d1_rows_written: sum.d1_rows_written / n,
-        kv_reads: sum.kv_reads / n,
-        kv_writes: sum.kv_writes / n,
         subrequests: sum.subrequests / n,
     }
 }

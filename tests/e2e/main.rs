@@ -1,5 +1,5 @@
 //! End-to-end tests: black-box HTTP against the built Worker running in
-//! `wrangler dev` (workerd) with real local D1, KV and Durable Objects.
+//! `wrangler dev` (workerd) with real local D1 and Durable Objects.
 //! Run them with `make test`, which starts that Worker for them.
 
 mod api_keys;
