@@ -19,6 +19,7 @@ pub mod probe;
 pub mod redirect;
 pub mod schedule;
 pub mod secrets;
+pub mod server_timing;
 pub mod status;
 pub mod status_page;
 pub mod target;

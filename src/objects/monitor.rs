@@ -20,8 +20,8 @@ use crate::domain::time::{day_of, duration_words, DAY_MS};
 use crate::domain::uptime::{downtime_ms, observed_ms, rollup_days_due, uptime_pct, Apdex, Flip};
 use crate::probe::{self, ProbeContext};
 use crate::store::history::{History, Page, ResultRow};
-use crate::store::rollups;
 use crate::store::status_changes::PendingFlip;
+use crate::store::{rollups, Db};
 use serde_json::json;
 use std::cell::Cell;
 use worker::{console_error, durable_object, DurableObject, Env, Method, Request, Response, Result, State};
@@ -359,7 +359,7 @@ impl MonitorObject {
         }
         let history = self.history()?;
         let flips = history.flips()?;
-        let db = self.env.d1("DB")?;
+        let db = Db::of(&self.env)?;
         let statements = due
             .into_iter()
             .map(|day_start| {

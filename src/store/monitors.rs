@@ -1,12 +1,12 @@
 //! `monitors` and `monitor_tags`: the organization's monitors with their
 //! current status; tags have their own indexed table for the `tag` filter.
 
-use super::{all, changes, execute, first, like_pattern, page_after, statement, Arg};
+use super::{all, changes, execute, first, like_pattern, page_after, statement, Arg, Db};
 use crate::domain::incident::MONITOR_DELETED;
 use crate::domain::monitor::MonitorSpec;
 use crate::domain::page::Cursor;
 use serde::Deserialize;
-use worker::{D1Database, D1PreparedStatement, Result};
+use worker::{D1PreparedStatement, Result};
 
 const COLUMNS: &str = "id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at";
 
@@ -72,7 +72,7 @@ pub struct NewMonitor<'a> {
 /// Inserts a monitor unless the organization already has `max_monitors`;
 /// false then. The count is inside the insert so that concurrent creations
 /// cannot pass the limit together.
-pub async fn create(db: &D1Database, monitor: &NewMonitor<'_>, max_monitors: i64) -> Result<bool> {
+pub async fn create(db: &Db, monitor: &NewMonitor<'_>, max_monitors: i64) -> Result<bool> {
     let NewMonitor {
         id,
         org_id,
@@ -95,7 +95,7 @@ pub async fn create(db: &D1Database, monitor: &NewMonitor<'_>, max_monitors: i64
 }
 
 /// Replaces a monitor's spec; false when it is not the organization's.
-pub async fn update(db: &D1Database, org_id: &str, id: &str, spec: &MonitorSpec, now: &str) -> Result<bool> {
+pub async fn update(db: &Db, org_id: &str, id: &str, spec: &MonitorSpec, now: &str) -> Result<bool> {
     let columns = SpecColumns::of(spec);
     let update = statement(
         db,
@@ -114,7 +114,7 @@ pub async fn update(db: &D1Database, org_id: &str, id: &str, spec: &MonitorSpec,
 
 /// A pause or resume through the API. It is a change of status too, so a
 /// verdict the object made before it can no longer overwrite it.
-pub async fn set_status(db: &D1Database, org_id: &str, id: &str, status: &str, now: &str) -> Result<bool> {
+pub async fn set_status(db: &Db, org_id: &str, id: &str, status: &str, now: &str) -> Result<bool> {
     let sql = "UPDATE monitors SET status = ?3, updated_at = ?4, status_changed_at = ?4 WHERE id = ?1 AND org_id = ?2";
     Ok(execute(db, sql, &[id.into(), org_id.into(), status.into(), now.into()]).await? == 1)
 }
@@ -122,7 +122,7 @@ pub async fn set_status(db: &D1Database, org_id: &str, id: &str, status: &str, n
 /// Deletes a monitor (of `org_id`, when given) and resolves its open
 /// automatic incident with the update `update_id`: nothing is left to
 /// resolve it later. False when there was no such monitor.
-pub async fn delete(db: &D1Database, org_id: Option<&str>, id: &str, update_id: &str, now: &str) -> Result<bool> {
+pub async fn delete(db: &Db, org_id: Option<&str>, id: &str, update_id: &str, now: &str) -> Result<bool> {
     let mut statements = vec![statement(
         db,
         "DELETE FROM monitors WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)",
@@ -139,7 +139,7 @@ pub async fn delete(db: &D1Database, org_id: Option<&str>, id: &str, update_id: 
     Ok(changes(results.first()) == 1)
 }
 
-pub async fn get(db: &D1Database, org_id: &str, id: &str) -> Result<Option<MonitorRow>> {
+pub async fn get(db: &Db, org_id: &str, id: &str) -> Result<Option<MonitorRow>> {
     first(
         db,
         &format!("SELECT {COLUMNS} FROM monitors WHERE id = ?1 AND org_id = ?2"),
@@ -153,7 +153,7 @@ struct Count {
     n: i64,
 }
 
-pub async fn count(db: &D1Database, org_id: &str) -> Result<i64> {
+pub async fn count(db: &Db, org_id: &str) -> Result<i64> {
     let row: Option<Count> = first(
         db,
         "SELECT COUNT(*) AS n FROM monitors WHERE org_id = ?1",
@@ -175,7 +175,7 @@ pub struct ListFilter {
 /// One page of the organization's monitors, oldest first, after `cursor`.
 /// Every filter is served by an index on `org_id` first.
 pub async fn list(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     filter: &ListFilter,
     cursor: Option<&Cursor>,
@@ -211,7 +211,7 @@ pub async fn list(
 /// time), and never over a pause, which the API sets and which wins over a
 /// probe's verdict, unless the object itself left the pause (a ping resumes
 /// a paused heartbeat).
-pub fn apply_status_change(db: &D1Database, id: &str, from: &str, to: &str, at: &str) -> Result<D1PreparedStatement> {
+pub fn apply_status_change(db: &Db, id: &str, from: &str, to: &str, at: &str) -> Result<D1PreparedStatement> {
     statement(
         db,
         "UPDATE monitors SET status = ?2, status_changed_at = ?3
@@ -223,7 +223,7 @@ pub fn apply_status_change(db: &D1Database, id: &str, from: &str, to: &str, at: 
 
 /// Counts the monitor's row (0 or 1): how an object learns that its monitor
 /// was deleted behind its back.
-pub fn existence(db: &D1Database, id: &str) -> Result<D1PreparedStatement> {
+pub fn existence(db: &Db, id: &str) -> Result<D1PreparedStatement> {
     statement(db, "SELECT COUNT(*) AS n FROM monitors WHERE id = ?1", &[id.into()])
 }
 
@@ -234,13 +234,13 @@ pub struct Existence {
 
 /// Active (not paused) monitors after `after_id`, in id order: the
 /// reconciler walks them page by page.
-pub async fn active_page(db: &D1Database, after_id: &str, limit: u32) -> Result<Vec<MonitorRow>> {
+pub async fn active_page(db: &Db, after_id: &str, limit: u32) -> Result<Vec<MonitorRow>> {
     let sql = format!("SELECT {COLUMNS} FROM monitors WHERE id > ?1 AND status <> 'paused' ORDER BY id LIMIT ?2");
     all(db, &sql, &[after_id.into(), i64::from(limit).into()]).await
 }
 
 /// Which of these ids (a JSON list) are the organization's monitors.
-pub async fn existing_ids(db: &D1Database, org_id: &str, ids_json: &str) -> Result<Vec<String>> {
+pub async fn existing_ids(db: &Db, org_id: &str, ids_json: &str) -> Result<Vec<String>> {
     #[derive(Deserialize)]
     struct Id {
         id: String,
@@ -255,7 +255,7 @@ pub async fn existing_ids(db: &D1Database, org_id: &str, ids_json: &str) -> Resu
 }
 
 /// The heartbeat monitor a ping token belongs to.
-pub async fn by_ping_token(db: &D1Database, token_hash: &str) -> Result<Option<MonitorRow>> {
+pub async fn by_ping_token(db: &Db, token_hash: &str) -> Result<Option<MonitorRow>> {
     first(
         db,
         &format!("SELECT {COLUMNS} FROM monitors WHERE ping_token_hash = ?1"),
@@ -265,7 +265,7 @@ pub async fn by_ping_token(db: &D1Database, token_hash: &str) -> Result<Option<M
 }
 
 /// Replaces a heartbeat's token: the old one stops working at once.
-pub async fn set_ping_token(db: &D1Database, org_id: &str, id: &str, token_hash: &str) -> Result<bool> {
+pub async fn set_ping_token(db: &Db, org_id: &str, id: &str, token_hash: &str) -> Result<bool> {
     let sql = "UPDATE monitors SET ping_token_hash = ?3 WHERE id = ?1 AND org_id = ?2 AND type = 'heartbeat'";
     Ok(execute(db, sql, &[id.into(), org_id.into(), token_hash.into()]).await? == 1)
 }
