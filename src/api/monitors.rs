@@ -6,6 +6,7 @@ use super::{created, list, next_page, no_content, ok, page_params, query, read_j
 use crate::auth::authenticate;
 use crate::domain::ids::{new_id, sha256_hex};
 use crate::domain::monitor::{MonitorSpec, MonitorStatus, KINDS};
+use crate::domain::ping_token;
 use crate::domain::plan::Plan;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
@@ -81,7 +82,7 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     check_interval(ctx, &plan, &spec)?;
     let (id, now) = (new_id("mon"), ctx.now());
     // A heartbeat is pinged with a secret token, shown in this answer only.
-    let token = spec.settings.is_heartbeat().then(heartbeats::new_token);
+    let token = spec.settings.is_heartbeat().then(|| ping_token::new(&id));
     let token_hash = token.as_deref().map(sha256_hex);
     let monitor = NewMonitor {
         id: &id,

@@ -14,6 +14,7 @@ pub mod jwt;
 pub mod monitor;
 pub mod notify;
 pub mod page;
+pub mod ping_token;
 pub mod plan;
 pub mod probe;
 pub mod redirect;

@@ -69,6 +69,7 @@ impl DurableObject for MonitorObject {
             (Method::Get, "/uptime") => self.uptime(&req).await,
             (Method::Post, "/probe") => self.probe_here(req.json().await?).await,
             (Method::Post, "/ping") => self.ping(req.json().await?).await,
+            (Method::Put, "/ping-token") => self.set_ping_token(req.json().await?).await,
             (Method::Post, "/pings") => self.pings(req.json().await?),
             _ => Response::error("no such object route", 404),
         }
@@ -157,6 +158,11 @@ impl MonitorObject {
             if incoming.status != MonitorStatus::Paused && stored.status != MonitorStatus::Paused && !restart {
                 incoming.status = stored.status;
             }
+        }
+        // The object is the authority on its ping token once it holds one:
+        // a rotation tells it before D1.
+        if let Some(hash) = stored.as_ref().and_then(|s| s.ping_token_hash.clone()) {
+            incoming.ping_token_hash = Some(hash);
         }
         incoming.start_ms = if restart || changed {
             now

@@ -8,7 +8,8 @@ use crate::domain::page::Cursor;
 use serde::Deserialize;
 use worker::{D1PreparedStatement, Result};
 
-const COLUMNS: &str = "id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at";
+const COLUMNS: &str =
+    "id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at, ping_token_hash";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct MonitorRow {
@@ -25,6 +26,8 @@ pub struct MonitorRow {
     pub settings: String,
     pub created_at: String,
     pub updated_at: String,
+    /// A heartbeat's: the SHA-256 of its ping token.
+    pub ping_token_hash: Option<String>,
 }
 
 impl MonitorRow {
