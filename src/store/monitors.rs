@@ -5,6 +5,7 @@ use super::{all, changes, execute, first, like_pattern, page_after, statement, A
 use crate::domain::incident::MONITOR_DELETED;
 use crate::domain::monitor::MonitorSpec;
 use crate::domain::page::Cursor;
+use crate::domain::plan::monitor_cost;
 use serde::Deserialize;
 use worker::{D1PreparedStatement, Result};
 
@@ -46,6 +47,7 @@ struct SpecColumns {
     tags: String,
     settings: String,
     interval: i64,
+    cost: i64,
 }
 
 impl SpecColumns {
@@ -54,9 +56,13 @@ impl SpecColumns {
             tags: serde_json::to_string(&spec.tags).unwrap_or_else(|_| "[]".into()),
             settings: serde_json::to_string(&spec.settings).unwrap_or_else(|_| "{}".into()),
             interval: i64::from(spec.interval_seconds),
+            cost: monitor_cost(&spec.settings),
         }
     }
 }
+
+/// What the organization's (`?2`) monitors cost toward its plan, but monitor `?1`'s.
+const COST_OF_OTHERS: &str = "(SELECT COALESCE(SUM(cost), 0) FROM monitors WHERE org_id = ?2 AND id <> ?1)";
 
 // Tags are copied from the monitor's own `tags` column, so the two never differ.
 const INSERT_TAGS: &str = "INSERT INTO monitor_tags (monitor_id, org_id, tag)
@@ -72,9 +78,9 @@ pub struct NewMonitor<'a> {
     pub now: &'a str,
 }
 
-/// Inserts a monitor unless the organization already has `max_monitors`;
-/// false then. The count is inside the insert so that concurrent creations
-/// cannot pass the limit together.
+/// Inserts a monitor unless its cost would take the organization past
+/// `max_monitors`; false then. The sum is inside the insert so that
+/// concurrent creations cannot pass the limit together.
 pub async fn create(db: &Db, monitor: &NewMonitor<'_>, max_monitors: i64) -> Result<bool> {
     let NewMonitor {
         id,
@@ -86,10 +92,10 @@ pub async fn create(db: &Db, monitor: &NewMonitor<'_>, max_monitors: i64) -> Res
     let columns = SpecColumns::of(spec);
     let insert = statement(
         db,
-        "INSERT INTO monitors (id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at, ping_token_hash)
-         SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?8, ?10
-         WHERE (SELECT COUNT(*) FROM monitors WHERE org_id = ?2) < ?9",
-        &[id.into(), org_id.into(), (&spec.name).into(), spec.settings.kind().into(), columns.interval.into(), (&columns.tags).into(), (&columns.settings).into(), now.into(), max_monitors.into(), ping_token_hash.into()],
+        &format!("INSERT INTO monitors (id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at, ping_token_hash, cost)
+         SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?8, ?10, ?11
+         WHERE {COST_OF_OTHERS} + ?11 <= ?9"),
+        &[id.into(), org_id.into(), (&spec.name).into(), spec.settings.kind().into(), columns.interval.into(), (&columns.tags).into(), (&columns.settings).into(), now.into(), max_monitors.into(), ping_token_hash.into(), columns.cost.into()],
     )?;
     let results = db
         .batch(vec![insert, statement(db, INSERT_TAGS, &[id.into()])?])
@@ -97,22 +103,65 @@ pub async fn create(db: &Db, monitor: &NewMonitor<'_>, max_monitors: i64) -> Res
     Ok(changes(results.first()) == 1)
 }
 
-/// Replaces a monitor's spec; false when it is not the organization's.
-pub async fn update(db: &Db, org_id: &str, id: &str, spec: &MonitorSpec, now: &str) -> Result<bool> {
+/// What became of an update.
+pub enum Updated {
+    Done,
+    NotFound,
+    /// Its new cost would take the organization past `max_monitors`.
+    OverLimit,
+}
+
+/// Replaces a monitor's spec unless its cost would take the organization
+/// past `max_monitors` (checked inside the update, as at creation).
+pub async fn update(
+    db: &Db,
+    org_id: &str,
+    id: &str,
+    spec: &MonitorSpec,
+    now: &str,
+    max_monitors: i64,
+) -> Result<Updated> {
     let columns = SpecColumns::of(spec);
     let update = statement(
         db,
-        "UPDATE monitors SET name = ?3, interval_seconds = ?4, tags = ?5, settings = ?6, updated_at = ?7 WHERE id = ?1 AND org_id = ?2",
-        &[id.into(), org_id.into(), (&spec.name).into(), columns.interval.into(), (&columns.tags).into(), (&columns.settings).into(), now.into()],
+        &format!(
+            "UPDATE monitors SET name = ?3, interval_seconds = ?4, tags = ?5, settings = ?6, updated_at = ?7, cost = ?8
+         WHERE id = ?1 AND org_id = ?2 AND {COST_OF_OTHERS} + ?8 <= ?9"
+        ),
+        &[
+            id.into(),
+            org_id.into(),
+            (&spec.name).into(),
+            columns.interval.into(),
+            (&columns.tags).into(),
+            (&columns.settings).into(),
+            now.into(),
+            columns.cost.into(),
+            max_monitors.into(),
+        ],
     )?;
     let results = db
         .batch(vec![
             update,
+            // Rebuilt from the monitor's own `tags` column: unchanged when the update was refused.
             statement(db, "DELETE FROM monitor_tags WHERE monitor_id = ?1", &[id.into()])?,
             statement(db, INSERT_TAGS, &[id.into()])?,
+            statement(
+                db,
+                "SELECT COUNT(*) AS n FROM monitors WHERE id = ?1 AND org_id = ?2",
+                &[id.into(), org_id.into()],
+            )?,
         ])
         .await?;
-    Ok(changes(results.first()) == 1)
+    let exists = results
+        .last()
+        .and_then(|r| r.results::<Count>().ok())
+        .is_some_and(|rows| rows.first().is_some_and(|row| row.n > 0));
+    Ok(match (changes(results.first()) == 1, exists) {
+        (true, _) => Updated::Done,
+        (false, true) => Updated::OverLimit,
+        (false, false) => Updated::NotFound,
+    })
 }
 
 /// A pause or resume through the API. It is a change of status too, so a
@@ -156,10 +205,11 @@ struct Count {
     n: i64,
 }
 
-pub async fn count(db: &Db, org_id: &str) -> Result<i64> {
+/// What the organization's monitors cost toward its plan (`monitor_cost`).
+pub async fn cost(db: &Db, org_id: &str) -> Result<i64> {
     let row: Option<Count> = first(
         db,
-        "SELECT COUNT(*) AS n FROM monitors WHERE org_id = ?1",
+        "SELECT COALESCE(SUM(cost), 0) AS n FROM monitors WHERE org_id = ?1",
         &[org_id.into()],
     )
     .await?;
