@@ -2,10 +2,10 @@
 //! missed deadline is noticed.
 //!
 //! Ingest: 100 heartbeats (hourly, an hour's grace); 16 threads send 3,000
-//! `GET /p/{token}`, round-robin over the tokens, then as many requests to
-//! the same build's ceiling: `GET /api/no-op`, a path no route takes (404
+//! `GET /p/{token}`, round-robin over the tokens, and as many requests to
+//! the same build's ceiling, `GET /api/no-op`, a path no route takes (404
 //! through the whole pipeline: settings, router, headers; no D1, no
-//! object), then `GET /api/health` (one D1 `SELECT 1`) and pings with
+//! object), in 5 alternating rounds of 600; then `GET /api/health` (one D1 `SELECT 1`) and pings with
 //! unknown old-format tokens (a D1 lookup, answered 404). Then one more ping
 //! per heartbeat reads the D1 queries each reports in `Server-Timing`: a
 //! steady-state ping must run none. Every ping answered 200 must then be in
@@ -27,6 +27,8 @@ use support::{all_complete, measure, measure_expecting, millis, parallel_map, pe
 
 const MONITORS: usize = 100;
 const PINGS: usize = 3_000;
+/// Pings and the no-op ceiling alternate in this many rounds.
+const ROUNDS: usize = 5;
 const THREADS: usize = 16;
 const SETUP_THREADS: usize = 4;
 const WARM_UP_REQUESTS: usize = 100;
@@ -73,19 +75,24 @@ fn ingest(api: &Api, token: &str) -> Result<bool, String> {
     let (create, beats) = heartbeats(api, token, body)?;
     let health_request = |_: usize| api.http.get(api.url("/api/health"));
     let warm_up = measure("warm-up health", WARM_UP_REQUESTS, THREADS, health_request);
-    let pings = measure(
+    // Pings and the ceiling take turns, so that a change in the machine's
+    // load (other builds) weighs on both alike.
+    let (mut ping_rounds, mut ceiling_rounds) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let offset = round * PINGS / ROUNDS;
+        ping_rounds.push(measure("pings", PINGS / ROUNDS, THREADS, |i| {
+            api.http
+                .get(api.url(&format!("/p/{}", beats[(offset + i) % MONITORS].1)))
+        }));
+        ceiling_rounds.push(measure_expecting("no-op", PINGS / ROUNDS, THREADS, 404, |_| {
+            api.http.get(api.url("/api/no-op"))
+        }));
+    }
+    let pings = merged(
         &format!("GET /p/{{token}} ({MONITORS} heartbeats, round-robin)"),
-        PINGS,
-        THREADS,
-        |i| api.http.get(api.url(&format!("/p/{}", beats[i % MONITORS].1))),
+        ping_rounds,
     );
-    let no_op = measure_expecting(
-        "GET /api/no-op (no route: 404, the ceiling)",
-        PINGS,
-        THREADS,
-        404,
-        |_| api.http.get(api.url("/api/no-op")),
-    );
+    let no_op = merged("GET /api/no-op (no route: 404, the ceiling)", ceiling_rounds);
     let health = measure("GET /api/health (one D1 query)", PINGS, THREADS, health_request);
     // An old-format token nobody has: the D1 lookup, then 404.
     let unknown = measure_expecting("GET /p/{unknown old-format token} (404)", PINGS, THREADS, 404, |i| {
@@ -135,6 +142,20 @@ fn ingest(api: &Api, token: &str) -> Result<bool, String> {
         eprintln!("a steady-state ping ran {d1_per_ping} D1 queries, not 0");
     }
     Ok(all_complete(&[&create, &warm_up, &pings, &no_op, &health, &unknown]) && all_stored && d1_per_ping == 0.0)
+}
+
+/// Rounds of one phase as one run: their requests, and their time summed.
+fn merged(label: &str, rounds: Vec<Run>) -> Run {
+    let mut latencies: Vec<Duration> = rounds.iter().flat_map(|r| r.latencies.iter().copied()).collect();
+    latencies.sort();
+    Run {
+        label: label.to_string(),
+        threads: THREADS,
+        planned: rounds.iter().map(|r| r.planned).sum(),
+        wall: rounds.iter().map(|r| r.wall).sum(),
+        latencies,
+        failures: rounds.iter().map(|r| r.failures).sum(),
+    }
 }
 
 /// One more ping per heartbeat: the mean of the D1 queries their answers
