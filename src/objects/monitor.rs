@@ -41,6 +41,8 @@ pub struct MonitorObject {
     /// When results were last pruned; kept in memory only, as pruning again
     /// after an eviction costs little.
     last_prune_ms: Cell<i64>,
+    /// Whether this instance has created its history's schema.
+    schema_ready: Cell<bool>,
 }
 
 impl DurableObject for MonitorObject {
@@ -49,6 +51,7 @@ impl DurableObject for MonitorObject {
             state,
             env,
             last_prune_ms: Cell::new(0),
+            schema_ready: Cell::new(false),
         }
     }
 
@@ -106,7 +109,12 @@ impl MonitorObject {
     }
 
     pub(super) fn history(&self) -> Result<History> {
-        History::open(self.state.storage().sql())
+        let sql = self.state.storage().sql();
+        if !self.schema_ready.get() {
+            History::create_schema(&sql)?;
+            self.schema_ready.set(true);
+        }
+        Ok(History::open(sql))
     }
 
     pub(super) async fn stored_config(&self) -> Result<Option<ObjectConfig>> {

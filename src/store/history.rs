@@ -112,9 +112,16 @@ fn int(n: i64) -> SqlStorageValue {
 }
 
 impl History {
-    pub fn open(sql: SqlStorage) -> Result<History> {
+    /// Creates the tables and indexes that are missing: once per object
+    /// instance (`open` does not), as the DDL costs more than a query.
+    pub fn create_schema(sql: &SqlStorage) -> Result<()> {
         sql.exec(SCHEMA, None)?;
-        Ok(History { sql })
+        Ok(())
+    }
+
+    /// The history of a storage whose schema `create_schema` made.
+    pub fn open(sql: SqlStorage) -> History {
+        History { sql }
     }
 
     pub fn insert(&self, row: &ResultRow) -> Result<()> {
