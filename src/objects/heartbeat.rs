@@ -54,26 +54,22 @@ impl MonitorObject {
     pub(super) async fn ping(&self, message: PingMessage) -> Result<Response> {
         let now = Self::now();
         let stored = self.stored_config().await?;
-        let adopted = message.config.clone().filter(|incoming| {
-            stored
-                .as_ref()
-                .is_none_or(|s| s.version != incoming.version || s.ping_token_hash.is_none())
-        });
-        let mut config = match (stored, adopted.clone()) {
+        let before = stored.as_ref().map(|s| (s.version.clone(), s.ping_token_hash.clone()));
+        // The object is the authority on its token once it holds one.
+        let mut config = match (stored, message.config.clone()) {
             (Some(stored), None) => stored,
+            (Some(stored), Some(incoming)) if stored.version == incoming.version => ObjectConfig {
+                ping_token_hash: stored.ping_token_hash.clone().or(incoming.ping_token_hash),
+                ..stored
+            },
             (stored, Some(incoming)) => ObjectConfig {
-                // The object is the authority on its token once it holds one.
-                ping_token_hash: stored
-                    .as_ref()
-                    .and_then(|s| s.ping_token_hash.clone())
-                    .or(incoming.ping_token_hash),
-                start_ms: stored
-                    .filter(|s| s.version == incoming.version)
-                    .map_or(now, |s| s.start_ms),
+                ping_token_hash: stored.and_then(|s| s.ping_token_hash).or(incoming.ping_token_hash),
+                start_ms: now,
                 ..incoming
             },
             (None, None) => return Response::error("this monitor's object is not configured yet", 409),
         };
+        let adopted = before != Some((config.version.clone(), config.ping_token_hash.clone()));
         match config.ping_token_hash.as_deref() {
             None => return Response::error("this monitor's object does not know its token yet", 409),
             // Hashes are compared, not tokens: timing reveals nothing of the token.
@@ -126,7 +122,7 @@ impl MonitorObject {
             if !self.flip(&mut config, &history, status, &reason, now).await? {
                 return Response::error("this monitor was deleted", 410);
             }
-        } else if adopted.is_some() {
+        } else if adopted {
             self.save_config(&config).await?;
         }
         self.arm_no_later_than(self.heartbeat_deadline(&config, &history)?)
