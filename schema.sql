@@ -54,7 +54,8 @@ CREATE TABLE monitors (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     status_changed_at TEXT,
-    ping_token_hash TEXT
+    ping_token_hash TEXT,
+    cost INTEGER NOT NULL DEFAULT 1
 );
 -- The monitor list (and its count), unfiltered or filtered by type or status.
 CREATE INDEX monitors_by_org ON monitors (org_id, created_at, id);

@@ -38,6 +38,15 @@ pub fn storage(reads: u64, writes: u64) {
     });
 }
 
+/// One D1 query, with the rows D1 says it read and wrote.
+pub fn d1(rows_read: usize, rows_written: usize) {
+    add(|t| {
+        t.d1_queries += 1;
+        t.d1_rows_read += rows_read as u64;
+        t.d1_rows_written += rows_written as u64;
+    });
+}
+
 pub fn subrequest() {
     add(|t| t.subrequests += 1);
 }

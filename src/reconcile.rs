@@ -12,16 +12,17 @@ use crate::domain::ids::new_id;
 use crate::domain::time::{day_of, iso_from_millis, DAY_MS};
 use crate::objects::stub::{self, EnsureRequest, ObjectConfig, Visit};
 use crate::store::monitors::{self, MonitorRow};
+use crate::store::Db;
 use crate::store::{channels, rollups};
 use futures_util::future::join_all;
-use worker::{console_error, console_log, D1Database, Env, Result};
+use worker::{console_error, console_log, Env, Result};
 
 const PAGE: u32 = 100;
 /// A Worker holds at most 6 outbound connections at once.
 const AT_ONCE: usize = 6;
 
 pub async fn run(env: &Env, scheduled_ms: i64) -> Result<()> {
-    let db = env.d1("DB")?;
+    let db = Db::of(env)?;
     let (mut after, mut seen, mut rearmed) = (String::new(), 0, 0);
     loop {
         let page = monitors::active_page(&db, &after, PAGE).await?;
@@ -57,7 +58,7 @@ pub async fn run(env: &Env, scheduled_ms: i64) -> Result<()> {
 }
 
 /// One monitor's visit.
-async fn visit(env: &Env, db: &D1Database, row: &MonitorRow, scheduled_ms: i64) -> Result<Visit> {
+async fn visit(env: &Env, db: &Db, row: &MonitorRow, scheduled_ms: i64) -> Result<Visit> {
     let config = ObjectConfig::of(row)?;
     let visit = stub::ensure(env, &EnsureRequest { config, scheduled_ms }).await?;
     if let Visit::Deleted = visit {

@@ -1,13 +1,16 @@
 //! The request pipeline: CORS preflight, routing by path then method (404 for
 //! an unknown path, 405 with `Allow` for a known path with another method),
-//! and the headers every answer carries (`X-Request-Id`, CORS).
+//! and the headers every answer carries (`X-Request-Id`, CORS, and
+//! `Server-Timing` with the request's D1 queries).
 //! Written by hand rather than with worker's Router, which answers 404 and
 //! 405 in plain text without `Allow`.
 
 use crate::api::{self, public_pages::View, Ctx};
 use crate::config::Config;
 use crate::domain::ids::random_base62;
+use crate::domain::server_timing;
 use crate::error::{ApiError, ApiResult};
+use crate::store::Db;
 use worker::{Context, Env, Method, Request, Response};
 
 enum Route<'a> {
@@ -216,14 +219,22 @@ pub async fn handle(req: Request, env: Env, worker_ctx: Context) -> Response {
     let started = crate::meter::start();
     let request_id = request_id(&req);
     let cost_event = cost_event(&req.path());
+    let mut d1_usage = (0, 0.0);
     let result = if req.method() == Method::Options {
         preflight()
     } else {
-        serve(req, env.clone(), worker_ctx).await
+        match context(env.clone(), worker_ctx) {
+            Ok(ctx) => {
+                let result = dispatch(&ctx, req).await;
+                d1_usage = ctx.db.usage();
+                result
+            }
+            Err(error) => Err(error),
+        }
     };
     crate::meter::flush(&env, "worker", cost_event, started);
     let response = result.unwrap_or_else(|error| error_response(&error, &request_id));
-    finish(response, &request_id)
+    finish(response, &request_id, d1_usage)
         .unwrap_or_else(|_| Response::error("internal error", 500).unwrap_or_else(|_| Response::empty().unwrap()))
 }
 
@@ -236,11 +247,10 @@ fn cost_event(path: &str) -> &'static str {
     }
 }
 
-async fn serve(req: Request, env: Env, worker_ctx: Context) -> ApiResult<Response> {
+fn context(env: Env, worker_ctx: Context) -> ApiResult<Ctx> {
     let config = Config::from_env(&env).map_err(ApiError::Internal)?;
-    let db = env.d1("DB").map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    let ctx = Ctx::new(env, db, config, worker_ctx);
-    dispatch(&ctx, req).await
+    let db = Db::of(&env).map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    Ok(Ctx::new(env, db, config, worker_ctx))
 }
 
 fn error_response(error: &ApiError, request_id: &str) -> Response {
@@ -268,10 +278,15 @@ fn preflight() -> ApiResult<Response> {
     Ok(response)
 }
 
-fn finish(mut response: Response, request_id: &str) -> worker::Result<Response> {
+/// `d1_usage`: the queries the request ran and their milliseconds.
+fn finish(mut response: Response, request_id: &str, (queries, ms): (u32, f64)) -> worker::Result<Response> {
     let headers = response.headers_mut();
     headers.set("X-Request-Id", request_id)?;
+    headers.set("Server-Timing", &server_timing::d1_entry(queries, ms))?;
     headers.set("Access-Control-Allow-Origin", "*")?;
-    headers.set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After")?;
+    headers.set(
+        "Access-Control-Expose-Headers",
+        "X-Request-Id, Retry-After, Server-Timing",
+    )?;
     Ok(response)
 }

@@ -1,22 +1,33 @@
 //! Heartbeats: the public ping URLs (`/p/{token}[/start|/fail|/{exit code}]`
 //! and `/api/v1/heartbeat/{token}…`), a heartbeat's ping history, and token
 //! rotation.
+//!
+//! A ping reads no D1 in the steady state: a token names its monitor
+//! (`domain::ping_token`), or, for tokens of the old format, was looked up
+//! once in this isolate; the monitor's object checks the token itself, so a
+//! rotation, pause or deletion holds from the very next ping, with no cache
+//! to invalidate.
 
 use super::{created, list, next_page, page_params, query, read_body, Ctx};
 use crate::auth::authenticate;
 use crate::domain::heartbeat::{capture_body, parse_ping_suffix, PingKind};
-use crate::domain::ids::{random_base62, sha256_hex};
+use crate::domain::ids::sha256_hex;
+use crate::domain::ping_token;
 use crate::domain::time::iso_from_millis;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
-use crate::objects::stub::{self, ObjectConfig, PingMessage, PingsQuery};
+use crate::objects::stub::{self, ObjectConfig, PingMessage, PingOutcome, PingsQuery};
 use crate::store::{self, history::PingRow};
 use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use worker::{Method, Request, Response};
 
-/// 32 base62 characters: 190 bits.
-pub fn new_token() -> String {
-    random_base62(32)
+thread_local! {
+    /// Old-format tokens this isolate has looked up: token hash → monitor
+    /// id. Never stale in effect: the object still checks each ping's
+    /// token, and an entry it refuses is dropped.
+    static OLD_TOKENS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
 }
 
 /// The ping URL, on `PW_PUBLIC_URL` or else on the origin the request came to.
@@ -39,9 +50,6 @@ pub async fn ingest(ctx: &Ctx, mut req: Request, token: &str, suffix: Option<&st
         message,
         field: None,
     })?;
-    let row = store::monitors::by_ping_token(&ctx.db, &sha256_hex(token))
-        .await?
-        .ok_or(ApiError::NotFound("heartbeat"))?;
     let rid = match query(&req)?.remove("rid") {
         Some(rid) if rid.is_empty() || rid.len() > 64 => {
             return Err(ApiError::bad_query(&FieldError::new(
@@ -59,7 +67,9 @@ pub async fn ingest(ctx: &Ctx, mut req: Request, token: &str, suffix: Option<&st
     };
     let captured = capture_body(&body);
     let message = PingMessage {
-        config: ObjectConfig::of(&row)?,
+        monitor_id: String::new(),
+        token_hash: sha256_hex(token),
+        config: None,
         kind: kind.as_str().to_string(),
         exit_code,
         rid,
@@ -70,15 +80,54 @@ pub async fn ingest(ctx: &Ctx, mut req: Request, token: &str, suffix: Option<&st
         body_truncated: captured.truncated,
         body_binary: captured.binary,
     };
-    // A ping already on its way when its monitor was deleted.
-    if !stub::ping(&ctx.env, &message).await? {
-        return Err(ApiError::NotFound("heartbeat"));
-    }
+    deliver(ctx, token, message).await?;
     let mut response = Response::ok("OK\n")?;
     response
         .headers_mut()
         .set("Content-Type", "text/plain; charset=utf-8")?;
     Ok(response)
+}
+
+/// Hands the ping to its monitor's object: straight there when the token
+/// names it (or was looked up before), else, or when the object does not
+/// know its token yet, after reading the monitor from D1.
+async fn deliver(ctx: &Ctx, token: &str, mut message: PingMessage) -> ApiResult<()> {
+    let named = ping_token::monitor_of(token);
+    let known = named
+        .clone()
+        .or_else(|| OLD_TOKENS.with(|old| old.borrow().get(&message.token_hash).cloned()));
+    let mut outcome = PingOutcome::Unconfigured;
+    if let Some(monitor_id) = known {
+        message.monitor_id = monitor_id;
+        outcome = stub::ping(&ctx.env, &message).await?;
+    }
+    if let PingOutcome::Unconfigured = outcome {
+        let row = store::monitors::by_ping_token(&ctx.db, &message.token_hash)
+            .await?
+            // A token naming one monitor is never another's.
+            .filter(|row| named.as_ref().is_none_or(|id| *id == row.id))
+            .ok_or(ApiError::NotFound("heartbeat"))?;
+        message.monitor_id = row.id.clone();
+        message.config = Some(ObjectConfig::of(&row)?);
+        outcome = stub::ping(&ctx.env, &message).await?;
+    }
+    match outcome {
+        PingOutcome::Recorded => {
+            if named.is_none() {
+                OLD_TOKENS.with(|old| old.borrow_mut().insert(message.token_hash, message.monitor_id));
+            }
+            Ok(())
+        }
+        // Rotated, or the monitor deleted (maybe while this ping was on its way).
+        PingOutcome::NotFound => {
+            OLD_TOKENS.with(|old| old.borrow_mut().remove(&message.token_hash));
+            Err(ApiError::NotFound("heartbeat"))
+        }
+        PingOutcome::Unconfigured => Err(ApiError::Internal(format!(
+            "the object of {} refused its own monitor's configuration",
+            message.monitor_id
+        ))),
+    }
 }
 
 fn ping_json(monitor_id: &str, row: &PingRow) -> Value {
@@ -138,12 +187,16 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     list(rows.iter().map(|row| ping_json(id, row)).collect(), next_cursor)
 }
 
-/// `POST /api/v1/monitors/{id}/rotate-token`: a new token; the old one stops working at once.
+/// `POST /api/v1/monitors/{id}/rotate-token`: a new token; the old one fails from the next ping on.
 pub async fn rotate_token(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     principal.require_write()?;
     heartbeat(ctx, &principal.org_id, id).await?;
-    let token = new_token();
-    store::monitors::set_ping_token(&ctx.db, &principal.org_id, id, &sha256_hex(&token)).await?;
+    let token = ping_token::new(id);
+    let token_hash = sha256_hex(&token);
+    // The object first, as it checks every ping: once it has the new
+    // token, the old one fails, whatever happens to D1's copy.
+    stub::set_ping_token(&ctx.env, id, &token_hash).await?;
+    store::monitors::set_ping_token(&ctx.db, &principal.org_id, id, &token_hash).await?;
     created(json!({ "monitor_id": id, "token": token, "ping_url": ping_url(ctx, &req, &token)? }))
 }

@@ -12,7 +12,7 @@ use worker::{Request, Response};
 pub async fn show(ctx: &Ctx, req: Request) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     let plan = ctx.plan(&principal.plan);
-    let monitors_used = store::monitors::count(&ctx.db, &principal.org_id).await?;
+    let monitors_used = store::monitors::cost(&ctx.db, &principal.org_id).await?;
     let (user, organizations, api_key) = identity(ctx, &principal).await?;
     ok(json!({
         "user": user,

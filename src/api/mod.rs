@@ -21,11 +21,12 @@ use crate::domain::page::{parse_limit, Cursor};
 use crate::domain::plan::Plan;
 use crate::domain::time::iso_from_millis;
 use crate::error::{ApiError, ApiResult};
+use crate::store::Db;
 use crate::store::{self, monitors::MonitorRow};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
-use worker::{D1Database, Env, Request, Response};
+use worker::{Env, Request, Response};
 
 /// The largest request body accepted; larger ones get 413 before parsing.
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -33,7 +34,7 @@ pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 /// What every handler gets besides the request.
 pub struct Ctx {
     pub env: Env,
-    pub db: D1Database,
+    pub db: Db,
     pub config: Config,
     pub now_ms: i64,
     worker_ctx: worker::Context,
@@ -47,7 +48,7 @@ impl Ctx {
             .ok_or(ApiError::NotFound("monitor"))
     }
 
-    pub fn new(env: Env, db: D1Database, config: Config, worker_ctx: worker::Context) -> Ctx {
+    pub fn new(env: Env, db: Db, config: Config, worker_ctx: worker::Context) -> Ctx {
         Ctx {
             env,
             db,

@@ -6,11 +6,12 @@ use super::{created, list, next_page, no_content, ok, page_params, query, read_j
 use crate::auth::authenticate;
 use crate::domain::ids::{new_id, sha256_hex};
 use crate::domain::monitor::{MonitorSpec, MonitorStatus, KINDS};
+use crate::domain::ping_token;
 use crate::domain::plan::Plan;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
 use crate::objects::stub::{self, ObjectConfig};
-use crate::store::{self, monitors::ListFilter, monitors::MonitorRow, monitors::NewMonitor};
+use crate::store::{self, monitors::ListFilter, monitors::MonitorRow, monitors::NewMonitor, monitors::Updated};
 use serde_json::{json, Value};
 use worker::{Request, Response};
 
@@ -81,7 +82,7 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     check_interval(ctx, &plan, &spec)?;
     let (id, now) = (new_id("mon"), ctx.now());
     // A heartbeat is pinged with a secret token, shown in this answer only.
-    let token = spec.settings.is_heartbeat().then(heartbeats::new_token);
+    let token = spec.settings.is_heartbeat().then(|| ping_token::new(&id));
     let token_hash = token.as_deref().map(sha256_hex);
     let monitor = NewMonitor {
         id: &id,
@@ -91,13 +92,7 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
         now: &now,
     };
     if !store::monitors::create(&ctx.db, &monitor, plan.max_monitors).await? {
-        return Err(plan_limit(
-            format!(
-                "the {} plan allows {} monitors; delete one or change plan",
-                plan.name, plan.max_monitors
-            ),
-            None,
-        ));
+        return Err(monitor_limit(&plan));
     }
     let row = ctx.monitor(&principal.org_id, &id).await?;
     start_object(ctx, &row).await;
@@ -125,9 +120,12 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
         .spec()
         .map_err(|e| ApiError::Internal(format!("monitor {id} has unreadable settings: {e}")))?;
     let spec = current.patched(patch, &ctx.config.monitor_rules())?;
-    check_interval(ctx, &ctx.plan(&principal.plan), &spec)?;
-    if !store::monitors::update(&ctx.db, &principal.org_id, id, &spec, &ctx.now()).await? {
-        return Err(ApiError::NotFound("monitor"));
+    let plan = ctx.plan(&principal.plan);
+    check_interval(ctx, &plan, &spec)?;
+    match store::monitors::update(&ctx.db, &principal.org_id, id, &spec, &ctx.now(), plan.max_monitors).await? {
+        Updated::Done => {}
+        Updated::NotFound => return Err(ApiError::NotFound("monitor")),
+        Updated::OverLimit => return Err(monitor_limit(&plan)),
     }
     let row = ctx.monitor(&principal.org_id, id).await?;
     if row.status != MonitorStatus::Paused.as_str() {
@@ -209,6 +207,17 @@ fn check_interval(ctx: &Ctx, plan: &Plan, spec: &MonitorSpec) -> ApiResult<()> {
         ));
     }
     Ok(())
+}
+
+/// A monitor counts once per region it is probed from (`monitor_cost`).
+fn monitor_limit(plan: &Plan) -> ApiError {
+    plan_limit(
+        format!(
+            "the {} plan allows {} monitors, each region of a monitor counting as one; delete one or change plan",
+            plan.name, plan.max_monitors
+        ),
+        None,
+    )
 }
 
 pub(crate) fn plan_limit(message: String, field: Option<&str>) -> ApiError {

@@ -60,7 +60,7 @@ async fn by_key(ctx: &Ctx, key: &str, org_id: Option<&str>) -> ApiResult<Princip
         .as_deref()
         .is_none_or(|last| last < ctx.iso(ctx.now_ms - TOUCH_EVERY_MS).as_str());
     if stale {
-        let (db, id, now) = (ctx.env.d1("DB")?, found.id.clone(), ctx.now());
+        let (db, id, now) = (store::Db::of(&ctx.env)?, found.id.clone(), ctx.now());
         ctx.wait_until(async move {
             if let Err(error) = store::api_keys::touch(&db, &id, &now).await {
                 worker::console_error!("recording API key use failed: {error}");

@@ -25,9 +25,12 @@ pub fn sha256_hex(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// How many random characters follow an identifier's prefix.
+pub const ID_CHARS: usize = 20;
+
 /// A new identifier such as `mon_7fK2…`: 20 base62 characters, 119 bits.
 pub fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{}", random_base62(20))
+    format!("{prefix}_{}", random_base62(ID_CHARS))
 }
 
 #[cfg(test)]

@@ -1,9 +1,14 @@
 //! Plans: how many monitors (status pages, channels) an organization may have and how often they may
-//! run. An organization gets `PW_DEFAULT_PLAN` when it is created.
+//! run. An organization gets `PW_DEFAULT_PLAN` when it is created. A monitor
+//! probed from several regions costs one check per region toward the
+//! monitor limit: that is the work it makes.
+
+use super::monitor::Settings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
     pub name: &'static str,
+    /// Monitors, each counted at its `monitor_cost`.
     pub max_monitors: i64,
     /// The shortest check interval and heartbeat period, in seconds.
     pub min_interval_seconds: u32,
@@ -36,6 +41,12 @@ pub const PLANS: [Plan; 3] = [
     },
 ];
 
+/// What a monitor counts toward `max_monitors`: one check per region it is
+/// probed from, or one when the platform places its single probe.
+pub fn monitor_cost(settings: &Settings) -> i64 {
+    settings.regions().len().max(1) as i64
+}
+
 impl Plan {
     pub fn named(name: &str) -> Option<Plan> {
         PLANS.iter().copied().find(|plan| plan.name == name)
@@ -51,11 +62,36 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::monitor::MonitorSpec;
+    use serde_json::json;
 
     #[test]
     fn plans_are_found_by_name() {
         assert_eq!(Plan::named("pro").unwrap().max_monitors, 200);
         assert!(Plan::named("gold").is_none());
+    }
+
+    #[test]
+    fn a_monitor_costs_one_check_per_region_and_at_least_one() {
+        let rules = crate::domain::monitor::Rules {
+            allow_private_targets: false,
+            min_grace_seconds: 60,
+        };
+        for (body, cost) in [
+            (json!({"type": "http", "name": "x", "url": "https://example.com"}), 1),
+            (
+                json!({"type": "http", "name": "x", "url": "https://example.com", "regions": ["weur"]}),
+                1,
+            ),
+            (
+                json!({"type": "tcp", "name": "x", "host": "example.com", "port": 443, "regions": ["weur", "enam", "apac"]}),
+                3,
+            ),
+            (json!({"type": "heartbeat", "name": "x", "interval_seconds": 3600}), 1),
+        ] {
+            let spec = MonitorSpec::from_input(body.as_object().unwrap(), &rules).unwrap();
+            assert_eq!(monitor_cost(&spec.settings), cost, "{body}");
+        }
     }
 
     #[test]

@@ -1,6 +1,11 @@
-//! The heartbeat side of `MonitorObject`: pings arrive, each one moves the
-//! deadline (an alarm at the next expected ping + grace), and an alarm that
-//! fires with no ping records a `missed` entry and takes the monitor down.
+//! The heartbeat side of `MonitorObject`: pings arrive, checked against the
+//! token's hash the object holds, each one moves the deadline (the next
+//! expected ping + grace), and an alarm that fires with no ping records a
+//! `missed` entry and takes the monitor down. A ping in the steady state is
+//! one storage write (the ping): the configuration is rewritten only when
+//! the status changes, and the alarm is moved only to an earlier time; a
+//! ping pushes the deadline later, so the armed alarm wakes early and
+//! re-arms itself for the real deadline.
 
 use super::at;
 use super::monitor::MonitorObject;
@@ -42,18 +47,41 @@ impl MonitorObject {
             .map(|expected| expected + grace_ms))
     }
 
-    /// `POST /ping`: records a ping, moves the deadline, and changes the status.
+    /// `POST /ping`: checks the token, records the ping, moves the deadline
+    /// if it must, and changes the status. 403 for another token, 409 when
+    /// the object does not know its monitor's token yet (the Worker then
+    /// reads D1 and sends the monitor along).
     pub(super) async fn ping(&self, message: PingMessage) -> Result<Response> {
         let now = Self::now();
-        let mut config = match self.stored_config().await? {
-            Some(stored) if stored.version == message.config.version => stored,
-            _ => ObjectConfig {
-                start_ms: now,
-                ..message.config.clone()
+        let stored = self.stored_config().await?;
+        let before = stored.as_ref().map(|s| (s.version.clone(), s.ping_token_hash.clone()));
+        // The object is the authority on its token once it holds one.
+        let mut config = match (stored, message.config.clone()) {
+            (Some(stored), None) => stored,
+            (Some(stored), Some(incoming)) if stored.version == incoming.version => ObjectConfig {
+                ping_token_hash: stored.ping_token_hash.clone().or(incoming.ping_token_hash),
+                ..stored
             },
+            (stored, Some(incoming)) => ObjectConfig {
+                ping_token_hash: stored.and_then(|s| s.ping_token_hash).or(incoming.ping_token_hash),
+                start_ms: now,
+                ..incoming
+            },
+            (None, None) => return Response::error("this monitor's object is not configured yet", 409),
         };
-        // The monitor's D1 row is the authority on pausing; a ping resumes it.
-        if message.config.status == MonitorStatus::Paused {
+        let adopted = before != Some((config.version.clone(), config.ping_token_hash.clone()));
+        match config.ping_token_hash.as_deref() {
+            None => return Response::error("this monitor's object does not know its token yet", 409),
+            // Hashes are compared, not tokens: timing reveals nothing of the token.
+            Some(hash) if hash != message.token_hash => return Response::error("not this monitor's token", 403),
+            Some(_) => {}
+        }
+        // When D1 was read, its row is the authority on pausing; a ping resumes it.
+        if message
+            .config
+            .as_ref()
+            .is_some_and(|c| c.status == MonitorStatus::Paused)
+        {
             config.status = MonitorStatus::Paused;
         }
         let history = self.history()?;
@@ -94,14 +122,36 @@ impl MonitorObject {
             if !self.flip(&mut config, &history, status, &reason, now).await? {
                 return Response::error("this monitor was deleted", 410);
             }
-        } else {
+        } else if adopted {
             self.save_config(&config).await?;
         }
-        match self.heartbeat_deadline(&config, &history)? {
-            Some(deadline) => self.storage().set_alarm(at(deadline)).await?,
-            None => self.storage().delete_alarm().await?,
-        }
+        self.arm_no_later_than(self.heartbeat_deadline(&config, &history)?)
+            .await?;
         Response::from_json(&json!({ "status": status.as_str(), "duration_ms": duration_ms }))
+    }
+
+    /// Makes sure the alarm rings by `deadline`, moving it only when it
+    /// would ring later (or not at all): an alarm that rings early finds the
+    /// deadline not passed and re-arms itself (`check_deadline`).
+    async fn arm_no_later_than(&self, deadline: Option<i64>) -> Result<()> {
+        let storage = self.storage();
+        match (deadline, storage.get_alarm().await?) {
+            (Some(deadline), Some(armed)) if armed <= deadline => Ok(()),
+            (Some(deadline), _) => storage.set_alarm(at(deadline)).await,
+            (None, Some(_)) => storage.delete_alarm().await,
+            (None, None) => Ok(()),
+        }
+    }
+
+    /// `PUT /ping-token` with the new token's hash: the old token fails from
+    /// the next ping on. An object not configured yet learns it from D1 with
+    /// the rest of its monitor, at its first ping.
+    pub(super) async fn set_ping_token(&self, token_hash: String) -> Result<Response> {
+        if let Some(mut config) = self.stored_config().await? {
+            config.ping_token_hash = Some(token_hash);
+            self.save_config(&config).await?;
+        }
+        Response::empty()
     }
 
     /// Inserts a ping or missed entry, and every `PRUNE_EVERY` rows keeps only
@@ -122,7 +172,7 @@ impl MonitorObject {
             return Ok(());
         };
         if now < deadline {
-            // Early (a ping moved the deadline after this alarm was set).
+            // Early: pings moved the deadline later and left this alarm be.
             return self.storage().set_alarm(at(deadline)).await;
         }
         let Settings::Heartbeat(beat) = &config.spec.settings else {

@@ -24,6 +24,7 @@ use crate::domain::target::url_refusal;
 use crate::domain::time::iso_from_millis;
 use crate::store::channels::{self, ChannelRow};
 use crate::store::deliveries::{AttemptRow, Deliveries, DeliveryRow};
+use crate::store::Db;
 use futures_util::{future, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -182,7 +183,7 @@ impl OrgHub {
     /// A detection starts the reminders of channels that want them; a
     /// resolution stops its incident's.
     async fn enqueue(&self, hub_event: HubEvent) -> Result<Response> {
-        let db = self.env.d1("DB")?;
+        let db = Db::of(&self.env)?;
         let rows = channels::enabled(&db, &hub_event.org_id).await?;
         let deliveries = self.deliveries()?;
         let now = now();
@@ -221,7 +222,7 @@ impl OrgHub {
             return Ok(());
         }
         let ids: Vec<&str> = due.iter().map(|r| r.channel_id.as_str()).collect();
-        let rows = channels::by_ids(&self.env.d1("DB")?, org_id, &serde_json::to_string(&ids)?).await?;
+        let rows = channels::by_ids(&Db::of(&self.env)?, org_id, &serde_json::to_string(&ids)?).await?;
         for reminder in due {
             let every = rows
                 .iter()
@@ -306,7 +307,7 @@ impl OrgHub {
         }
         let marked = storage.get::<bool>(MARKED).await?.unwrap_or(false);
         if marked != next.is_some() {
-            let db = self.env.d1("DB")?;
+            let db = Db::of(&self.env)?;
             match next {
                 Some(_) => channels::mark_backlog(&db, org_id, &iso_from_millis(now())).await?,
                 None => channels::clear_backlog(&db, org_id).await?,
@@ -329,7 +330,7 @@ impl OrgHub {
         }
         if !due.is_empty() {
             let ids: Vec<&str> = due.iter().map(|d| d.channel_id.as_str()).collect();
-            let rows = channels::by_ids(&self.env.d1("DB")?, &org_id, &serde_json::to_string(&ids)?).await?;
+            let rows = channels::by_ids(&Db::of(&self.env)?, &org_id, &serde_json::to_string(&ids)?).await?;
             let config = self.config()?;
             let (deliveries_ref, config_ref, rows_ref) = (&deliveries, &config, &rows);
             let sent: Vec<Result<()>> = futures_util::stream::iter(due)

@@ -21,8 +21,8 @@ use crate::domain::time::{day_of, duration_words, DAY_MS};
 use crate::domain::uptime::{downtime_ms, observed_ms, rollup_days_due, uptime_pct, Apdex, Flip};
 use crate::probe::{self, ProbeContext};
 use crate::store::history::{History, Page, ResultRow};
-use crate::store::rollups;
 use crate::store::status_changes::PendingFlip;
+use crate::store::{rollups, Db};
 use serde_json::json;
 use std::cell::Cell;
 use worker::{console_error, durable_object, DurableObject, Env, Method, Request, Response, Result, State};
@@ -42,6 +42,8 @@ pub struct MonitorObject {
     /// When results were last pruned; kept in memory only, as pruning again
     /// after an eviction costs little.
     last_prune_ms: Cell<i64>,
+    /// Whether this instance has created its history's schema.
+    schema_ready: Cell<bool>,
 }
 
 impl DurableObject for MonitorObject {
@@ -50,6 +52,7 @@ impl DurableObject for MonitorObject {
             state,
             env,
             last_prune_ms: Cell::new(0),
+            schema_ready: Cell::new(false),
         }
     }
 
@@ -86,6 +89,7 @@ impl MonitorObject {
             (Method::Get, "/uptime") => self.uptime(&req).await,
             (Method::Post, "/probe") => self.probe_here(req.json().await?).await,
             (Method::Post, "/ping") => self.ping(req.json().await?).await,
+            (Method::Put, "/ping-token") => self.set_ping_token(req.json().await?).await,
             (Method::Post, "/pings") => self.pings(req.json().await?),
             _ => Response::error("no such object route", 404),
         }
@@ -123,7 +127,12 @@ impl MonitorObject {
     }
 
     pub(super) fn history(&self) -> Result<History> {
-        History::open(self.storage().sql())
+        let sql = self.storage().sql();
+        if !self.schema_ready.get() {
+            History::create_schema(&sql)?;
+            self.schema_ready.set(true);
+        }
+        Ok(History::open(sql))
     }
 
     pub(super) async fn stored_config(&self) -> Result<Option<ObjectConfig>> {
@@ -175,6 +184,11 @@ impl MonitorObject {
             if incoming.status != MonitorStatus::Paused && stored.status != MonitorStatus::Paused && !restart {
                 incoming.status = stored.status;
             }
+        }
+        // The object is the authority on its ping token once it holds one:
+        // a rotation tells it before D1.
+        if let Some(hash) = stored.as_ref().and_then(|s| s.ping_token_hash.clone()) {
+            incoming.ping_token_hash = Some(hash);
         }
         incoming.start_ms = if restart || changed {
             now
@@ -374,7 +388,7 @@ impl MonitorObject {
         }
         let history = self.history()?;
         let flips = history.flips()?;
-        let db = self.env.d1("DB")?;
+        let db = Db::of(&self.env)?;
         let statements = due
             .into_iter()
             .map(|day_start| {

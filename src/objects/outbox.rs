@@ -15,7 +15,7 @@ use crate::domain::notify::transition::{deletion_event, transition_event, Transi
 use crate::domain::notify::{Event, EventKind, IncidentFacts, MonitorFacts};
 use crate::domain::time::{day_of, DAY_MS};
 use crate::store::status_changes::PendingFlip;
-use crate::store::{monitors, page_cache, rollups};
+use crate::store::{first_of, monitors, page_cache, rollups, Db};
 use std::collections::BTreeSet;
 use worker::{console_error, Error, Result};
 
@@ -61,7 +61,7 @@ impl MonitorObject {
         if pending.is_empty() {
             return Ok(Applied::Done);
         }
-        let db = self.env.d1("DB")?;
+        let db = Db::of(&self.env)?;
         let mut statements = Vec::new();
         for flip in &pending {
             statements.extend(flip.statements(&db, &config.monitor_id, &config.org_id)?);
@@ -138,8 +138,8 @@ impl MonitorObject {
         if confirmed.is_some_and(|at| now - at < CONFIRM_EVERY_MS) {
             return Ok(true);
         }
-        let db = self.env.d1("DB")?;
-        let row: Option<monitors::Existence> = monitors::existence(&db, &config.monitor_id)?.first(None).await?;
+        let db = Db::of(&self.env)?;
+        let row: Option<monitors::Existence> = first_of(&db, monitors::existence(&db, &config.monitor_id)?).await?;
         if row.is_some_and(|r| r.n == 0) {
             self.bury().await?;
             return Ok(false);

@@ -26,6 +26,10 @@ pub struct ObjectConfig {
     /// When the current schedule started (set by the object).
     #[serde(default)]
     pub start_ms: i64,
+    /// A heartbeat's: the SHA-256 of its ping token. Once the object holds
+    /// one it is the authority on it (rotation tells it first).
+    #[serde(default)]
+    pub ping_token_hash: Option<String>,
 }
 
 impl ObjectConfig {
@@ -38,6 +42,7 @@ impl ObjectConfig {
             status: MonitorStatus::parse(&row.status).unwrap_or(MonitorStatus::Pending),
             version: row.updated_at.clone(),
             start_ms: 0,
+            ping_token_hash: row.ping_token_hash.clone(),
         })
     }
 }
@@ -45,7 +50,12 @@ impl ObjectConfig {
 /// A ping, as the Worker hands it to the monitor's object.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PingMessage {
-    pub config: ObjectConfig,
+    pub monitor_id: String,
+    /// The SHA-256 of the token the ping came with, for the object to check.
+    pub token_hash: String,
+    /// The monitor as D1 has it, only when the Worker had to read it: the
+    /// object did not know its monitor or its token yet.
+    pub config: Option<ObjectConfig>,
     pub kind: String,
     pub exit_code: Option<u8>,
     pub rid: Option<String>,
@@ -87,6 +97,10 @@ enum Answer {
     Ok(worker::Response),
     /// 410: the monitor was deleted; its object keeps only a tombstone.
     Gone,
+    /// 403: not this monitor's ping token.
+    WrongToken,
+    /// 409: the object does not know its monitor or its token yet.
+    Unconfigured,
 }
 
 async fn call(stub: &Stub, method: Method, path: &str, body: Option<&impl Serialize>) -> Result<Answer> {
@@ -111,6 +125,8 @@ async fn call(stub: &Stub, method: Method, path: &str, body: Option<&impl Serial
     let said = response.text().await.unwrap_or_default();
     match code {
         410 => Ok(Answer::Gone),
+        403 => Ok(Answer::WrongToken),
+        409 => Ok(Answer::Unconfigured),
         _ => Err(worker::Error::RustError(format!(
             "monitor object answered {code} to {path}: {said}"
         ))),
@@ -128,7 +144,7 @@ async fn call_json<T: DeserializeOwned>(
 ) -> Result<T> {
     match call(&object(env, monitor_id)?, method, path, body).await? {
         Answer::Ok(mut response) => response.json().await,
-        Answer::Gone => Err(gone(monitor_id)),
+        _ => Err(gone(monitor_id)),
     }
 }
 
@@ -142,7 +158,7 @@ async fn call_done(
 ) -> Result<bool> {
     match call(&object(env, monitor_id)?, method, path, body).await? {
         Answer::Ok(mut response) => response.text().await.map(|_| true),
-        Answer::Gone => Ok(false),
+        _ => Ok(false),
     }
 }
 
@@ -179,7 +195,7 @@ pub async fn ensure(env: &Env, request: &EnsureRequest) -> Result<Visit> {
                 Visit::Healthy
             })
         }
-        Answer::Gone => Ok(Visit::Deleted),
+        _ => Ok(Visit::Deleted),
     }
 }
 
@@ -201,9 +217,32 @@ pub async fn checks(env: &Env, monitor_id: &str, page: &Page) -> Result<Vec<Resu
     call_json(env, monitor_id, Method::Post, "/checks", Some(page)).await
 }
 
-/// Hands a ping to the monitor's object; false when the monitor was deleted.
-pub async fn ping(env: &Env, message: &PingMessage) -> Result<bool> {
-    call_done(env, &message.config.monitor_id, Method::Post, "/ping", Some(message)).await
+/// What became of a ping.
+pub enum PingOutcome {
+    Recorded,
+    /// Not the monitor's token, or the monitor was deleted.
+    NotFound,
+    /// The object must first be told its monitor (`PingMessage::config`).
+    Unconfigured,
+}
+
+/// Hands a ping to the monitor's object.
+pub async fn ping(env: &Env, message: &PingMessage) -> Result<PingOutcome> {
+    Ok(
+        match call(&object(env, &message.monitor_id)?, Method::Post, "/ping", Some(message)).await? {
+            Answer::Ok(mut response) => response.text().await.map(|_| PingOutcome::Recorded)?,
+            Answer::Unconfigured => PingOutcome::Unconfigured,
+            Answer::Gone | Answer::WrongToken => PingOutcome::NotFound,
+        },
+    )
+}
+
+/// A heartbeat's new ping token (its SHA-256): the old one fails at once.
+pub async fn set_ping_token(env: &Env, monitor_id: &str, token_hash: &str) -> Result<()> {
+    match call_done(env, monitor_id, Method::Put, "/ping-token", Some(&token_hash)).await? {
+        true => Ok(()),
+        false => Err(gone(monitor_id)),
+    }
 }
 
 /// A page of pings.
@@ -230,7 +269,7 @@ pub async fn probe_in_region(env: &Env, monitor_id: &str, region: &str, request:
             .get_by_name_with_location_hint(&format!("{monitor_id}@{region}"), region)?;
         match call(&stub, Method::Post, "/probe", Some(request)).await? {
             Answer::Ok(mut response) => response.json::<ProbeResult>().await,
-            Answer::Gone => Err(gone(monitor_id)),
+            _ => Err(gone(monitor_id)),
         }
     };
     attempt.await.unwrap_or_else(|error| ProbeResult {

@@ -1,9 +1,9 @@
 //! `api_keys`: organization keys, stored as the SHA-256 of the secret.
 
-use super::{all, execute, first, Arg};
+use super::{all, execute, first, Arg, Db};
 use crate::domain::api_key::MAX_ACTIVE_KEYS;
 use serde::Deserialize;
-use worker::{D1Database, Result};
+use worker::Result;
 
 #[derive(Debug, Deserialize)]
 pub struct ApiKey {
@@ -39,7 +39,7 @@ pub struct NewKey<'a> {
 /// Inserts the key unless the organization already has the maximum of active
 /// keys; false then. The count is inside the insert so that concurrent
 /// creations cannot pass the limit together.
-pub async fn create(db: &D1Database, key: &NewKey<'_>) -> Result<bool> {
+pub async fn create(db: &Db, key: &NewKey<'_>) -> Result<bool> {
     let sql = format!(
         "INSERT INTO api_keys (id, org_id, name, prefix, key_hash, scopes, created_by, created_at)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
@@ -58,7 +58,7 @@ pub async fn create(db: &D1Database, key: &NewKey<'_>) -> Result<bool> {
     Ok(execute(db, &sql, &args).await? == 1)
 }
 
-pub async fn list_active(db: &D1Database, org_id: &str) -> Result<Vec<ApiKey>> {
+pub async fn list_active(db: &Db, org_id: &str) -> Result<Vec<ApiKey>> {
     all(
         db,
         "SELECT id, name, prefix, scopes, created_at, last_used_at FROM api_keys
@@ -68,7 +68,7 @@ pub async fn list_active(db: &D1Database, org_id: &str) -> Result<Vec<ApiKey>> {
     .await
 }
 
-pub async fn find_active(db: &D1Database, hash: &str) -> Result<Option<ActiveKey>> {
+pub async fn find_active(db: &Db, hash: &str) -> Result<Option<ActiveKey>> {
     first(
         db,
         "SELECT k.id, k.org_id, o.plan, k.scopes, k.last_used_at FROM api_keys k JOIN organizations o ON o.id = k.org_id
@@ -79,12 +79,12 @@ pub async fn find_active(db: &D1Database, hash: &str) -> Result<Option<ActiveKey
 }
 
 /// Revokes an active key of the organization; false when there is none.
-pub async fn revoke(db: &D1Database, org_id: &str, id: &str, now: &str) -> Result<bool> {
+pub async fn revoke(db: &Db, org_id: &str, id: &str, now: &str) -> Result<bool> {
     let sql = "UPDATE api_keys SET revoked_at = ?3 WHERE id = ?1 AND org_id = ?2 AND revoked_at IS NULL";
     Ok(execute(db, sql, &[id.into(), org_id.into(), now.into()]).await? == 1)
 }
 
-pub async fn touch(db: &D1Database, id: &str, now: &str) -> Result<()> {
+pub async fn touch(db: &Db, id: &str, now: &str) -> Result<()> {
     execute(
         db,
         "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",

@@ -2,10 +2,10 @@
 //! organizations whose hub has deliveries to settle). Deliveries themselves
 //! are in each hub's own storage (`store::deliveries`).
 
-use super::{all, execute, first, Arg};
+use super::{all, execute, first, Arg, Db};
 use crate::domain::notify::spec::ChannelSpec;
 use serde::Deserialize;
-use worker::{D1Database, Result};
+use worker::Result;
 
 const COLUMNS: &str =
     "id, org_id, name, kind, settings, events, monitor_ids, enabled, remind_every_minutes, signing_secret, created_at, updated_at";
@@ -59,7 +59,7 @@ fn columns(spec: &ChannelSpec) -> Result<Columns> {
 
 /// Inserts a channel unless the organization has `max_channels` already (false).
 pub async fn create(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     org_id: &str,
     spec: &ChannelSpec,
@@ -90,7 +90,7 @@ pub async fn create(
     Ok(execute(db, &sql, &args).await? == 1)
 }
 
-pub async fn update(db: &D1Database, org_id: &str, id: &str, spec: &ChannelSpec, now: &str) -> Result<bool> {
+pub async fn update(db: &Db, org_id: &str, id: &str, spec: &ChannelSpec, now: &str) -> Result<bool> {
     let c = columns(spec)?;
     let sql = "UPDATE channels SET name = ?3, settings = ?4, events = ?5, monitor_ids = ?6, enabled = ?7,
         remind_every_minutes = ?8, updated_at = ?9 WHERE id = ?1 AND org_id = ?2";
@@ -108,55 +108,55 @@ pub async fn update(db: &D1Database, org_id: &str, id: &str, spec: &ChannelSpec,
     Ok(execute(db, sql, &args).await? == 1)
 }
 
-pub async fn set_signing_secret(db: &D1Database, org_id: &str, id: &str, secret: &str, now: &str) -> Result<bool> {
+pub async fn set_signing_secret(db: &Db, org_id: &str, id: &str, secret: &str, now: &str) -> Result<bool> {
     let sql = "UPDATE channels SET signing_secret = ?3, updated_at = ?4 WHERE id = ?1 AND org_id = ?2";
     Ok(execute(db, sql, &[id.into(), org_id.into(), secret.into(), now.into()]).await? == 1)
 }
 
-pub async fn delete(db: &D1Database, org_id: &str, id: &str) -> Result<bool> {
+pub async fn delete(db: &Db, org_id: &str, id: &str) -> Result<bool> {
     let sql = "DELETE FROM channels WHERE id = ?1 AND org_id = ?2";
     Ok(execute(db, sql, &[id.into(), org_id.into()]).await? == 1)
 }
 
-pub async fn get(db: &D1Database, org_id: &str, id: &str) -> Result<Option<ChannelRow>> {
+pub async fn get(db: &Db, org_id: &str, id: &str) -> Result<Option<ChannelRow>> {
     let sql = format!("SELECT {COLUMNS} FROM channels WHERE id = ?1 AND org_id = ?2");
     first(db, &sql, &[id.into(), org_id.into()]).await
 }
 
 /// The organization's channels, oldest first (a plan allows at most 100).
-pub async fn list(db: &D1Database, org_id: &str) -> Result<Vec<ChannelRow>> {
+pub async fn list(db: &Db, org_id: &str) -> Result<Vec<ChannelRow>> {
     let sql = format!("SELECT {COLUMNS} FROM channels WHERE org_id = ?1 ORDER BY created_at, id");
     all(db, &sql, &[org_id.into()]).await
 }
 
 /// The enabled channels of an organization: the hub's one read per event,
 /// matched against the event in the domain.
-pub async fn enabled(db: &D1Database, org_id: &str) -> Result<Vec<ChannelRow>> {
+pub async fn enabled(db: &Db, org_id: &str) -> Result<Vec<ChannelRow>> {
     let sql = format!("SELECT {COLUMNS} FROM channels WHERE org_id = ?1 AND enabled = 1");
     all(db, &sql, &[org_id.into()]).await
 }
 
 /// These channels (a JSON list of ids) of the organization, as they are now:
 /// retries are sent with the current settings and signing secret.
-pub async fn by_ids(db: &D1Database, org_id: &str, ids_json: &str) -> Result<Vec<ChannelRow>> {
+pub async fn by_ids(db: &Db, org_id: &str, ids_json: &str) -> Result<Vec<ChannelRow>> {
     let sql = format!("SELECT {COLUMNS} FROM channels WHERE org_id = ?1 AND id IN (SELECT value FROM json_each(?2))");
     all(db, &sql, &[org_id.into(), ids_json.into()]).await
 }
 
 /// Marks the organization's hub as holding unsettled deliveries.
-pub async fn mark_backlog(db: &D1Database, org_id: &str, now: &str) -> Result<()> {
+pub async fn mark_backlog(db: &Db, org_id: &str, now: &str) -> Result<()> {
     let sql = "INSERT OR IGNORE INTO hub_backlog (org_id, since) VALUES (?1, ?2)";
     execute(db, sql, &[org_id.into(), now.into()]).await.map(drop)
 }
 
-pub async fn clear_backlog(db: &D1Database, org_id: &str) -> Result<()> {
+pub async fn clear_backlog(db: &Db, org_id: &str) -> Result<()> {
     execute(db, "DELETE FROM hub_backlog WHERE org_id = ?1", &[org_id.into()])
         .await
         .map(drop)
 }
 
 /// The organizations whose hubs have unsettled deliveries.
-pub async fn backlog(db: &D1Database) -> Result<Vec<String>> {
+pub async fn backlog(db: &Db) -> Result<Vec<String>> {
     #[derive(Deserialize)]
     struct Org {
         org_id: String,

@@ -124,8 +124,11 @@ DROP TABLE results;
 ";
 
 impl History {
-    pub fn open(sql: SqlStorage) -> Result<History> {
-        let sql = ObjectSql::new(sql);
+    /// Creates the tables and indexes that are missing, and moves results
+    /// kept the old way: once per object instance (`open` does not), as the
+    /// DDL costs more than a query.
+    pub fn create_schema(sql: &SqlStorage) -> Result<()> {
+        let sql = ObjectSql::new(sql.clone());
         sql.run(SCHEMA, None)?;
         #[derive(Deserialize)]
         struct Found {
@@ -138,7 +141,14 @@ impl History {
         if old.first().is_some_and(|t| t.found > 0) {
             sql.run(MOVE_OLD_RESULTS, None)?;
         }
-        Ok(History { sql })
+        Ok(())
+    }
+
+    /// The history of a storage whose schema `create_schema` made.
+    pub fn open(sql: SqlStorage) -> History {
+        History {
+            sql: ObjectSql::new(sql),
+        }
     }
 
     pub fn insert(&self, row: &ResultRow) -> Result<()> {

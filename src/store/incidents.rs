@@ -2,11 +2,11 @@
 //! incidents opened and resolved by a monitor's status changes, and manual
 //! ones with their timeline.
 
-use super::{all, first, page_after, statement, Arg};
+use super::{all, first, page_after, statement, Arg, Db};
 use crate::domain::incident::{IncidentChange, IncidentUpdate, NewIncident};
 use crate::domain::page::Cursor;
 use serde::Deserialize;
-use worker::{D1Database, D1PreparedStatement, Result};
+use worker::{D1PreparedStatement, Result};
 
 const COLUMNS: &str = "id, title, status, impact, kind, cause, started_at, resolved_at, updated_at";
 const NEW_UPDATE_ID: &str = "'upd_' || lower(hex(randomblob(10)))";
@@ -51,7 +51,7 @@ pub struct AutomaticIds<'a> {
 /// already open, and only while the monitor is still down (a pause or a
 /// deletion in between wins). Idempotent.
 pub fn open_automatic(
-    db: &D1Database,
+    db: &Db,
     ids: &AutomaticIds<'_>,
     org_id: &str,
     monitor_id: &str,
@@ -93,7 +93,7 @@ pub fn open_automatic(
 /// Resolves the monitor's open automatic incident, with a closing update
 /// `update_id`. Idempotent: once resolved, nothing is open to resolve.
 pub fn resolve_automatic(
-    db: &D1Database,
+    db: &Db,
     monitor_id: &str,
     update_id: &str,
     message: &str,
@@ -114,7 +114,7 @@ pub fn resolve_automatic(
     ])
 }
 
-pub async fn create(db: &D1Database, id: &str, org_id: &str, incident: &NewIncident, now: &str) -> Result<()> {
+pub async fn create(db: &Db, id: &str, org_id: &str, incident: &NewIncident, now: &str) -> Result<()> {
     let resolved_at = (incident.status == "resolved").then_some(now);
     let mut statements = vec![
         statement(
@@ -136,7 +136,7 @@ pub async fn create(db: &D1Database, id: &str, org_id: &str, incident: &NewIncid
 }
 
 /// Applies a change; a new status is also written to the timeline.
-pub async fn change(db: &D1Database, org_id: &str, id: &str, change: &IncidentChange, now: &str) -> Result<()> {
+pub async fn change(db: &Db, org_id: &str, id: &str, change: &IncidentChange, now: &str) -> Result<()> {
     let mut statements = vec![statement(
         db,
         "UPDATE incidents SET title = COALESCE(?3, title), impact = COALESCE(?4, impact), status = COALESCE(?5, status),
@@ -157,7 +157,7 @@ pub async fn change(db: &D1Database, org_id: &str, id: &str, change: &IncidentCh
 }
 
 /// Adds an entry to the timeline and moves the incident to its status.
-pub async fn add_update(db: &D1Database, org_id: &str, id: &str, update: &IncidentUpdate, now: &str) -> Result<()> {
+pub async fn add_update(db: &Db, org_id: &str, id: &str, update: &IncidentUpdate, now: &str) -> Result<()> {
     let change = IncidentChange {
         status: Some(update.status.clone()),
         ..IncidentChange::default()
@@ -174,13 +174,7 @@ pub async fn add_update(db: &D1Database, org_id: &str, id: &str, update: &Incide
     Ok(())
 }
 
-fn insert_update(
-    db: &D1Database,
-    org_id: &str,
-    id: &str,
-    update: &IncidentUpdate,
-    now: &str,
-) -> Result<D1PreparedStatement> {
+fn insert_update(db: &Db, org_id: &str, id: &str, update: &IncidentUpdate, now: &str) -> Result<D1PreparedStatement> {
     statement(
         db,
         &format!("INSERT INTO incident_updates (id, incident_id, status, message, created_at)
@@ -189,7 +183,7 @@ fn insert_update(
     )
 }
 
-pub async fn get(db: &D1Database, org_id: &str, id: &str) -> Result<Option<IncidentRow>> {
+pub async fn get(db: &Db, org_id: &str, id: &str) -> Result<Option<IncidentRow>> {
     first(
         db,
         &format!("SELECT {COLUMNS} FROM incidents WHERE id = ?1 AND org_id = ?2"),
@@ -206,7 +200,7 @@ pub struct ListFilter {
 
 /// One page of the organization's incidents, newest first, after `cursor`.
 pub async fn list(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     filter: &ListFilter,
     cursor: Option<&Cursor>,
@@ -227,13 +221,13 @@ pub async fn list(
 }
 
 /// The monitors and the timelines of some incidents (one query each).
-pub async fn details(db: &D1Database, ids_json: &str) -> Result<(Vec<LinkRow>, Vec<UpdateRow>)> {
+pub async fn details(db: &Db, ids_json: &str) -> Result<(Vec<LinkRow>, Vec<UpdateRow>)> {
     let links = all(db, "SELECT incident_id, monitor_id FROM incident_monitors WHERE incident_id IN (SELECT value FROM json_each(?1)) ORDER BY monitor_id", &[ids_json.into()]).await?;
     Ok((links, updates(db, ids_json).await?))
 }
 
 /// The timelines of the incidents (a JSON list of ids), oldest entry first.
-pub async fn updates(db: &D1Database, ids_json: &str) -> Result<Vec<UpdateRow>> {
+pub async fn updates(db: &Db, ids_json: &str) -> Result<Vec<UpdateRow>> {
     all(
         db,
         "SELECT id, incident_id, status, message, created_at FROM incident_updates WHERE incident_id IN (SELECT value FROM json_each(?1)) ORDER BY created_at, id",
@@ -244,7 +238,7 @@ pub async fn updates(db: &D1Database, ids_json: &str) -> Result<Vec<UpdateRow>> 
 
 /// A status page's incidents: those still open and the last `resolved`
 /// resolved ones, concerning any of the monitors (a JSON list), newest first.
-pub async fn for_monitors(db: &D1Database, org_id: &str, ids_json: &str, resolved: u32) -> Result<Vec<IncidentRow>> {
+pub async fn for_monitors(db: &Db, org_id: &str, ids_json: &str, resolved: u32) -> Result<Vec<IncidentRow>> {
     let concerned = "org_id = ?1 AND id IN (SELECT incident_id FROM incident_monitors WHERE monitor_id IN (SELECT value FROM json_each(?2)))";
     let sql = format!(
         "SELECT {COLUMNS} FROM incidents WHERE {concerned} AND status <> 'resolved'

@@ -2,10 +2,10 @@
 //! SHA-256 of their token. Open means neither accepted nor revoked; whether
 //! an open one has expired depends on the `now` a caller passes.
 
-use super::{all, changes, execute, first, statement, Arg};
+use super::{all, changes, execute, first, statement, Arg, Db};
 use crate::domain::invitation::MAX_OPEN;
 use serde::Deserialize;
-use worker::{D1Database, Result};
+use worker::Result;
 
 #[derive(Debug, Deserialize)]
 pub struct Invitation {
@@ -28,7 +28,7 @@ const OPEN: &str = "accepted_at IS NULL AND revoked_at IS NULL";
 /// then. One batch is one transaction, so concurrent invitations can neither
 /// pass the limit nor leave two open for one address. (When the limit refuses,
 /// the replaced invitation can only have been an expired one.)
-pub async fn create(db: &D1Database, invitation: &Invitation, token_hash: &str) -> Result<bool> {
+pub async fn create(db: &Db, invitation: &Invitation, token_hash: &str) -> Result<bool> {
     let i = invitation;
     let replace = statement(
         db,
@@ -58,7 +58,7 @@ pub async fn create(db: &D1Database, invitation: &Invitation, token_hash: &str) 
 }
 
 /// The organization's open, unexpired invitations, oldest first.
-pub async fn list_open(db: &D1Database, org_id: &str, now: &str) -> Result<Vec<Invitation>> {
+pub async fn list_open(db: &Db, org_id: &str, now: &str) -> Result<Vec<Invitation>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM invitations WHERE org_id = ?1 AND {OPEN} AND expires_at > ?2 ORDER BY created_at, id"
     );
@@ -66,19 +66,19 @@ pub async fn list_open(db: &D1Database, org_id: &str, now: &str) -> Result<Vec<I
 }
 
 /// An open, unexpired invitation of the organization.
-pub async fn get_open(db: &D1Database, org_id: &str, id: &str, now: &str) -> Result<Option<Invitation>> {
+pub async fn get_open(db: &Db, org_id: &str, id: &str, now: &str) -> Result<Option<Invitation>> {
     let sql = format!("SELECT {COLUMNS} FROM invitations WHERE id = ?1 AND org_id = ?2 AND {OPEN} AND expires_at > ?3");
     first(db, &sql, &[id.into(), org_id.into(), now.into()]).await
 }
 
 /// Any invitation, open or not, by its token's hash.
-pub async fn by_token(db: &D1Database, token_hash: &str) -> Result<Option<Invitation>> {
+pub async fn by_token(db: &Db, token_hash: &str) -> Result<Option<Invitation>> {
     let sql = format!("SELECT {COLUMNS} FROM invitations WHERE token_hash = ?1");
     first(db, &sql, &[token_hash.into()]).await
 }
 
 /// Revokes an open invitation of the organization; false when there is none.
-pub async fn revoke(db: &D1Database, org_id: &str, id: &str, now: &str) -> Result<bool> {
+pub async fn revoke(db: &Db, org_id: &str, id: &str, now: &str) -> Result<bool> {
     let sql = format!("UPDATE invitations SET revoked_at = ?3 WHERE id = ?1 AND org_id = ?2 AND {OPEN}");
     Ok(execute(db, &sql, &[id.into(), org_id.into(), now.into()]).await? == 1)
 }
@@ -88,7 +88,7 @@ pub async fn revoke(db: &D1Database, org_id: &str, id: &str, now: &str) -> Resul
 /// they already are a member. The conditions sit in the UPDATE and the
 /// membership follows in the same batch (one transaction), so two accepts of
 /// one token cannot both succeed.
-pub async fn accept(db: &D1Database, token_hash: &str, user_id: &str, now: &str) -> Result<bool> {
+pub async fn accept(db: &Db, token_hash: &str, user_id: &str, now: &str) -> Result<bool> {
     let args: [Arg; 3] = [token_hash.into(), user_id.into(), now.into()];
     let consume = statement(
         db,

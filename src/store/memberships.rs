@@ -1,8 +1,8 @@
 //! `memberships`: who belongs to which organization, with which role.
 
-use super::{all, execute, first};
+use super::{all, execute, first, Db};
 use serde::Deserialize;
-use worker::{D1Database, Result};
+use worker::Result;
 
 /// The organization a request acts in, with the caller's role there.
 #[derive(Debug, Deserialize)]
@@ -14,7 +14,7 @@ pub struct Membership {
 
 /// The user's membership in `org_id`, or in their personal organization when
 /// no organization is named.
-pub async fn resolve(db: &D1Database, user_id: &str, org_id: Option<&str>) -> Result<Option<Membership>> {
+pub async fn resolve(db: &Db, user_id: &str, org_id: Option<&str>) -> Result<Option<Membership>> {
     first(
         db,
         "SELECT m.org_id, o.plan, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id
@@ -33,7 +33,7 @@ pub struct Member {
     pub created_at: String,
 }
 
-pub async fn list(db: &D1Database, org_id: &str) -> Result<Vec<Member>> {
+pub async fn list(db: &Db, org_id: &str) -> Result<Vec<Member>> {
     all(
         db,
         "SELECT m.user_id, u.email, u.name, m.role, m.created_at FROM memberships m JOIN users u ON u.id = m.user_id
@@ -43,7 +43,7 @@ pub async fn list(db: &D1Database, org_id: &str) -> Result<Vec<Member>> {
     .await
 }
 
-pub async fn get(db: &D1Database, org_id: &str, user_id: &str) -> Result<Option<Member>> {
+pub async fn get(db: &Db, org_id: &str, user_id: &str) -> Result<Option<Member>> {
     first(
         db,
         "SELECT m.user_id, u.email, u.name, m.role, m.created_at FROM memberships m JOIN users u ON u.id = m.user_id
@@ -60,7 +60,7 @@ const STAYS_OWNED: &str =
     "(role <> 'owner' OR (SELECT COUNT(*) FROM memberships WHERE org_id = ?1 AND role = 'owner') > 1)";
 
 /// Changes a member's role; false when that would leave no owner.
-pub async fn change_role(db: &D1Database, org_id: &str, user_id: &str, role: &str) -> Result<bool> {
+pub async fn change_role(db: &Db, org_id: &str, user_id: &str, role: &str) -> Result<bool> {
     let sql = format!(
         "UPDATE memberships SET role = ?3 WHERE org_id = ?1 AND user_id = ?2 AND (?3 = 'owner' OR {STAYS_OWNED})"
     );
@@ -68,7 +68,7 @@ pub async fn change_role(db: &D1Database, org_id: &str, user_id: &str, role: &st
 }
 
 /// Removes a member; false when that would leave no owner.
-pub async fn remove(db: &D1Database, org_id: &str, user_id: &str) -> Result<bool> {
+pub async fn remove(db: &Db, org_id: &str, user_id: &str) -> Result<bool> {
     let sql = format!("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2 AND {STAYS_OWNED}");
     Ok(execute(db, &sql, &[org_id.into(), user_id.into()]).await? == 1)
 }

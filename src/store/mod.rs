@@ -19,8 +19,74 @@ pub mod users;
 
 use crate::domain::page::Cursor;
 use serde::de::DeserializeOwned;
+use std::cell::Cell;
+use std::future::Future;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result, Result};
+use worker::{D1Database, D1PreparedStatement, D1Result, Env, Result};
+
+/// D1 as one request (or one object's task) uses it: every query goes
+/// through here, counted and timed, so that each API answer can report its
+/// D1 work in `Server-Timing` (tests and benchmarks read it there).
+pub struct Db {
+    d1: D1Database,
+    queries: Cell<u32>,
+    elapsed_ms: Cell<f64>,
+}
+
+impl Db {
+    pub fn new(d1: D1Database) -> Db {
+        Db {
+            d1,
+            queries: Cell::new(0),
+            elapsed_ms: Cell::new(0.0),
+        }
+    }
+
+    /// The `DB` binding.
+    pub fn of(env: &Env) -> Result<Db> {
+        env.d1("DB").map(Db::new)
+    }
+
+    /// Runs `queries` statements' worth of work, counting them and their time.
+    async fn timed<T>(&self, queries: usize, work: impl Future<Output = Result<T>>) -> Result<T> {
+        let started = js_sys::Date::now();
+        let outcome = work.await;
+        self.queries.set(self.queries.get() + queries as u32);
+        self.elapsed_ms
+            .set(self.elapsed_ms.get() + (js_sys::Date::now() - started));
+        outcome
+    }
+
+    /// Runs the statements in one transaction; each counts as a query.
+    pub async fn batch(&self, statements: Vec<D1PreparedStatement>) -> Result<Vec<D1Result>> {
+        let count = statements.len();
+        let results = self.timed(count, self.d1.batch(statements)).await?;
+        results.iter().for_each(metered);
+        Ok(results)
+    }
+
+    /// Runs one statement for all its rows.
+    async fn all(&self, statement: D1PreparedStatement) -> Result<D1Result> {
+        let result = self.timed(1, statement.all()).await?;
+        metered(&result);
+        Ok(result)
+    }
+
+    /// How many queries ran so far, and their time in milliseconds.
+    pub fn usage(&self) -> (u32, f64) {
+        (self.queries.get(), self.elapsed_ms.get())
+    }
+}
+
+/// Adds the rows a query read and wrote, as D1 reports them, to the cost tally.
+fn metered(result: &D1Result) {
+    let meta = result.meta().ok().flatten();
+    let count = |n: Option<usize>| n.unwrap_or(0);
+    crate::meter::d1(
+        count(meta.as_ref().and_then(|m| m.rows_read)),
+        count(meta.as_ref().and_then(|m| m.rows_written)),
+    );
+}
 
 /// A bound parameter: text, a whole number, or NULL.
 pub enum Arg<'a> {
@@ -64,23 +130,33 @@ impl<'a> From<Option<&'a str>> for Arg<'a> {
     }
 }
 
-pub fn statement(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<D1PreparedStatement> {
+pub fn statement(db: &Db, sql: &str, args: &[Arg<'_>]) -> Result<D1PreparedStatement> {
     let values: Vec<JsValue> = args.iter().map(JsValue::from).collect();
-    db.prepare(sql).bind(&values)
+    db.d1.prepare(sql).bind(&values)
 }
 
-pub async fn first<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<Option<T>> {
-    statement(db, sql, args)?.first::<T>(None).await
+pub async fn first<T: DeserializeOwned>(db: &Db, sql: &str, args: &[Arg<'_>]) -> Result<Option<T>> {
+    first_of(db, statement(db, sql, args)?).await
 }
 
-pub async fn all<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<Vec<T>> {
-    statement(db, sql, args)?.all().await?.results::<T>()
+/// The first row of a prepared statement's answer.
+pub async fn first_of<T: DeserializeOwned>(db: &Db, statement: D1PreparedStatement) -> Result<Option<T>> {
+    Ok(db.all(statement).await?.results::<T>()?.into_iter().next())
+}
+
+pub async fn all<T: DeserializeOwned>(db: &Db, sql: &str, args: &[Arg<'_>]) -> Result<Vec<T>> {
+    db.all(statement(db, sql, args)?).await?.results::<T>()
 }
 
 /// Runs a write and returns how many rows it changed.
-pub async fn execute(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<usize> {
-    let result = statement(db, sql, args)?.run().await?;
+pub async fn execute(db: &Db, sql: &str, args: &[Arg<'_>]) -> Result<usize> {
+    let result = db.all(statement(db, sql, args)?).await?;
     Ok(changes(Some(&result)))
+}
+
+/// Whether D1 answers a trivial query: the health check.
+pub async fn answers(db: &Db) -> Result<bool> {
+    Ok(first::<serde_json::Value>(db, "SELECT 1 AS ok", &[]).await?.is_some())
 }
 
 /// How many rows a write changed, for one result of a batch (none: 0).

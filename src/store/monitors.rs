@@ -1,14 +1,16 @@
 //! `monitors` and `monitor_tags`: the organization's monitors with their
 //! current status; tags have their own indexed table for the `tag` filter.
 
-use super::{all, changes, execute, first, like_pattern, page_after, statement, Arg};
+use super::{all, changes, execute, first, like_pattern, page_after, statement, Arg, Db};
 use crate::domain::incident::MONITOR_DELETED;
 use crate::domain::monitor::MonitorSpec;
 use crate::domain::page::Cursor;
+use crate::domain::plan::monitor_cost;
 use serde::Deserialize;
-use worker::{D1Database, D1PreparedStatement, Result};
+use worker::{D1PreparedStatement, Result};
 
-const COLUMNS: &str = "id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at";
+const COLUMNS: &str =
+    "id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at, ping_token_hash";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct MonitorRow {
@@ -25,6 +27,8 @@ pub struct MonitorRow {
     pub settings: String,
     pub created_at: String,
     pub updated_at: String,
+    /// A heartbeat's: the SHA-256 of its ping token.
+    pub ping_token_hash: Option<String>,
 }
 
 impl MonitorRow {
@@ -43,6 +47,7 @@ struct SpecColumns {
     tags: String,
     settings: String,
     interval: i64,
+    cost: i64,
 }
 
 impl SpecColumns {
@@ -51,9 +56,13 @@ impl SpecColumns {
             tags: serde_json::to_string(&spec.tags).unwrap_or_else(|_| "[]".into()),
             settings: serde_json::to_string(&spec.settings).unwrap_or_else(|_| "{}".into()),
             interval: i64::from(spec.interval_seconds),
+            cost: monitor_cost(&spec.settings),
         }
     }
 }
+
+/// What the organization's (`?2`) monitors cost toward its plan, but monitor `?1`'s.
+const COST_OF_OTHERS: &str = "(SELECT COALESCE(SUM(cost), 0) FROM monitors WHERE org_id = ?2 AND id <> ?1)";
 
 // Tags are copied from the monitor's own `tags` column, so the two never differ.
 const INSERT_TAGS: &str = "INSERT INTO monitor_tags (monitor_id, org_id, tag)
@@ -69,10 +78,10 @@ pub struct NewMonitor<'a> {
     pub now: &'a str,
 }
 
-/// Inserts a monitor unless the organization already has `max_monitors`;
-/// false then. The count is inside the insert so that concurrent creations
-/// cannot pass the limit together.
-pub async fn create(db: &D1Database, monitor: &NewMonitor<'_>, max_monitors: i64) -> Result<bool> {
+/// Inserts a monitor unless its cost would take the organization past
+/// `max_monitors`; false then. The sum is inside the insert so that
+/// concurrent creations cannot pass the limit together.
+pub async fn create(db: &Db, monitor: &NewMonitor<'_>, max_monitors: i64) -> Result<bool> {
     let NewMonitor {
         id,
         org_id,
@@ -83,10 +92,10 @@ pub async fn create(db: &D1Database, monitor: &NewMonitor<'_>, max_monitors: i64
     let columns = SpecColumns::of(spec);
     let insert = statement(
         db,
-        "INSERT INTO monitors (id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at, ping_token_hash)
-         SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?8, ?10
-         WHERE (SELECT COUNT(*) FROM monitors WHERE org_id = ?2) < ?9",
-        &[id.into(), org_id.into(), (&spec.name).into(), spec.settings.kind().into(), columns.interval.into(), (&columns.tags).into(), (&columns.settings).into(), now.into(), max_monitors.into(), ping_token_hash.into()],
+        &format!("INSERT INTO monitors (id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at, ping_token_hash, cost)
+         SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?8, ?10, ?11
+         WHERE {COST_OF_OTHERS} + ?11 <= ?9"),
+        &[id.into(), org_id.into(), (&spec.name).into(), spec.settings.kind().into(), columns.interval.into(), (&columns.tags).into(), (&columns.settings).into(), now.into(), max_monitors.into(), ping_token_hash.into(), columns.cost.into()],
     )?;
     let results = db
         .batch(vec![insert, statement(db, INSERT_TAGS, &[id.into()])?])
@@ -94,27 +103,70 @@ pub async fn create(db: &D1Database, monitor: &NewMonitor<'_>, max_monitors: i64
     Ok(changes(results.first()) == 1)
 }
 
-/// Replaces a monitor's spec; false when it is not the organization's.
-pub async fn update(db: &D1Database, org_id: &str, id: &str, spec: &MonitorSpec, now: &str) -> Result<bool> {
+/// What became of an update.
+pub enum Updated {
+    Done,
+    NotFound,
+    /// Its new cost would take the organization past `max_monitors`.
+    OverLimit,
+}
+
+/// Replaces a monitor's spec unless its cost would take the organization
+/// past `max_monitors` (checked inside the update, as at creation).
+pub async fn update(
+    db: &Db,
+    org_id: &str,
+    id: &str,
+    spec: &MonitorSpec,
+    now: &str,
+    max_monitors: i64,
+) -> Result<Updated> {
     let columns = SpecColumns::of(spec);
     let update = statement(
         db,
-        "UPDATE monitors SET name = ?3, interval_seconds = ?4, tags = ?5, settings = ?6, updated_at = ?7 WHERE id = ?1 AND org_id = ?2",
-        &[id.into(), org_id.into(), (&spec.name).into(), columns.interval.into(), (&columns.tags).into(), (&columns.settings).into(), now.into()],
+        &format!(
+            "UPDATE monitors SET name = ?3, interval_seconds = ?4, tags = ?5, settings = ?6, updated_at = ?7, cost = ?8
+         WHERE id = ?1 AND org_id = ?2 AND {COST_OF_OTHERS} + ?8 <= ?9"
+        ),
+        &[
+            id.into(),
+            org_id.into(),
+            (&spec.name).into(),
+            columns.interval.into(),
+            (&columns.tags).into(),
+            (&columns.settings).into(),
+            now.into(),
+            columns.cost.into(),
+            max_monitors.into(),
+        ],
     )?;
     let results = db
         .batch(vec![
             update,
+            // Rebuilt from the monitor's own `tags` column: unchanged when the update was refused.
             statement(db, "DELETE FROM monitor_tags WHERE monitor_id = ?1", &[id.into()])?,
             statement(db, INSERT_TAGS, &[id.into()])?,
+            statement(
+                db,
+                "SELECT COUNT(*) AS n FROM monitors WHERE id = ?1 AND org_id = ?2",
+                &[id.into(), org_id.into()],
+            )?,
         ])
         .await?;
-    Ok(changes(results.first()) == 1)
+    let exists = results
+        .last()
+        .and_then(|r| r.results::<Count>().ok())
+        .is_some_and(|rows| rows.first().is_some_and(|row| row.n > 0));
+    Ok(match (changes(results.first()) == 1, exists) {
+        (true, _) => Updated::Done,
+        (false, true) => Updated::OverLimit,
+        (false, false) => Updated::NotFound,
+    })
 }
 
 /// A pause or resume through the API. It is a change of status too, so a
 /// verdict the object made before it can no longer overwrite it.
-pub async fn set_status(db: &D1Database, org_id: &str, id: &str, status: &str, now: &str) -> Result<bool> {
+pub async fn set_status(db: &Db, org_id: &str, id: &str, status: &str, now: &str) -> Result<bool> {
     let sql = "UPDATE monitors SET status = ?3, updated_at = ?4, status_changed_at = ?4 WHERE id = ?1 AND org_id = ?2";
     Ok(execute(db, sql, &[id.into(), org_id.into(), status.into(), now.into()]).await? == 1)
 }
@@ -122,7 +174,7 @@ pub async fn set_status(db: &D1Database, org_id: &str, id: &str, status: &str, n
 /// Deletes a monitor (of `org_id`, when given) and resolves its open
 /// automatic incident with the update `update_id`: nothing is left to
 /// resolve it later. False when there was no such monitor.
-pub async fn delete(db: &D1Database, org_id: Option<&str>, id: &str, update_id: &str, now: &str) -> Result<bool> {
+pub async fn delete(db: &Db, org_id: Option<&str>, id: &str, update_id: &str, now: &str) -> Result<bool> {
     let mut statements = vec![statement(
         db,
         "DELETE FROM monitors WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)",
@@ -139,7 +191,7 @@ pub async fn delete(db: &D1Database, org_id: Option<&str>, id: &str, update_id: 
     Ok(changes(results.first()) == 1)
 }
 
-pub async fn get(db: &D1Database, org_id: &str, id: &str) -> Result<Option<MonitorRow>> {
+pub async fn get(db: &Db, org_id: &str, id: &str) -> Result<Option<MonitorRow>> {
     first(
         db,
         &format!("SELECT {COLUMNS} FROM monitors WHERE id = ?1 AND org_id = ?2"),
@@ -153,10 +205,11 @@ struct Count {
     n: i64,
 }
 
-pub async fn count(db: &D1Database, org_id: &str) -> Result<i64> {
+/// What the organization's monitors cost toward its plan (`monitor_cost`).
+pub async fn cost(db: &Db, org_id: &str) -> Result<i64> {
     let row: Option<Count> = first(
         db,
-        "SELECT COUNT(*) AS n FROM monitors WHERE org_id = ?1",
+        "SELECT COALESCE(SUM(cost), 0) AS n FROM monitors WHERE org_id = ?1",
         &[org_id.into()],
     )
     .await?;
@@ -175,7 +228,7 @@ pub struct ListFilter {
 /// One page of the organization's monitors, oldest first, after `cursor`.
 /// Every filter is served by an index on `org_id` first.
 pub async fn list(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     filter: &ListFilter,
     cursor: Option<&Cursor>,
@@ -211,7 +264,7 @@ pub async fn list(
 /// time), and never over a pause, which the API sets and which wins over a
 /// probe's verdict, unless the object itself left the pause (a ping resumes
 /// a paused heartbeat).
-pub fn apply_status_change(db: &D1Database, id: &str, from: &str, to: &str, at: &str) -> Result<D1PreparedStatement> {
+pub fn apply_status_change(db: &Db, id: &str, from: &str, to: &str, at: &str) -> Result<D1PreparedStatement> {
     statement(
         db,
         "UPDATE monitors SET status = ?2, status_changed_at = ?3
@@ -223,7 +276,7 @@ pub fn apply_status_change(db: &D1Database, id: &str, from: &str, to: &str, at: 
 
 /// Counts the monitor's row (0 or 1): how an object learns that its monitor
 /// was deleted behind its back.
-pub fn existence(db: &D1Database, id: &str) -> Result<D1PreparedStatement> {
+pub fn existence(db: &Db, id: &str) -> Result<D1PreparedStatement> {
     statement(db, "SELECT COUNT(*) AS n FROM monitors WHERE id = ?1", &[id.into()])
 }
 
@@ -234,13 +287,13 @@ pub struct Existence {
 
 /// Active (not paused) monitors after `after_id`, in id order: the
 /// reconciler walks them page by page.
-pub async fn active_page(db: &D1Database, after_id: &str, limit: u32) -> Result<Vec<MonitorRow>> {
+pub async fn active_page(db: &Db, after_id: &str, limit: u32) -> Result<Vec<MonitorRow>> {
     let sql = format!("SELECT {COLUMNS} FROM monitors WHERE id > ?1 AND status <> 'paused' ORDER BY id LIMIT ?2");
     all(db, &sql, &[after_id.into(), i64::from(limit).into()]).await
 }
 
 /// Which of these ids (a JSON list) are the organization's monitors.
-pub async fn existing_ids(db: &D1Database, org_id: &str, ids_json: &str) -> Result<Vec<String>> {
+pub async fn existing_ids(db: &Db, org_id: &str, ids_json: &str) -> Result<Vec<String>> {
     #[derive(Deserialize)]
     struct Id {
         id: String,
@@ -255,7 +308,7 @@ pub async fn existing_ids(db: &D1Database, org_id: &str, ids_json: &str) -> Resu
 }
 
 /// The heartbeat monitor a ping token belongs to.
-pub async fn by_ping_token(db: &D1Database, token_hash: &str) -> Result<Option<MonitorRow>> {
+pub async fn by_ping_token(db: &Db, token_hash: &str) -> Result<Option<MonitorRow>> {
     first(
         db,
         &format!("SELECT {COLUMNS} FROM monitors WHERE ping_token_hash = ?1"),
@@ -265,7 +318,7 @@ pub async fn by_ping_token(db: &D1Database, token_hash: &str) -> Result<Option<M
 }
 
 /// Replaces a heartbeat's token: the old one stops working at once.
-pub async fn set_ping_token(db: &D1Database, org_id: &str, id: &str, token_hash: &str) -> Result<bool> {
+pub async fn set_ping_token(db: &Db, org_id: &str, id: &str, token_hash: &str) -> Result<bool> {
     let sql = "UPDATE monitors SET ping_token_hash = ?3 WHERE id = ?1 AND org_id = ?2 AND type = 'heartbeat'";
     Ok(execute(db, sql, &[id.into(), org_id.into(), token_hash.into()]).await? == 1)
 }

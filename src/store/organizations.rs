@@ -1,8 +1,8 @@
 //! `organizations`: the unit that owns monitors, keys and pages, with a plan.
 
-use super::all;
+use super::{all, Db};
 use serde::Deserialize;
-use worker::{D1Database, Result};
+use worker::Result;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct OrganizationWithRole {
@@ -14,7 +14,7 @@ pub struct OrganizationWithRole {
 }
 
 /// The organizations a user belongs to, with their role in each.
-pub async fn of_user(db: &D1Database, user_id: &str) -> Result<Vec<OrganizationWithRole>> {
+pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<OrganizationWithRole>> {
     all(
         db,
         "SELECT o.id, o.name, o.plan, m.role, o.created_at FROM memberships m JOIN organizations o ON o.id = m.org_id

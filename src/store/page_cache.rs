@@ -17,13 +17,14 @@
 //! page is at most `MEMORY_TTL_MS` old in memory and `EDGE_TTL_S` at the
 //! edge, as with the KV epoch this replaces (KV's edge copies lag up to 60 s).
 
+use super::Db;
 use crate::domain::status_page::PublicPage;
 use lru::LruCache;
 use std::cell::RefCell;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
-use worker::{console_error, Cache, D1Database, Response};
+use worker::{console_error, Cache, Response};
 
 /// Memory an isolate gives to cached pages (an isolate has 128 MB).
 const MEMORY_BYTES: usize = 8 * 1024 * 1024;
@@ -270,7 +271,7 @@ pub async fn forget(slugs: &[String]) {
 /// Something an organization's pages show changed (a monitor's status,
 /// name or membership of a page, an incident, a page itself): drops every
 /// page of it. Best effort, as `forget`, since the change is already stored.
-pub async fn org_changed(db: &D1Database, org_id: &str) {
+pub async fn org_changed(db: &Db, org_id: &str) {
     match super::status_pages::slugs(db, org_id).await {
         Ok(slugs) => forget(&slugs).await,
         Err(error) => console_error!("listing the status pages of {org_id} to drop from the cache: {error}"),

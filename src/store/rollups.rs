@@ -1,9 +1,9 @@
 //! `daily_rollups`: one row per monitor and UTC day (checks, failures,
 //! downtime, response times), the source of long-range uptime.
 
-use super::{execute, first, statement};
+use super::{execute, first, statement, Db};
 use serde::{Deserialize, Serialize};
-use worker::{D1Database, D1PreparedStatement, Result};
+use worker::{D1PreparedStatement, Result};
 
 /// How long rollups are kept.
 pub const RETENTION_DAYS: i64 = 400;
@@ -21,7 +21,7 @@ pub struct DayStats {
     pub apdex_tolerating: i64,
 }
 
-pub fn upsert(db: &D1Database, monitor_id: &str, day: &str, stats: &DayStats) -> Result<D1PreparedStatement> {
+pub fn upsert(db: &Db, monitor_id: &str, day: &str, stats: &DayStats) -> Result<D1PreparedStatement> {
     statement(
         db,
         "INSERT INTO daily_rollups (monitor_id, day, checks, failures, downtime_seconds, observed_seconds, avg_response_ms,
@@ -58,7 +58,7 @@ pub struct Totals {
     pub apdex_tolerating: Option<i64>,
 }
 
-pub async fn totals(db: &D1Database, monitor_id: &str, from_day: &str, to_day: &str) -> Result<Totals> {
+pub async fn totals(db: &Db, monitor_id: &str, from_day: &str, to_day: &str) -> Result<Totals> {
     let row = first(
         db,
         "SELECT SUM(checks) AS checks, SUM(failures) AS failures, SUM(downtime_seconds) AS downtime_seconds,
@@ -71,6 +71,6 @@ pub async fn totals(db: &D1Database, monitor_id: &str, from_day: &str, to_day: &
     Ok(row.unwrap_or_default())
 }
 
-pub async fn prune(db: &D1Database, before_day: &str) -> Result<usize> {
+pub async fn prune(db: &Db, before_day: &str) -> Result<usize> {
     execute(db, "DELETE FROM daily_rollups WHERE day < ?1", &[before_day.into()]).await
 }

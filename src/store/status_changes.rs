@@ -4,11 +4,12 @@
 //! inserts nothing new.
 
 use super::incidents::AutomaticIds;
+use super::Db;
 use crate::domain::ids::new_id;
 use crate::domain::monitor::MonitorStatus;
 use crate::domain::time::iso_from_millis;
 use serde::{Deserialize, Serialize};
-use worker::{D1Database, D1PreparedStatement, Result};
+use worker::{D1PreparedStatement, Result};
 
 /// One change of status and what it must do in D1.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,7 +42,7 @@ impl PendingFlip {
 
     /// The D1 statements of this change for the monitor `id` of `org_id`;
     /// applied twice, they change nothing more.
-    pub fn statements(&self, db: &D1Database, id: &str, org_id: &str) -> Result<Vec<D1PreparedStatement>> {
+    pub fn statements(&self, db: &Db, id: &str, org_id: &str) -> Result<Vec<D1PreparedStatement>> {
         let at = iso_from_millis(self.at_ms);
         let mut statements = vec![super::monitors::apply_status_change(
             db,

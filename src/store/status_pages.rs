@@ -1,10 +1,10 @@
 //! `status_pages`, and the reads a public page is drawn from: its monitors'
 //! current statuses, their daily rollups and their incidents.
 
-use super::{all, execute, first, statement, Arg};
+use super::{all, execute, first, statement, Arg, Db};
 use crate::domain::status_page::PageSpec;
 use serde::Deserialize;
-use worker::{D1Database, Result};
+use worker::Result;
 
 const COLUMNS: &str = "id, org_id, slug, title, description, sections, created_at, updated_at";
 
@@ -34,14 +34,7 @@ impl PageRow {
 
 /// Inserts a page unless the organization has `max_pages` already (false).
 /// A taken slug fails with a UNIQUE violation.
-pub async fn create(
-    db: &D1Database,
-    id: &str,
-    org_id: &str,
-    spec: &PageSpec,
-    max_pages: i64,
-    now: &str,
-) -> Result<bool> {
+pub async fn create(db: &Db, id: &str, org_id: &str, spec: &PageSpec, max_pages: i64, now: &str) -> Result<bool> {
     let sections = serde_json::to_string(&spec.sections)?;
     let sql = "INSERT INTO status_pages (id, org_id, slug, title, description, sections, created_at, updated_at)
         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7 WHERE (SELECT COUNT(*) FROM status_pages WHERE org_id = ?2) < ?8";
@@ -58,7 +51,7 @@ pub async fn create(
     Ok(execute(db, sql, &args).await? == 1)
 }
 
-pub async fn update(db: &D1Database, org_id: &str, id: &str, spec: &PageSpec, now: &str) -> Result<bool> {
+pub async fn update(db: &Db, org_id: &str, id: &str, spec: &PageSpec, now: &str) -> Result<bool> {
     let sections = serde_json::to_string(&spec.sections)?;
     let sql = "UPDATE status_pages SET slug = ?3, title = ?4, description = ?5, sections = ?6, updated_at = ?7 WHERE id = ?1 AND org_id = ?2";
     let args = [
@@ -73,7 +66,7 @@ pub async fn update(db: &D1Database, org_id: &str, id: &str, spec: &PageSpec, no
     Ok(execute(db, sql, &args).await? == 1)
 }
 
-pub async fn delete(db: &D1Database, org_id: &str, id: &str) -> Result<bool> {
+pub async fn delete(db: &Db, org_id: &str, id: &str) -> Result<bool> {
     Ok(execute(
         db,
         "DELETE FROM status_pages WHERE id = ?1 AND org_id = ?2",
@@ -83,7 +76,7 @@ pub async fn delete(db: &D1Database, org_id: &str, id: &str) -> Result<bool> {
         == 1)
 }
 
-pub async fn get(db: &D1Database, org_id: &str, id: &str) -> Result<Option<PageRow>> {
+pub async fn get(db: &Db, org_id: &str, id: &str) -> Result<Option<PageRow>> {
     first(
         db,
         &format!("SELECT {COLUMNS} FROM status_pages WHERE id = ?1 AND org_id = ?2"),
@@ -92,7 +85,7 @@ pub async fn get(db: &D1Database, org_id: &str, id: &str) -> Result<Option<PageR
     .await
 }
 
-pub async fn by_slug(db: &D1Database, slug: &str) -> Result<Option<PageRow>> {
+pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<PageRow>> {
     first(
         db,
         &format!("SELECT {COLUMNS} FROM status_pages WHERE slug = ?1"),
@@ -101,7 +94,7 @@ pub async fn by_slug(db: &D1Database, slug: &str) -> Result<Option<PageRow>> {
     .await
 }
 
-pub async fn list(db: &D1Database, org_id: &str) -> Result<Vec<PageRow>> {
+pub async fn list(db: &Db, org_id: &str) -> Result<Vec<PageRow>> {
     all(
         db,
         &format!("SELECT {COLUMNS} FROM status_pages WHERE org_id = ?1 ORDER BY created_at, id"),
@@ -111,7 +104,7 @@ pub async fn list(db: &D1Database, org_id: &str) -> Result<Vec<PageRow>> {
 }
 
 /// The slugs of an organization's pages (to drop them from the cache).
-pub async fn slugs(db: &D1Database, org_id: &str) -> Result<Vec<String>> {
+pub async fn slugs(db: &Db, org_id: &str) -> Result<Vec<String>> {
     #[derive(Deserialize)]
     struct Slug {
         slug: String,
@@ -139,7 +132,7 @@ pub struct RollupRow {
 /// Everything a page shows but its incidents, in one batch of reads:
 /// the monitors (of the page's organization only) and their rollups since `from_day`.
 pub async fn shown(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     ids_json: &str,
     from_day: &str,

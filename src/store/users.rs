@@ -1,8 +1,8 @@
 //! `users`: accounts that sign in with an email and a password.
 
-use super::{first, statement, Arg};
+use super::{first, statement, Arg, Db};
 use serde::Deserialize;
-use worker::{D1Database, Result};
+use worker::Result;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct User {
@@ -33,7 +33,7 @@ pub struct NewAccount<'a> {
 /// Creates the user, their personal organization and their owner membership
 /// in one batch, so that none exists without the others. A duplicate email
 /// fails the batch with a UNIQUE violation.
-pub async fn create_with_organization(db: &D1Database, account: &NewAccount<'_>) -> Result<()> {
+pub async fn create_with_organization(db: &Db, account: &NewAccount<'_>) -> Result<()> {
     let a = account;
     db.batch(vec![
         statement(db, "INSERT INTO organizations (id, name, plan, created_at) VALUES (?1, ?2, ?3, ?4)", &[a.org_id.into(), a.org_name.into(), a.plan.into(), a.now.into()])?,
@@ -48,7 +48,7 @@ pub async fn create_with_organization(db: &D1Database, account: &NewAccount<'_>)
     Ok(())
 }
 
-pub async fn credentials_by_email(db: &D1Database, email: &str) -> Result<Option<Credentials>> {
+pub async fn credentials_by_email(db: &Db, email: &str) -> Result<Option<Credentials>> {
     first(
         db,
         "SELECT id, password_hash FROM users WHERE email = ?1",
@@ -57,7 +57,7 @@ pub async fn credentials_by_email(db: &D1Database, email: &str) -> Result<Option
     .await
 }
 
-pub async fn by_id(db: &D1Database, id: &str) -> Result<Option<User>> {
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<User>> {
     first(
         db,
         "SELECT id, email, name, personal_org_id, created_at FROM users WHERE id = ?1",
@@ -66,7 +66,7 @@ pub async fn by_id(db: &D1Database, id: &str) -> Result<Option<User>> {
     .await
 }
 
-pub async fn by_email(db: &D1Database, email: &str) -> Result<Option<User>> {
+pub async fn by_email(db: &Db, email: &str) -> Result<Option<User>> {
     first(
         db,
         "SELECT id, email, name, personal_org_id, created_at FROM users WHERE email = ?1",

@@ -17,6 +17,7 @@ mod invitations;
 mod me;
 mod members;
 mod monitors;
+mod ping_path;
 mod private_networks;
 mod secrets;
 mod status_pages;

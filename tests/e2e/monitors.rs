@@ -318,3 +318,34 @@ fn the_plan_limits_the_number_of_monitors() {
         .error(403, "plan_limit");
     assert_eq!(account.client().get("/api/v1/monitors?limit=200").body["count"], 20);
 }
+
+#[test]
+fn a_monitor_counts_once_per_region_toward_the_plan() {
+    let account = Account::register("regions");
+    let in_regions = |name: &str, regions: Value| {
+        let mut body = http_monitor(name);
+        body["regions"] = regions;
+        body
+    };
+    let three = json!(["weur", "enam", "apac"]);
+    for i in 0..6 {
+        account.create_monitor(in_regions(&format!("m{i}"), three.clone()));
+    }
+    let client = account.client();
+    // 18 of the free plan's 20: three more do not fit, one does.
+    client
+        .post("/api/v1/monitors", in_regions("too many", three.clone()))
+        .error(403, "plan_limit");
+    let single = account.create_monitor(http_monitor("single"));
+    let path = format!("/api/v1/monitors/{}", single["id"].as_str().unwrap());
+    client
+        .patch(&path, json!({ "regions": three }))
+        .error(403, "plan_limit");
+    assert_eq!(client.get(&path).data(200)["regions"], json!([]));
+    client.patch(&path, json!({ "regions": ["weur", "enam"] })).data(200);
+    let usage = client.get("/api/v1/me").data(200)["organization"]["usage"]["monitors"].clone();
+    assert_eq!(usage, json!({ "used": 20, "allowed": 20 }));
+    client
+        .post("/api/v1/monitors", http_monitor("one too many"))
+        .error(403, "plan_limit");
+}
