@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS results (
 CREATE INDEX IF NOT EXISTS results_by_time ON results (checked_at, id);
 CREATE INDEX IF NOT EXISTS results_by_region ON results (region, checked_at);
 CREATE TABLE IF NOT EXISTS flips (at INTEGER NOT NULL, old TEXT NOT NULL, new TEXT NOT NULL, reason TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS flips_by_time ON flips (at);
 CREATE TABLE IF NOT EXISTS pings (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL,
@@ -112,9 +113,16 @@ fn int(n: i64) -> SqlStorageValue {
 }
 
 impl History {
-    pub fn open(sql: SqlStorage) -> Result<History> {
+    /// Creates the tables and indexes that are missing: once per object
+    /// instance (`open` does not), as the DDL costs more than a query.
+    pub fn create_schema(sql: &SqlStorage) -> Result<()> {
         sql.exec(SCHEMA, None)?;
-        Ok(History { sql })
+        Ok(())
+    }
+
+    /// The history of a storage whose schema `create_schema` made.
+    pub fn open(sql: SqlStorage) -> History {
+        History { sql }
     }
 
     pub fn insert(&self, row: &ResultRow) -> Result<()> {
@@ -181,15 +189,39 @@ impl History {
         Ok(())
     }
 
-    pub fn flips(&self) -> Result<Vec<Flip>> {
+    /// The flips from `from_ms` on, oldest first, led by the last one before
+    /// it (the status the window starts in): all that figures over a window
+    /// starting at `from_ms` need.
+    pub fn flips_since(&self, from_ms: i64) -> Result<Vec<Flip>> {
         let rows: Vec<FlipRow> = self
             .sql
-            .exec("SELECT at, new FROM flips ORDER BY at", None)?
+            .exec(
+                "SELECT at, new FROM flips
+                 WHERE at >= COALESCE((SELECT MAX(at) FROM flips WHERE at <= ?1), ?1)
+                 ORDER BY at",
+                vec![int(from_ms)],
+            )?
             .to_array()?;
         Ok(rows
             .into_iter()
             .filter_map(|r| MonitorStatus::parse(&r.new).map(|to| Flip { at_ms: r.at, to }))
             .collect())
+    }
+
+    /// When the monitor last went down before `before_ms`.
+    pub fn last_down_before(&self, before_ms: i64) -> Result<Option<i64>> {
+        #[derive(Deserialize)]
+        struct At {
+            at: i64,
+        }
+        let rows: Vec<At> = self
+            .sql
+            .exec(
+                "SELECT at FROM flips WHERE new = 'down' AND at < ? ORDER BY at DESC LIMIT 1",
+                vec![int(before_ms)],
+            )?
+            .to_array()?;
+        Ok(rows.first().map(|r| r.at))
     }
 
     /// A page of results, newest first.
@@ -348,9 +380,15 @@ impl History {
         Ok(())
     }
 
+    /// Drops the results and flips older than `before_ms`, but the last flip
+    /// before it: the status the retained history starts in.
     pub fn prune(&self, before_ms: i64) -> Result<()> {
         self.sql
             .exec("DELETE FROM results WHERE checked_at < ?", vec![int(before_ms)])?;
+        self.sql.exec(
+            "DELETE FROM flips WHERE at < (SELECT MAX(at) FROM flips WHERE at < ?1)",
+            vec![int(before_ms)],
+        )?;
         Ok(())
     }
 }
