@@ -336,38 +336,32 @@ fn a_run_with_every_lease_held_visits_no_object() {
 }
 
 #[test]
-fn a_monitor_whose_alarm_was_lost_is_rearmed_by_the_reconciler() {
-    let (state, target) = (TempDir::new("lost-alarm"), HttpTarget::start());
-    let settings = [("CRON_EVERY_SECONDS", "0"), ("PW_MIN_INTERVAL_SECONDS", "1")];
-    let (account, id) = {
-        let server = Server::start(&state.0, &settings);
-        let account = Account::register_on(&server.url, "lost-alarm");
-        let client = account.client().on(&server.url);
-        let monitor = create(
-            &client,
-            json!({ "type": "http", "name": "Kept", "url": target.url("/ok"), "interval_seconds": 1 }),
-        );
-        let id = monitor["id"].as_str().unwrap().to_string();
-        wait_for(15, "the monitor up", || (status_of(&client, &id) == "up").then_some(()));
-        (account, id)
-    };
-    // workerd forgets alarms when it stops.
-    let server = Server::start(&state.0, &settings);
+fn a_monitor_whose_alarm_was_lost_is_rearmed_once_its_lease_runs_out() {
+    let (_state, server, client) = quiet_account("lost-alarm");
+    let target = HttpTarget::start();
+    let monitor = create(
+        &client,
+        json!({ "type": "http", "name": "Kept", "url": target.url("/ok"), "interval_seconds": 1 }),
+    );
+    let id = monitor["id"].as_str().unwrap();
+    wait_for(15, "the monitor up", || (status_of(&client, id) == "up").then_some(()));
+
+    // A pause that stopped the object but never reached D1: the monitor is
+    // still active, and its object has no alarm.
+    break_table(&server, "UPDATE", "monitors");
+    let paused = client.post(&format!("/api/v1/monitors/{id}/pause"), json!({}));
+    assert_eq!(paused.status, 500, "D1 refused the pause: {}", paused.body);
+    mend_table(&server, "UPDATE");
+    sleep(Duration::from_millis(1500));
     let before = target.requests();
     sleep(Duration::from_secs(3));
-    assert_eq!(target.requests(), before, "the alarm is lost for real");
+    assert_eq!(target.requests(), before, "the alarm is gone for real");
 
-    let run = reconcile(&server, None);
+    assert_eq!(reconcile(&server, None).visited, 0, "its lease still holds");
+    let run = reconcile(&server, Some(now_ms() + LEASE_MS + 60_000));
     assert_eq!((run.visited, run.rearmed, run.failed), (1, 1, 0));
     wait_for(15, "checks after the visit", || {
         (target.requests() >= before + 2).then_some(())
     });
-    assert_eq!(
-        account
-            .client()
-            .on(&server.url)
-            .get(&format!("/api/v1/monitors/{id}"))
-            .data(200)["status"],
-        "up"
-    );
+    assert_eq!(status_of(&client, id), "up");
 }
