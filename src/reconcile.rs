@@ -38,6 +38,8 @@ struct Tally {
     rearmed: usize,
     failed: usize,
     hubs: usize,
+    /// D1 queries made (the free plan allows 50 per invocation).
+    d1: usize,
 }
 
 pub async fn run(env: &Env, scheduled_ms: i64) -> Result<()> {
@@ -51,6 +53,7 @@ pub async fn run(env: &Env, scheduled_ms: i64) -> Result<()> {
             .await
             .map(drop),
     ];
+    tally.d1 += 1;
     for error in steps.into_iter().filter_map(Result::err) {
         console_error!("the reconciler failed: {error}");
         tally.failed += 1;
@@ -60,15 +63,17 @@ pub async fn run(env: &Env, scheduled_ms: i64) -> Result<()> {
         rearmed,
         failed,
         hubs,
+        d1,
     } = tally;
     let ms = worker::Date::now().as_millis() - started;
-    console_log!("reconciler: visited={visited} rearmed={rearmed} failed={failed} hubs={hubs} ms={ms}");
+    console_log!("reconciler: visited={visited} rearmed={rearmed} failed={failed} hubs={hubs} d1={d1} ms={ms}");
     Ok(())
 }
 
 /// Visits the monitors whose lease ran out; those that fail go to the back
 /// of the queue.
 async fn visit_overdue(env: &Env, db: &D1Database, scheduled_ms: i64, tally: &mut Tally) -> Result<()> {
+    tally.d1 += 1;
     let overdue = monitors::overdue(db, scheduled_ms, MONITORS_PER_RUN).await?;
     let mut failed_ids = Vec::new();
     for batch in overdue.chunks(AT_ONCE) {
@@ -78,7 +83,10 @@ async fn visit_overdue(env: &Env, db: &D1Database, scheduled_ms: i64, tally: &mu
             match outcome {
                 Ok(Visit::Rearmed) => tally.rearmed += 1,
                 Ok(Visit::Healthy) => {}
-                Ok(Visit::Deleted) => console_log!("finished deleting monitor {}", row.id),
+                Ok(Visit::Deleted) => {
+                    console_log!("finished deleting monitor {}", row.id);
+                    tally.d1 += 1;
+                }
                 Err(error) => {
                     console_error!("reconciling monitor {} failed; retried next run: {error}", row.id);
                     tally.failed += 1;
@@ -90,6 +98,7 @@ async fn visit_overdue(env: &Env, db: &D1Database, scheduled_ms: i64, tally: &mu
     if failed_ids.is_empty() {
         return Ok(());
     }
+    tally.d1 += 1;
     monitors::requeue(db, &serde_json::to_string(&failed_ids)?, scheduled_ms).await
 }
 
@@ -106,6 +115,7 @@ async fn visit(env: &Env, db: &D1Database, row: &MonitorRow, scheduled_ms: i64) 
 
 /// Hubs with unsettled deliveries: a restart may have lost their alarm.
 async fn rearm_hubs(env: &Env, db: &D1Database, tally: &mut Tally) -> Result<()> {
+    tally.d1 += 1;
     let backlog = channels::backlog(db, HUBS_PER_RUN).await?;
     let visits = join_all(backlog.iter().map(|org_id| stub::hub_ensure(env, org_id))).await;
     for (org_id, visit) in backlog.iter().zip(visits) {
