@@ -55,6 +55,7 @@ CREATE TABLE monitors (
     updated_at TEXT NOT NULL,
     status_changed_at TEXT,
     ping_token_hash TEXT,
+    lease_until INTEGER NOT NULL DEFAULT 0,
     cost INTEGER NOT NULL DEFAULT 1
 );
 -- The monitor list (and its count), unfiltered or filtered by type or status.
@@ -63,6 +64,9 @@ CREATE INDEX monitors_by_org_type ON monitors (org_id, type, created_at, id);
 CREATE INDEX monitors_by_org_status ON monitors (org_id, status, created_at, id);
 -- A heartbeat's ping token (its SHA-256), looked up on every ping.
 CREATE UNIQUE INDEX monitors_by_ping_token ON monitors (ping_token_hash);
+-- The reconciler's scan: active monitors whose lease (until when the
+-- monitor's object promised to write again, ms; domain::lease) ran out.
+CREATE INDEX monitors_by_lease ON monitors (lease_until) WHERE status <> 'paused';
 
 CREATE TABLE monitor_tags (
     monitor_id TEXT NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,

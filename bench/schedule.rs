@@ -1,6 +1,8 @@
-//! `make bench`, the check engine's schedule: 200 HTTP monitors, every 5 s,
-//! on a loopback target in this process, for `BENCH_SCHEDULE_SECONDS`
-//! (default 120). Then it pauses them, so that their history stops moving,
+//! `make bench`, the check engine's schedule: `BENCH_SCHEDULE_MONITORS`
+//! (default 200) HTTP monitors, every `BENCH_SCHEDULE_INTERVAL` seconds
+//! (default 5), on a loopback target in this process, for
+//! `BENCH_SCHEDULE_SECONDS` (default 120), while `scripts/serve.sh` fires the
+//! cron reconciler every minute as in production. Then it pauses them, so that their history stops moving,
 //! reads every check back and reports how late each ran (`checked_at −
 //! scheduled_at`), how many of the 5 s slots were skipped, and what the
 //! checks wrote: their rows in each monitor's own SQLite, and D1's rollups
@@ -14,8 +16,8 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use support::{all_complete, d1, env_number, histories, now_ms, pause_all, percentile, print_runs, Api, Check, Target};
 
-const MONITORS: usize = 200;
-const INTERVAL_MS: i64 = 5_000;
+/// The most monitors one account holds (the business plan).
+const MAX_MONITORS: u64 = 2_000;
 const THREADS: usize = 4;
 const MAX_SECONDS: u64 = 3_600;
 
@@ -25,29 +27,31 @@ fn main() -> ExitCode {
 
 /// Slots skipped between consecutive checks of one monitor (oldest first),
 /// and gaps that are not a whole number of intervals (a restarted grid).
-fn skipped_slots(checks: &[Check]) -> (i64, usize) {
+fn skipped_slots(checks: &[Check], interval_ms: i64) -> (i64, usize) {
     let (mut skipped, mut irregular) = (0, 0);
     for pair in checks.windows(2) {
         let gap = pair[1].scheduled - pair[0].scheduled;
-        if gap % INTERVAL_MS != 0 || gap <= 0 {
+        if gap % interval_ms != 0 || gap <= 0 {
             irregular += 1;
         }
-        skipped += (gap / INTERVAL_MS - 1).max(0);
+        skipped += (gap / interval_ms - 1).max(0);
     }
     (skipped, irregular)
 }
 
 fn run() -> Result<bool, String> {
     let seconds = env_number("BENCH_SCHEDULE_SECONDS", 120)?.clamp(10, MAX_SECONDS);
+    let monitors = env_number("BENCH_SCHEDULE_MONITORS", 200)?.clamp(1, MAX_MONITORS) as usize;
+    let interval_ms = env_number("BENCH_SCHEDULE_INTERVAL", 5)?.clamp(1, 3_600) as i64 * 1000;
     let api = Api::from_env()?;
     let target = Target::start()?;
     let (_, token) = api.register("schedule")?;
 
-    let (create, monitors) = api.create_monitors(&token, MONITORS, THREADS, |i| {
+    let (create, made) = api.create_monitors(&token, monitors, THREADS, |i| {
         json!({ "type": "http", "name": format!("b {i}"), "url": target.url(),
-                "interval_seconds": INTERVAL_MS / 1000, "failure_threshold": 2 })
+                "interval_seconds": interval_ms / 1000, "failure_threshold": 2 })
     })?;
-    let ids: Vec<String> = monitors
+    let ids: Vec<String> = made
         .iter()
         .map(|m| m["id"].as_str().unwrap_or_default().to_string())
         .collect();
@@ -69,19 +73,19 @@ fn run() -> Result<bool, String> {
     let failed = all.iter().filter(|c| !c.up).count();
     let (mut skipped, mut irregular, mut stopped_early) = (0, 0, 0);
     for history in &histories {
-        let (s, i) = skipped_slots(history);
+        let (s, i) = skipped_slots(history, interval_ms);
         skipped += s;
         irregular += i;
         // Slots due before the run ended that never ran (one may be under way).
         let last = history.last().map_or(started, |c| c.scheduled);
-        stopped_early += ((ended - last) / INTERVAL_MS - 1).max(0);
+        stopped_early += ((ended - last) / interval_ms - 1).max(0);
     }
     let per_monitor: Vec<usize> = histories.iter().map(Vec::len).collect();
 
     print_runs(&[&create, &pause]);
     println!(
-        "| Schedule ({MONITORS} monitors, every {} s, run {seconds} s) | Value |",
-        INTERVAL_MS / 1000
+        "| Schedule ({monitors} monitors, every {} s, run {seconds} s, reconciler every minute) | Value |",
+        interval_ms / 1000
     );
     println!("|---|--:|");
     println!("| Checks in the history (whole life of the monitors) | {total} |");
@@ -92,7 +96,7 @@ fn run() -> Result<bool, String> {
     );
     println!(
         "| Checks/s during the run (expected {:.1}) | {rate:.1} |",
-        MONITORS as f64 * 1000.0 / INTERVAL_MS as f64
+        monitors as f64 * 1000.0 / interval_ms as f64
     );
     println!(
         "| Lateness p50 / p99 / max (ms) | {} / {} / {} |",
@@ -114,7 +118,7 @@ fn run() -> Result<bool, String> {
             // Every status change writes today's rollup, counting the checks
             // before the one that changed it: a sum of 0 over one row per
             // monitor means each row was written once, at its first check.
-            let once = rollups == MONITORS as i64 && rollup_checks == 0 && incidents == 0 && failed == 0;
+            let once = rollups == monitors as i64 && rollup_checks == 0 && incidents == 0 && failed == 0;
             let writes = if once {
                 format!(
                     "{rollups} (pending → up, 1 per monitor); none for the other {} checks",

@@ -13,6 +13,11 @@ export WRANGLER_SEND_METRICS=false CI=true CLOUDFLARE_CF_FETCH_ENABLED=false
 wrangler=node_modules/.bin/wrangler
 
 "$wrangler" d1 migrations apply DB --local --persist-to "$STATE_DIR" >/dev/null
+# A restart can lose an alarm that fell due while the server was down, so no
+# object's lease is trusted: the reconciler visits (and re-arms, if need be)
+# every active monitor again, 40 a run.
+"$wrangler" d1 execute DB --local --persist-to "$STATE_DIR" \
+  --command "UPDATE monitors SET lease_until = 0 WHERE lease_until > 0" >/dev/null
 
 vars=()
 for name in $(compgen -e | grep '^PW_' || true); do

@@ -1,12 +1,19 @@
 //! The cron reconciler (every minute). It is not the scheduler: each
-//! monitor's Durable Object schedules itself with alarms. This makes sure
-//! every active monitor's object is configured and armed (alarms can be lost,
-//! for example when `wrangler dev` restarts), that D1 has every change of
-//! status its object made (retrying what failed, repairing what drifted),
-//! finishes deletions whose D1 part failed, re-arms organization hubs that
-//! hold unsettled deliveries, and prunes old rollups. It works
-//! at the cron event's time (`scheduled_ms`), not the wall clock's, so
-//! rollups of days it did not run on are caught up to that time.
+//! monitor's Durable Object schedules itself with alarms, and renews its
+//! lease in D1 once an hour (`domain::lease`). The reconciler visits only
+//! active monitors whose lease ran out (an alarm was lost, for example when
+//! `wrangler dev` restarts; D1 refused a write; or the object has no alarm
+//! within the hour, like a heartbeat whose pings keep arriving), the longest
+//! overdue first and at most `MONITORS_PER_RUN` of them, so a run's work
+//! follows what went wrong, not how many monitors there are. A visit makes
+//! sure the object is configured and armed, that D1 has every change of
+//! status it made (retrying what failed, repairing what drifted), and brings
+//! rollups up to the run's time; the object then grants a new lease. The
+//! reconciler also finishes deletions whose D1 part failed, re-arms
+//! organization hubs that hold unsettled deliveries, and prunes old rollups.
+//! A failed item is logged and stays overdue for the next run; the others go
+//! on. It works at the cron event's time (`scheduled_ms`), not the wall
+//! clock's, so rollups of days it did not run on are caught up to that time.
 
 use crate::domain::ids::new_id;
 use crate::domain::time::{day_of, iso_from_millis, DAY_MS};
@@ -17,44 +24,83 @@ use crate::store::{channels, rollups};
 use futures_util::future::join_all;
 use worker::{console_error, console_log, Env, Result};
 
-const PAGE: u32 = 100;
+/// The free plan allows 50 subrequests per invocation: the objects a run
+/// visits, monitors' and hubs', stay below it. D1 gets 3 queries a run, and
+/// one more per failed visit's batch and per deletion finished.
+const MONITORS_PER_RUN: u32 = 40;
+const HUBS_PER_RUN: u32 = 8;
 /// A Worker holds at most 6 outbound connections at once.
 const AT_ONCE: usize = 6;
 
+/// What a run did, for its summary line.
+#[derive(Default)]
+struct Tally {
+    visited: usize,
+    rearmed: usize,
+    failed: usize,
+    hubs: usize,
+    /// D1 queries made (the free plan allows 50 per invocation).
+    d1: usize,
+}
+
 pub async fn run(env: &Env, scheduled_ms: i64) -> Result<()> {
+    let started = worker::Date::now().as_millis();
     let db = Db::of(env)?;
-    let (mut after, mut seen, mut rearmed) = (String::new(), 0, 0);
-    loop {
-        let page = monitors::active_page(&db, &after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id.clone();
-        for batch in page.chunks(AT_ONCE) {
-            let db = &db;
-            let outcomes = join_all(batch.iter().map(|row| visit(env, db, row, scheduled_ms))).await;
-            for (row, outcome) in batch.iter().zip(outcomes) {
-                match outcome {
-                    Ok(Visit::Rearmed) => rearmed += 1,
-                    Ok(Visit::Healthy) => {}
-                    Ok(Visit::Deleted) => console_log!("finished deleting monitor {}", row.id),
-                    Err(error) => console_error!("reconciling monitor {} failed: {error}", row.id),
+    let mut tally = Tally::default();
+    let steps = [
+        visit_overdue(env, &db, scheduled_ms, &mut tally).await,
+        rearm_hubs(env, &db, &mut tally).await,
+        rollups::prune(&db, &day_of(scheduled_ms - rollups::RETENTION_DAYS * DAY_MS))
+            .await
+            .map(drop),
+    ];
+    tally.d1 += 1;
+    for error in steps.into_iter().filter_map(Result::err) {
+        console_error!("the reconciler failed: {error}");
+        tally.failed += 1;
+    }
+    let Tally {
+        visited,
+        rearmed,
+        failed,
+        hubs,
+        d1,
+    } = tally;
+    let ms = worker::Date::now().as_millis() - started;
+    console_log!("reconciler: visited={visited} rearmed={rearmed} failed={failed} hubs={hubs} d1={d1} ms={ms}");
+    Ok(())
+}
+
+/// Visits the monitors whose lease ran out; those that fail go to the back
+/// of the queue.
+async fn visit_overdue(env: &Env, db: &Db, scheduled_ms: i64, tally: &mut Tally) -> Result<()> {
+    tally.d1 += 1;
+    let overdue = monitors::overdue(db, scheduled_ms, MONITORS_PER_RUN).await?;
+    let mut failed_ids = Vec::new();
+    for batch in overdue.chunks(AT_ONCE) {
+        let outcomes = join_all(batch.iter().map(|row| visit(env, db, row, scheduled_ms))).await;
+        for (row, outcome) in batch.iter().zip(outcomes) {
+            tally.visited += 1;
+            match outcome {
+                Ok(Visit::Rearmed) => tally.rearmed += 1,
+                Ok(Visit::Healthy) => {}
+                Ok(Visit::Deleted) => {
+                    console_log!("finished deleting monitor {}", row.id);
+                    tally.d1 += 1;
+                }
+                Err(error) => {
+                    console_error!("reconciling monitor {} failed; retried next run: {error}", row.id);
+                    tally.failed += 1;
+                    failed_ids.push(row.id.as_str());
                 }
             }
         }
-        seen += page.len();
     }
-    // Hubs with unsettled deliveries: a restart may have lost their alarm.
-    let backlog = channels::backlog(&db).await?;
-    for batch in backlog.chunks(AT_ONCE) {
-        let visits = join_all(batch.iter().map(|org_id| stub::hub_ensure(env, org_id))).await;
-        for (org_id, visit) in batch.iter().zip(visits) {
-            if let Err(error) = visit {
-                console_error!("re-arming the hub of {org_id} failed: {error}");
-            }
-        }
+    if failed_ids.is_empty() {
+        return Ok(());
     }
-    rollups::prune(&db, &day_of(scheduled_ms - rollups::RETENTION_DAYS * DAY_MS)).await?;
-    console_log!("reconciled {seen} active monitors, re-armed {rearmed}");
-    Ok(())
+    tally.d1 += 1;
+    monitors::requeue(db, &serde_json::to_string(&failed_ids)?, scheduled_ms).await
 }
 
 /// One monitor's visit.
@@ -66,4 +112,19 @@ async fn visit(env: &Env, db: &Db, row: &MonitorRow, scheduled_ms: i64) -> Resul
         monitors::delete(db, None, &row.id, &new_id("upd"), &iso_from_millis(scheduled_ms)).await?;
     }
     Ok(visit)
+}
+
+/// Hubs with unsettled deliveries: a restart may have lost their alarm.
+async fn rearm_hubs(env: &Env, db: &Db, tally: &mut Tally) -> Result<()> {
+    tally.d1 += 1;
+    let backlog = channels::backlog(db, HUBS_PER_RUN).await?;
+    let visits = join_all(backlog.iter().map(|org_id| stub::hub_ensure(env, org_id))).await;
+    for (org_id, visit) in backlog.iter().zip(visits) {
+        tally.hubs += 1;
+        if let Err(error) = visit {
+            console_error!("re-arming the hub of {org_id} failed; retried next run: {error}");
+            tally.failed += 1;
+        }
+    }
+    Ok(())
 }

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod incident;
 pub mod invitation;
 pub mod jwt;
+pub mod lease;
 pub mod monitor;
 pub mod notify;
 pub mod page;

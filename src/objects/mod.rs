@@ -3,6 +3,7 @@
 
 mod heartbeat;
 pub mod hub;
+mod lease;
 pub mod monitor;
 mod outbox;
 mod storage;

@@ -4,8 +4,8 @@
 //! verdict up/down. For a monitor with regions it asks one object per region
 //! (`monitor_id@region`, placed with that location hint) to run the probe,
 //! and decides by majority. D1 is written only when the status changes
-//! (through the outbox, `outbox.rs`) and, at the reconciler's visits, once an
-//! hour to refresh today's rollup (and once more when a day ends). A deleted
+//! (through the outbox, `outbox.rs`) and once an hour, to renew its lease
+//! and refresh today's rollup (`lease.rs`). A deleted
 //! monitor's object keeps only a tombstone, so nothing can start it again.
 
 use super::at;
@@ -18,18 +18,15 @@ use crate::domain::probe::ProbeResult;
 use crate::domain::schedule::{current_due, next_due};
 use crate::domain::status::{next_status, RegionTally};
 use crate::domain::time::{day_of, duration_words, DAY_MS};
-use crate::domain::uptime::{downtime_ms, observed_ms, rollup_days_due, uptime_pct, Apdex, Flip};
+use crate::domain::uptime::{downtime_ms, observed_ms, uptime_pct, Apdex, Flip};
 use crate::probe::{self, ProbeContext};
 use crate::store::history::{History, Page, ResultRow};
+use crate::store::rollups;
 use crate::store::status_changes::PendingFlip;
-use crate::store::{rollups, Db};
 use serde_json::json;
 use std::cell::Cell;
 use worker::{console_error, durable_object, DurableObject, Env, Method, Request, Response, Result, State};
 
-const PRUNE_EVERY_MS: i64 = 3_600_000;
-/// Storage key: when `refresh_rollups` last wrote today's rollup.
-const ROLLUP_AT: &str = "rollup_at";
 /// Storage key: set when the monitor is deleted. Requests that would start
 /// the object again (a late reconciler visit, a ping already on its way)
 /// find it and are answered 410.
@@ -39,9 +36,6 @@ const TOMBSTONE: &str = "deleted";
 pub struct MonitorObject {
     pub(super) state: State,
     pub(super) env: Env,
-    /// When results were last pruned; kept in memory only, as pruning again
-    /// after an eviction costs little.
-    last_prune_ms: Cell<i64>,
     /// Whether this instance has created its history's schema.
     schema_ready: Cell<bool>,
 }
@@ -51,7 +45,6 @@ impl DurableObject for MonitorObject {
         MonitorObject {
             state,
             env,
-            last_prune_ms: Cell::new(0),
             schema_ready: Cell::new(false),
         }
     }
@@ -108,10 +101,11 @@ impl MonitorObject {
                 return Ok(());
             }
             match config.status {
-                MonitorStatus::Paused => Ok(()),
-                _ if config.spec.settings.is_heartbeat() => self.check_deadline(config).await,
-                _ => self.run_due_check(config).await,
+                MonitorStatus::Paused => return Ok(()),
+                _ if config.spec.settings.is_heartbeat() => self.check_deadline(config).await?,
+                _ => self.run_due_check(config).await?,
             }
+            self.renew_lease_if_due(now).await
         };
         if let Err(error) = work.await {
             console_error!("monitor check failed: {error}");
@@ -151,19 +145,37 @@ impl MonitorObject {
     /// Takes a monitor's configuration. Without `scheduled_ms` (a create,
     /// edit or resume) the schedule starts now. With it (the reconciler's
     /// visit, at the cron event's time) pending D1 changes are retried, a D1
-    /// status that disagrees with the object's is repaired, rollups are
-    /// brought up to that time, and the alarm is only re-armed when it is
-    /// missing or late by more than an interval.
-    async fn configure(&self, mut incoming: ObjectConfig, scheduled_ms: Option<i64>) -> Result<Response> {
+    /// status that disagrees with the object's is repaired, the alarm is
+    /// only re-armed when it is missing or late by more than an interval,
+    /// and a new lease is granted with the rollups brought up to that time.
+    async fn configure(&self, incoming: ObjectConfig, scheduled_ms: Option<i64>) -> Result<Response> {
         let now = Self::now();
-        let restart = scheduled_ms.is_none();
         let stored = self.stored_config().await?;
-        let changed = stored.as_ref().is_none_or(|s| s.version != incoming.version);
-        if let (Some(scheduled_ms), Some(stored)) = (scheduled_ms, &stored) {
-            if !self.visit(stored, incoming.status, now, scheduled_ms).await? {
+        if let (Some(_), Some(stored)) = (scheduled_ms, &stored) {
+            if !self.visit(stored, incoming.status, now).await? {
                 return Response::error("this monitor was deleted", 410);
             }
         }
+        let rearmed = self.arm(incoming, stored, now, scheduled_ms.is_none()).await?;
+        if let Some(scheduled_ms) = scheduled_ms {
+            // A failure fails the visit: the lease stays overdue, and the next run retries.
+            if let Some(config) = self.stored_config().await? {
+                self.renew_lease(&config, scheduled_ms).await?;
+            }
+        }
+        Response::from_json(&json!({ "rearmed": rearmed }))
+    }
+
+    /// Saves the configuration and sets the alarm, unless (neither a
+    /// `restart` nor a new version) the alarm is healthy. True if it set it.
+    async fn arm(
+        &self,
+        mut incoming: ObjectConfig,
+        stored: Option<ObjectConfig>,
+        now: i64,
+        restart: bool,
+    ) -> Result<bool> {
+        let changed = stored.as_ref().is_none_or(|s| s.version != incoming.version);
         if let Some(stored) = stored.as_ref().filter(|_| !restart && !changed) {
             let interval_ms = i64::from(incoming.spec.interval_seconds) * 1000;
             let alarm = self.storage().get_alarm().await?;
@@ -176,7 +188,7 @@ impl MonitorObject {
                 None => false,
             };
             if healthy || incoming.status == MonitorStatus::Paused {
-                return Response::from_json(&json!({ "rearmed": false }));
+                return Ok(false);
             }
         }
         // The object's own status is the latest verdict; D1 may lag by a flip.
@@ -212,7 +224,7 @@ impl MonitorObject {
             Some(time) => self.storage().set_alarm(at(time)).await?,
             None => self.storage().delete_alarm().await?,
         }
-        Response::from_json(&json!({ "rearmed": true }))
+        Ok(true)
     }
 
     async fn pause(&self) -> Result<Response> {
@@ -242,17 +254,11 @@ impl MonitorObject {
         Ok(self.storage().get::<bool>(TOMBSTONE).await?.unwrap_or(false))
     }
 
-    /// The reconciler's visit: D1 gets the changes it missed, a D1 status
+    /// The reconciler's visit: D1 gets the changes it missed, and a D1 status
     /// that still disagrees with the object's (with nothing pending) is
-    /// repaired as a change of its own, and rollups are brought up to
-    /// `scheduled_ms`. False when the monitor turned out to be deleted.
-    async fn visit(
-        &self,
-        stored: &ObjectConfig,
-        d1_status: MonitorStatus,
-        now: i64,
-        scheduled_ms: i64,
-    ) -> Result<bool> {
+    /// repaired as a change of its own. False when the monitor turned out to
+    /// be deleted.
+    async fn visit(&self, stored: &ObjectConfig, d1_status: MonitorStatus, now: i64) -> Result<bool> {
         if !self.try_apply_outbox(stored, now).await? {
             return Ok(false);
         }
@@ -269,13 +275,7 @@ impl MonitorObject {
             );
             let repair = PendingFlip::new(now, d1_status, stored.status, down_title(stored), message);
             self.enqueue(repair).await?;
-            if !self.try_apply_outbox(stored, now).await? {
-                return Ok(false);
-            }
-        }
-        // A failed rollup write must not keep the alarm from being re-armed.
-        if let Err(error) = self.refresh_rollups(stored, scheduled_ms).await {
-            console_error!("refreshing the rollups of {} failed: {error}", stored.monitor_id);
+            return self.try_apply_outbox(stored, now).await;
         }
         Ok(true)
     }
@@ -307,10 +307,6 @@ impl MonitorObject {
             if !self.flip(&mut config, &history, status, &reason, now).await? {
                 return Ok(());
             }
-        }
-        if now - self.last_prune_ms.get() > PRUNE_EVERY_MS {
-            history.prune(now - i64::from(settings.result_retention_days) * DAY_MS)?;
-            self.last_prune_ms.set(now);
         }
         Ok(())
     }
@@ -353,12 +349,7 @@ impl MonitorObject {
         self.save_config(config).await?;
         let message = match status {
             MonitorStatus::Up if old == MonitorStatus::Down => {
-                let down_since = history
-                    .flips()?
-                    .iter()
-                    .rev()
-                    .find(|f| f.to == MonitorStatus::Down && f.at_ms < now)
-                    .map_or(now, |f| f.at_ms);
+                let down_since = history.last_down_before(now)?.unwrap_or(now);
                 format!(
                     "{} is back up after {}.",
                     config.name,
@@ -370,34 +361,6 @@ impl MonitorObject {
         self.enqueue(PendingFlip::new(now, old, status, down_title(config), message))
             .await?;
         self.try_apply_outbox(config, now).await
-    }
-
-    /// At the reconciler's visit: rewrites today's rollup once an hour, and
-    /// finishes every day that has ended since (`rollup_days_due`). Status pages
-    /// and 90-day figures then follow a monitor that never changes status,
-    /// heartbeats included (they have no checks to hang this on), for at most
-    /// two D1 writes an hour.
-    async fn refresh_rollups(&self, config: &ObjectConfig, now: i64) -> Result<()> {
-        if matches!(config.status, MonitorStatus::Pending | MonitorStatus::Paused) {
-            return Ok(());
-        }
-        let storage = self.storage();
-        let due = rollup_days_due(storage.get(ROLLUP_AT).await?, now);
-        if due.is_empty() {
-            return Ok(());
-        }
-        let history = self.history()?;
-        let flips = history.flips()?;
-        let db = Db::of(&self.env)?;
-        let statements = due
-            .into_iter()
-            .map(|day_start| {
-                let stats = day_stats(config, &history, &flips, day_start, now.min(day_start + DAY_MS))?;
-                rollups::upsert(&db, &config.monitor_id, &day_of(day_start), &stats)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        db.batch(statements).await?;
-        storage.put(ROLLUP_AT, now).await
     }
 
     /// `POST /checks` with a `Page`: newest first.
@@ -418,8 +381,8 @@ impl MonitorObject {
             return Response::from_json(&json!({ "windows": {}, "today": null }));
         };
         let history = self.history()?;
-        let flips = history.flips()?;
         let now = Self::now();
+        let flips = history.flips_since(now - 30 * DAY_MS)?;
         let mut windows = serde_json::Map::new();
         for (name, days) in [("24h", 1), ("7d", 7), ("30d", 30)] {
             let from = now - days * DAY_MS;

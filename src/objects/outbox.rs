@@ -8,6 +8,7 @@
 //! change is answered once the object has saved it, whatever D1 does.
 
 use super::hub::HubEvent;
+use super::lease::lease_with_change;
 use super::monitor::MonitorObject;
 use super::stub::{self, ObjectConfig};
 use crate::domain::monitor::MonitorStatus;
@@ -67,14 +68,15 @@ impl MonitorObject {
             statements.extend(flip.statements(&db, &config.monitor_id, &config.org_id)?);
         }
         let history = self.history()?;
-        let flips = history.flips()?;
         let days: BTreeSet<i64> = pending.iter().map(|f| f.at_ms.div_euclid(DAY_MS) * DAY_MS).collect();
-        for day_start in days {
+        let flips = history.flips_since(days.first().copied().unwrap_or(now))?;
+        for &day_start in &days {
             // `now + 1`: the window is half-open, and a check taken at `now` may have flipped.
             let to = (now + 1).min(day_start + DAY_MS);
             let stats = super::monitor::day_stats(config, &history, &flips, day_start, to)?;
             statements.push(rollups::upsert(&db, &config.monitor_id, &day_of(day_start), &stats)?);
         }
+        statements.push(lease_with_change(&db, config, now)?);
         statements.push(monitors::existence(&db, &config.monitor_id)?);
         let results = db.batch(statements).await?;
         let exists = results
@@ -96,6 +98,7 @@ impl MonitorObject {
         } else {
             storage.put(OUTBOX, serde_json::to_string(&left)?).await?;
         }
+        self.change_recorded(&days, now).await?;
         // Notifications first, so that they do not wait for the cache; the
         // pages are dropped whatever the hub did.
         let handed = if exists {

@@ -155,12 +155,16 @@ pub async fn clear_backlog(db: &Db, org_id: &str) -> Result<()> {
         .map(drop)
 }
 
-/// The organizations whose hubs have unsettled deliveries.
-pub async fn backlog(db: &Db) -> Result<Vec<String>> {
+/// Up to `limit` organizations whose hubs have unsettled deliveries, drawn
+/// at random: hubs whose deliveries stay unsettled for long (a receiver that
+/// is down) cannot keep the others from their turn. The table holds only
+/// the hubs with a backlog, so sorting it costs little.
+pub async fn backlog(db: &Db, limit: u32) -> Result<Vec<String>> {
     #[derive(Deserialize)]
     struct Org {
         org_id: String,
     }
-    let rows: Vec<Org> = all(db, "SELECT org_id FROM hub_backlog LIMIT 1000", &[]).await?;
+    let sql = "SELECT org_id FROM hub_backlog ORDER BY random() LIMIT ?1";
+    let rows: Vec<Org> = all(db, sql, &[i64::from(limit).into()]).await?;
     Ok(rows.into_iter().map(|r| r.org_id).collect())
 }

@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS checks (
     PRIMARY KEY (checked_at, id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS flips (at INTEGER NOT NULL, old TEXT NOT NULL, new TEXT NOT NULL, reason TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS flips_by_time ON flips (at);
 CREATE TABLE IF NOT EXISTS pings (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL,
@@ -209,12 +210,33 @@ impl History {
         Ok(())
     }
 
-    pub fn flips(&self) -> Result<Vec<Flip>> {
-        let rows: Vec<FlipRow> = self.sql.rows("SELECT at, new FROM flips ORDER BY at", None)?;
+    /// The flips from `from_ms` on, oldest first, led by the last one before
+    /// it (the status the window starts in): all that figures over a window
+    /// starting at `from_ms` need.
+    pub fn flips_since(&self, from_ms: i64) -> Result<Vec<Flip>> {
+        let rows: Vec<FlipRow> = self.sql.rows(
+            "SELECT at, new FROM flips
+                 WHERE at >= COALESCE((SELECT MAX(at) FROM flips WHERE at <= ?1), ?1)
+                 ORDER BY at",
+            vec![int(from_ms)],
+        )?;
         Ok(rows
             .into_iter()
             .filter_map(|r| MonitorStatus::parse(&r.new).map(|to| Flip { at_ms: r.at, to }))
             .collect())
+    }
+
+    /// When the monitor last went down before `before_ms`.
+    pub fn last_down_before(&self, before_ms: i64) -> Result<Option<i64>> {
+        #[derive(Deserialize)]
+        struct At {
+            at: i64,
+        }
+        let rows: Vec<At> = self.sql.rows(
+            "SELECT at FROM flips WHERE new = 'down' AND at < ? ORDER BY at DESC LIMIT 1",
+            vec![int(before_ms)],
+        )?;
+        Ok(rows.first().map(|r| r.at))
     }
 
     /// A page of results, newest first.
@@ -365,9 +387,15 @@ impl History {
         Ok(())
     }
 
+    /// Drops the results and flips older than `before_ms`, but the last flip
+    /// before it: the status the retained history starts in.
     pub fn prune(&self, before_ms: i64) -> Result<()> {
         self.sql
             .run("DELETE FROM checks WHERE checked_at < ?", vec![int(before_ms)])?;
+        self.sql.run(
+            "DELETE FROM flips WHERE at < (SELECT MAX(at) FROM flips WHERE at < ?1)",
+            vec![int(before_ms)],
+        )?;
         Ok(())
     }
 }

@@ -285,11 +285,34 @@ pub struct Existence {
     pub n: i64,
 }
 
-/// Active (not paused) monitors after `after_id`, in id order: the
-/// reconciler walks them page by page.
-pub async fn active_page(db: &Db, after_id: &str, limit: u32) -> Result<Vec<MonitorRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM monitors WHERE id > ?1 AND status <> 'paused' ORDER BY id LIMIT ?2");
-    all(db, &sql, &[after_id.into(), i64::from(limit).into()]).await
+/// Up to `limit` active (not paused) monitors whose lease ran out before
+/// `now_ms`, the longest overdue first (`monitors_by_lease`): the reconciler's
+/// work for one run.
+pub async fn overdue(db: &Db, now_ms: i64, limit: u32) -> Result<Vec<MonitorRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM monitors WHERE status <> 'paused' AND lease_until < ?1 ORDER BY lease_until LIMIT ?2"
+    );
+    all(db, &sql, &[now_ms.into(), i64::from(limit).into()]).await
+}
+
+/// Grants the monitor's lease until `until_ms` (`domain::lease`); its object
+/// sends it with a write it makes anyway when it can.
+pub fn set_lease(db: &Db, id: &str, until_ms: i64) -> Result<D1PreparedStatement> {
+    statement(
+        db,
+        "UPDATE monitors SET lease_until = ?2 WHERE id = ?1",
+        &[id.into(), until_ms.into()],
+    )
+}
+
+/// Sends monitors whose visit failed to the back of the reconciler's queue:
+/// still overdue (retried at the next run), but behind those not tried yet,
+/// so a few that keep failing cannot hold up the rest. A lease their object
+/// granted meanwhile stays.
+pub async fn requeue(db: &Db, ids_json: &str, now_ms: i64) -> Result<()> {
+    let sql = "UPDATE monitors SET lease_until = ?2
+               WHERE id IN (SELECT value FROM json_each(?1)) AND lease_until < ?2";
+    execute(db, sql, &[ids_json.into(), now_ms.into()]).await.map(drop)
 }
 
 /// Which of these ids (a JSON list) are the organization's monitors.

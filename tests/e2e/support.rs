@@ -300,6 +300,12 @@ impl Server {
         assert_eq!(fired.status, 200, "{}", fired.body);
     }
 
+    /// What the Worker printed so far (`console.log` included), across
+    /// restarts on the same state folder.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     fn wait_until_healthy(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
