@@ -102,29 +102,6 @@ impl DurableObject for OrgHub {
     }
 }
 
-impl OrgHub {
-    fn storage(&self) -> Storage {
-        Storage(self.state.storage())
-    }
-
-    async fn route(&self, mut req: Request, path: &str) -> Result<Response> {
-        if let Some(org_id) = req.headers().get("X-Org-Id")? {
-            let storage = self.storage();
-            if storage.get::<String>(ORG_ID).await?.as_deref() != Some(org_id.as_str()) {
-                storage.put(ORG_ID, org_id).await?;
-            }
-        }
-        match (req.method(), path) {
-            (Method::Post, "/event") => self.enqueue(req.json().await?).await,
-            (Method::Post, "/test") => self.test(req.json().await?).await,
-            (Method::Post, "/deliveries") => self.page(req.json().await?),
-            (Method::Post, "/retry") => self.retry(req.json::<String>().await?).await,
-            (Method::Post, "/ensure") => self.ensure().await,
-            _ => Response::error("no such hub route", 404),
-        }
-    }
-}
-
 fn now() -> i64 {
     worker::Date::now().as_millis() as i64
 }
@@ -149,6 +126,27 @@ fn delivery_json(row: &DeliveryRow, attempts: &[AttemptRow]) -> Value {
 }
 
 impl OrgHub {
+    fn storage(&self) -> Storage {
+        Storage(self.state.storage())
+    }
+
+    async fn route(&self, mut req: Request, path: &str) -> Result<Response> {
+        if let Some(org_id) = req.headers().get("X-Org-Id")? {
+            let storage = self.storage();
+            if storage.get::<String>(ORG_ID).await?.as_deref() != Some(org_id.as_str()) {
+                storage.put(ORG_ID, org_id).await?;
+            }
+        }
+        match (req.method(), path) {
+            (Method::Post, "/event") => self.enqueue(req.json().await?).await,
+            (Method::Post, "/test") => self.test(req.json().await?).await,
+            (Method::Post, "/deliveries") => self.page(req.json().await?),
+            (Method::Post, "/retry") => self.retry(req.json::<String>().await?).await,
+            (Method::Post, "/ensure") => self.ensure().await,
+            _ => Response::error("no such hub route", 404),
+        }
+    }
+
     fn deliveries(&self) -> Result<Deliveries> {
         Deliveries::open(self.storage().sql())
     }
