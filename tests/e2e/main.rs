@@ -9,6 +9,7 @@ mod channels;
 mod checks;
 mod consistency;
 mod conventions;
+mod cost;
 mod deployment;
 mod health;
 mod heartbeats;
