@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS checks (
 CREATE TABLE IF NOT EXISTS flips (at INTEGER NOT NULL, old TEXT NOT NULL, new TEXT NOT NULL, reason TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS flips_by_time ON flips (at);
 CREATE TABLE IF NOT EXISTS pings (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL,
     kind TEXT NOT NULL,
     exit_code INTEGER,
@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS pings (
 );
 CREATE INDEX IF NOT EXISTS pings_by_kind ON pings (kind, seq);
 ";
+// `pings.seq` has no AUTOINCREMENT, which writes a counter row on every
+// insert (a row billed like any other): pruning never deletes the newest
+// ping, so SQLite's next rowid still only grows.
 
 /// One stored ping (or missed ping) of a heartbeat monitor.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -124,10 +127,49 @@ INSERT OR IGNORE INTO checks (checked_at, id, up, status_code, error, region, dn
 DROP TABLE results;
 ";
 
+/// Objects made before then numbered pings with AUTOINCREMENT: rebuilt once
+/// without it, keeping every ping and its number.
+const REBUILD_OLD_PINGS: &str = "
+CREATE TABLE pings_rebuilt (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    exit_code INTEGER,
+    duration_ms INTEGER,
+    method TEXT,
+    source_ip TEXT,
+    user_agent TEXT,
+    body TEXT,
+    body_truncated INTEGER NOT NULL DEFAULT 0,
+    body_binary INTEGER NOT NULL DEFAULT 0,
+    rid TEXT,
+    expected_at INTEGER,
+    at INTEGER NOT NULL
+);
+INSERT INTO pings_rebuilt SELECT seq, id, kind, exit_code, duration_ms, method, source_ip, user_agent, body,
+    body_truncated, body_binary, rid, expected_at, at FROM pings;
+DROP TABLE pings;
+ALTER TABLE pings_rebuilt RENAME TO pings;
+CREATE INDEX pings_by_kind ON pings (kind, seq);
+";
+
+/// What earlier versions left, each found by a query counting it and
+/// upgraded once by its script.
+const UPGRADES: [(&str, &str); 2] = [
+    (
+        "SELECT COUNT(*) AS found FROM sqlite_master WHERE type = 'table' AND name = 'results'",
+        MOVE_OLD_RESULTS,
+    ),
+    (
+        "SELECT COUNT(*) AS found FROM sqlite_master WHERE type = 'table' AND name = 'pings' AND sql LIKE '%AUTOINCREMENT%'",
+        REBUILD_OLD_PINGS,
+    ),
+];
+
 impl History {
-    /// Creates the tables and indexes that are missing, and moves results
-    /// kept the old way: once per object instance (`open` does not), as the
-    /// DDL costs more than a query.
+    /// Creates the tables and indexes that are missing, and upgrades what
+    /// earlier versions left: once per object instance (`open` does not), as
+    /// the DDL costs more than a query.
     pub fn create_schema(sql: &SqlStorage) -> Result<()> {
         let sql = ObjectSql::new(sql.clone());
         sql.run(SCHEMA, None)?;
@@ -135,12 +177,11 @@ impl History {
         struct Found {
             found: i64,
         }
-        let old: Vec<Found> = sql.rows(
-            "SELECT COUNT(*) AS found FROM sqlite_master WHERE type = 'table' AND name = 'results'",
-            None,
-        )?;
-        if old.first().is_some_and(|t| t.found > 0) {
-            sql.run(MOVE_OLD_RESULTS, None)?;
+        for (find, upgrade) in UPGRADES {
+            let old: Vec<Found> = sql.rows(find, None)?;
+            if old.first().is_some_and(|t| t.found > 0) {
+                sql.run(upgrade, None)?;
+            }
         }
         Ok(())
     }
@@ -397,5 +438,83 @@ impl History {
             vec![int(before_ms)],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SCHEMA, UPGRADES};
+    use rusqlite::Connection;
+
+    /// The tables as objects made before the upgrades have them, with a result and two pings.
+    const OLD: &str = "
+        CREATE TABLE results (id TEXT PRIMARY KEY, up INTEGER NOT NULL, status_code INTEGER, error TEXT,
+            region TEXT NOT NULL, dns_ms INTEGER, connect_ms INTEGER, tls_ms INTEGER, ttfb_ms INTEGER,
+            total_ms INTEGER NOT NULL, checked_at INTEGER NOT NULL, due_at INTEGER NOT NULL);
+        CREATE INDEX results_by_time ON results (checked_at, id);
+        INSERT INTO results VALUES ('chk_1', 1, 200, NULL, '', 1, 2, 3, 4, 10, 1000, 990);
+        CREATE TABLE pings (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, kind TEXT NOT NULL,
+            exit_code INTEGER, duration_ms INTEGER, method TEXT, source_ip TEXT, user_agent TEXT, body TEXT,
+            body_truncated INTEGER NOT NULL DEFAULT 0, body_binary INTEGER NOT NULL DEFAULT 0, rid TEXT,
+            expected_at INTEGER, at INTEGER NOT NULL);
+        CREATE INDEX pings_by_kind ON pings (kind, seq);
+        INSERT INTO pings (seq, id, kind, at) VALUES (7, 'png_a', 'success', 500), (9, 'png_b', 'missed', 600);
+    ";
+
+    /// What `History::create_schema` does, on a plain SQLite connection.
+    fn create_schema(db: &Connection) {
+        db.execute_batch(SCHEMA).unwrap();
+        for (find, upgrade) in UPGRADES {
+            let found: i64 = db.query_row(find, [], |row| row.get(0)).unwrap();
+            if found > 0 {
+                db.execute_batch(upgrade).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn an_old_history_is_upgraded_once_and_keeps_every_row() {
+        let db = Connection::open_in_memory().unwrap();
+        db.execute_batch(OLD).unwrap();
+        create_schema(&db);
+        create_schema(&db); // a second instance finds nothing left to upgrade
+        let result: (String, i64, i64) = db
+            .query_row("SELECT id, checked_at, total_ms FROM checks", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!(result, ("chk_1".into(), 1000, 10));
+        let old_tables: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'results' OR sql LIKE '%AUTOINCREMENT%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(old_tables, 0);
+        let pings: Vec<(i64, String)> = db
+            .prepare("SELECT seq, kind FROM pings ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(pings, vec![(7, "success".into()), (9, "missed".into())]);
+        let next: i64 = db
+            .query_row(
+                "INSERT INTO pings (id, kind, at) VALUES ('png_c', 'success', 700) RETURNING seq",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(next, 10, "numbers keep growing");
+        let index: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'pings_by_kind'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(index, 1);
     }
 }
