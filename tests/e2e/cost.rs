@@ -78,8 +78,5 @@ fn a_steady_check_writes_its_result_and_its_alarm_and_a_ping_writes_only_itself(
         "no D1 on the ping path: {lines:?}"
     );
     let written: u64 = lines.iter().map(|i| i.rows_written).sum();
-    assert_eq!(
-        written, 6,
-        "a ping writes its row and its index entry only: {lines:?}"
-    );
+    assert_eq!(written, 6, "a ping writes its row and its index entry only: {lines:?}");
 }
