@@ -6,7 +6,8 @@
 # `install-tools.sh test` also installs what the end-to-end tests need: a
 # real DNS server (dnsmasq) to answer the DNS monitors, and unshare and ip to
 # run the suite in a network namespace of its own, and Python's
-# standardwebhooks to verify webhook signatures independently.
+# standardwebhooks to verify webhook signatures independently, and the
+# websockets client for the live stream.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,5 +48,9 @@ if [ "${1:-}" = test ]; then
   # An implementation of Standard Webhooks of its own, to check our signatures.
   if ! python3 -c 'import standardwebhooks' 2>/dev/null; then
     python3 -m pip install --quiet standardwebhooks==1.1.0
+  fi
+  # A WebSocket client of its own, for the live stream's tests.
+  if ! python3 -c 'import websockets' 2>/dev/null; then
+    python3 -m pip install --quiet websockets==15.0.1
   fi
 fi

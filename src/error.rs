@@ -32,6 +32,10 @@ pub enum ApiError {
     Gone { code: &'static str, message: String },
     /// 413: the body is over the limit.
     PayloadTooLarge,
+    /// 426: a WebSocket route asked without `Upgrade: websocket`.
+    UpgradeRequired,
+    /// 429: over a limit that frees itself (concurrent connections).
+    TooMany { code: &'static str, message: String },
     /// 422: well-formed, but a field is invalid.
     Invalid(FieldError),
     /// 503: a dependency (D1) is down.
@@ -83,6 +87,8 @@ impl ApiError {
             ApiError::Conflict { .. } => 409,
             ApiError::Gone { .. } => 410,
             ApiError::PayloadTooLarge => 413,
+            ApiError::UpgradeRequired => 426,
+            ApiError::TooMany { .. } => 429,
             ApiError::Invalid(_) => 422,
             ApiError::Internal(_) => 500,
             ApiError::Unavailable(_) => 503,
@@ -97,7 +103,14 @@ impl ApiError {
             ApiError::Forbidden { code, message, field } => (code, message.clone(), field.as_deref()),
             ApiError::NotFound(what) => ("not_found", format!("{what} not found"), None),
             ApiError::MethodNotAllowed(_) => ("method_not_allowed", "method not allowed on this route".into(), None),
-            ApiError::Conflict { code, message } | ApiError::Gone { code, message } => (code, message.clone(), None),
+            ApiError::Conflict { code, message }
+            | ApiError::Gone { code, message }
+            | ApiError::TooMany { code, message } => (code, message.clone(), None),
+            ApiError::UpgradeRequired => (
+                "upgrade_required",
+                "this route is a WebSocket stream: connect with Upgrade: websocket".into(),
+                None,
+            ),
             ApiError::PayloadTooLarge => ("payload_too_large", "request body is larger than 1 MiB".into(), None),
             ApiError::Invalid(error) => ("invalid_field", error.message.clone(), Some(&error.field)),
             ApiError::Unavailable(_) => (

@@ -43,6 +43,8 @@ enum Route<'a> {
     PublicPageJson(&'a str),
     PageBadge(&'a str),
     MonitorBadge(&'a str, &'a str),
+    Live,
+    PageLive(&'a str),
     IncidentUpdates(&'a str),
     Channels,
     Channel(&'a str),
@@ -62,6 +64,8 @@ impl<'a> Route<'a> {
                 None => Route::PublicPage(slug),
             },
             ["status", slug, "badge.svg"] => Route::PageBadge(slug),
+            ["status", slug, "live"] => Route::PageLive(slug),
+            ["live"] | ["api", "v1", "live"] => Route::Live,
             ["status", slug, "monitors", id, "badge.svg"] => Route::MonitorBadge(slug, id),
             ["p", token] | ["api", "v1", "heartbeat", token] => Route::Ping(token, None),
             ["p", token, suffix] | ["api", "v1", "heartbeat", token, suffix] => Route::Ping(token, Some(suffix)),
@@ -115,7 +119,9 @@ impl<'a> Route<'a> {
             | Route::PublicPage(_)
             | Route::PublicPageJson(_)
             | Route::PageBadge(_)
-            | Route::MonitorBadge(..) => "GET",
+            | Route::MonitorBadge(..)
+            | Route::Live
+            | Route::PageLive(_) => "GET",
             Route::StatusPages | Route::Invitations(_) => "GET, POST",
             Route::StatusPage(_) => "GET, PATCH, DELETE",
             Route::RotateToken(_) => "POST",
@@ -184,6 +190,8 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::MonitorBadge(slug, id), Get) => {
             api::public_pages::serve(ctx, req, slug, View::Badge { monitor_id: Some(id) }).await
         }
+        (Route::Live, Get) => api::live::member_stream(ctx, req).await,
+        (Route::PageLive(slug), Get) => api::live::page_stream(ctx, req, slug).await,
         (Route::Incidents, Get) => api::incidents::index(ctx, req).await,
         (Route::Incidents, Post) => api::incidents::create(ctx, req).await,
         (Route::Incident(id), Get) => api::incidents::show(ctx, req, id).await,
@@ -260,8 +268,14 @@ fn error_response(error: &ApiError, request_id: &str) -> Response {
     let mut response = Response::from_json(&error.body(request_id))
         .map(|r| r.with_status(error.status()))
         .unwrap_or_else(|_| Response::empty().unwrap().with_status(500));
-    if let ApiError::MethodNotAllowed(allow) = error {
-        let _ = response.headers_mut().set("Allow", allow);
+    match error {
+        ApiError::MethodNotAllowed(allow) => {
+            let _ = response.headers_mut().set("Allow", allow);
+        }
+        ApiError::UpgradeRequired => {
+            let _ = response.headers_mut().set("Upgrade", "websocket");
+        }
+        _ => {}
     }
     response
 }

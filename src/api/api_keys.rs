@@ -6,6 +6,7 @@ use crate::auth::authenticate;
 use crate::domain::access::KeyScopes;
 use crate::domain::api_key::{self, MAX_ACTIVE_KEYS};
 use crate::domain::ids::new_id;
+use crate::domain::live::key_tag;
 use crate::domain::validation::trimmed_text;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, api_keys::NewKey};
@@ -59,5 +60,6 @@ pub async fn revoke(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     if !store::api_keys::revoke(&ctx.db, &principal.org_id, id, &ctx.now()).await? {
         return Err(ApiError::NotFound("API key"));
     }
+    super::live::close(ctx, &principal.org_id, key_tag(id), 1008, "API key revoked").await;
     no_content()
 }

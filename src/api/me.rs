@@ -21,7 +21,7 @@ pub async fn show(ctx: &Ctx, req: Request) -> ApiResult<Response> {
             "plan": plan.name,
             "role": role_of(&principal),
             "usage": { "monitors": { "used": monitors_used, "allowed": plan.max_monitors } },
-            "limits": { "max_monitors": plan.max_monitors, "min_interval_seconds": plan.interval_floor(ctx.config.min_interval_seconds), "max_status_pages": plan.max_status_pages, "max_channels": plan.max_channels },
+            "limits": { "max_monitors": plan.max_monitors, "min_interval_seconds": plan.interval_floor(ctx.config.min_interval_seconds), "max_status_pages": plan.max_status_pages, "max_channels": plan.max_channels, "max_live_connections": plan.max_live_connections },
         },
         "organizations": organizations,
         "api_key": api_key,

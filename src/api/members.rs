@@ -6,6 +6,7 @@
 use super::{list, no_content, ok, read_json, Ctx};
 use crate::auth::authenticate;
 use crate::domain::access::{Principal, Role};
+use crate::domain::live::user_tag;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, memberships::Member};
 use serde_json::{json, Value};
@@ -55,6 +56,8 @@ pub async fn remove(ctx: &Ctx, req: Request, org_id: &str, user_id: &str) -> Api
     if !store::memberships::remove(&ctx.db, &principal.org_id, user_id).await? {
         return Err(last_owner());
     }
+    let reason = "removed from the organization";
+    super::live::close(ctx, &principal.org_id, user_tag(user_id), 1008, reason).await;
     no_content()
 }
 

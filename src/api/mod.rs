@@ -10,6 +10,7 @@ pub mod health;
 pub mod heartbeats;
 pub mod incidents;
 pub mod invitations;
+pub mod live;
 pub mod me;
 pub mod members;
 pub mod monitors;

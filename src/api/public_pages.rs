@@ -61,10 +61,7 @@ pub async fn serve(ctx: &Ctx, req: Request, slug: &str, view: View<'_>) -> ApiRe
     }
     // Whatever is read from here on is kept only if no change is dropped meanwhile.
     let generation = page_cache::generation(slug);
-    let (page, cache) = match page_cache::page(slug, generation, ctx.now_ms).await {
-        Some(page) => (page, "hit"),
-        None => (read_page(ctx, slug, generation).await?, "miss"),
-    };
+    let (page, cache) = lookup(ctx, slug, generation).await?;
     let Some(page) = page else {
         return not_found(slug, &view, cache);
     };
@@ -80,6 +77,19 @@ pub async fn serve(ctx: &Ctx, req: Request, slug: &str, view: View<'_>) -> ApiRe
     };
     page_cache::keep_answer(slug, &variant, answer.clone(), generation, ctx.now_ms);
     sent(&req, &answer, cache)
+}
+
+/// The page's public view (`None`: no such slug), as its JSON shows it.
+pub async fn view(ctx: &Ctx, slug: &str) -> ApiResult<Page> {
+    Ok(lookup(ctx, slug, page_cache::generation(slug)).await?.0)
+}
+
+/// The page from the cache (`hit`), or else from D1 (`miss`).
+async fn lookup(ctx: &Ctx, slug: &str, generation: u64) -> ApiResult<(Page, &'static str)> {
+    Ok(match page_cache::page(slug, generation, ctx.now_ms).await {
+        Some(page) => (page, "hit"),
+        None => (read_page(ctx, slug, generation).await?, "miss"),
+    })
 }
 
 /// The page from D1, kept for the next requests (`None`: no such slug, kept too).

@@ -3,6 +3,7 @@
 use super::{created, list, monitors::plan_limit, no_content, ok, read_json, Ctx};
 use crate::auth::authenticate;
 use crate::domain::ids::new_id;
+use crate::domain::live::page_tag;
 use crate::domain::status_page::PageSpec;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
@@ -107,6 +108,14 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
         page_cache::forget(&[row.slug]).await;
     }
     ctx.pages_changed(&principal.org_id).await;
+    super::live::close(
+        ctx,
+        &principal.org_id,
+        page_tag(id),
+        1012,
+        "the page changed; reconnect",
+    )
+    .await;
     ok(page_json(ctx, &req, &fetch(ctx, &principal.org_id, id).await?)?)
 }
 
@@ -118,6 +127,7 @@ pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
         return Err(ApiError::NotFound("status page"));
     }
     page_cache::forget(&[row.slug]).await;
+    super::live::close(ctx, &principal.org_id, page_tag(id), 1008, "the page was deleted").await;
     no_content()
 }
 

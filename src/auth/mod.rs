@@ -18,7 +18,8 @@ pub const ORGANIZATION_HEADER: &str = "X-Organization-Id";
 /// D1 write on every request.
 const TOUCH_EVERY_MS: i64 = 60_000;
 
-fn credential(req: &Request) -> Option<String> {
+/// The credential in `Authorization: Bearer` or `X-Api-Key`.
+pub fn credential(req: &Request) -> Option<String> {
     let headers = req.headers();
     let bearer = headers.get("Authorization").ok().flatten().and_then(|value| {
         let (scheme, token) = value.trim().split_once(' ')?;
@@ -32,12 +33,23 @@ fn credential(req: &Request) -> Option<String> {
 /// Authenticates the request for `org_id` (from the path), or else for the
 /// organization its header names, or else the credential's own.
 pub async fn authenticate(ctx: &Ctx, req: &Request, org_id: Option<&str>) -> ApiResult<Principal> {
+    authenticate_with(ctx, req, credential(req), org_id).await
+}
+
+/// As `authenticate`, with a credential found elsewhere than in the headers
+/// (the live stream's query string, subprotocol or cookie).
+pub async fn authenticate_with(
+    ctx: &Ctx,
+    req: &Request,
+    credential: Option<String>,
+    org_id: Option<&str>,
+) -> ApiResult<Principal> {
     let header_org = req.headers().get(ORGANIZATION_HEADER).ok().flatten();
     let org_id = org_id
         .or(header_org.as_deref())
         .map(str::trim)
         .filter(|o| !o.is_empty());
-    let credential = credential(req).ok_or(ApiError::Unauthorized(
+    let credential = credential.ok_or(ApiError::Unauthorized(
         "missing credential: send Authorization: Bearer <token or API key>",
     ))?;
     if api_key::looks_like_key(&credential) {

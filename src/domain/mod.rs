@@ -13,6 +13,7 @@ pub mod incident;
 pub mod invitation;
 pub mod jwt;
 pub mod lease;
+pub mod live;
 pub mod monitor;
 pub mod notify;
 pub mod page;

@@ -15,6 +15,8 @@ pub struct Plan {
     pub max_status_pages: i64,
     /// Notification channels.
     pub max_channels: i64,
+    /// Live stream connections open at once (status pages' viewers aside).
+    pub max_live_connections: usize,
 }
 
 pub const PLANS: [Plan; 3] = [
@@ -24,6 +26,7 @@ pub const PLANS: [Plan; 3] = [
         min_interval_seconds: 60,
         max_status_pages: 1,
         max_channels: 3,
+        max_live_connections: 5,
     },
     Plan {
         name: "pro",
@@ -31,6 +34,7 @@ pub const PLANS: [Plan; 3] = [
         min_interval_seconds: 30,
         max_status_pages: 10,
         max_channels: 20,
+        max_live_connections: 50,
     },
     Plan {
         name: "business",
@@ -38,6 +42,7 @@ pub const PLANS: [Plan; 3] = [
         min_interval_seconds: 10,
         max_status_pages: 100,
         max_channels: 100,
+        max_live_connections: 2000,
     },
 ];
 

@@ -10,6 +10,7 @@
 use super::at;
 use super::monitor::MonitorObject;
 use super::stub::{ObjectConfig, PingMessage, PingsQuery};
+use super::telemetry::{change, ping_tick};
 use crate::domain::heartbeat::{exit_code_hint, missed_hint, unfinished_hint, PingKind};
 use crate::domain::ids::new_id;
 use crate::domain::monitor::{MonitorStatus, Settings};
@@ -118,7 +119,8 @@ impl MonitorObject {
             PingKind::Start => (config.status, String::new()),
             _ => (MonitorStatus::Up, "ping received".to_string()),
         };
-        if status != config.status {
+        let before = config.status;
+        if status != before {
             if !self.flip(&mut config, &history, status, &reason, now).await? {
                 return Response::error("this monitor was deleted", 410);
             }
@@ -127,6 +129,9 @@ impl MonitorObject {
         }
         self.arm_no_later_than(self.heartbeat_deadline(&config, &history)?)
             .await?;
+        let tick = ping_tick(&config, kind.as_str(), duration_ms, now);
+        self.report(&config, vec![tick], change(&config, before, &reason, now))
+            .await;
         Response::from_json(&json!({ "status": status.as_str(), "duration_ms": duration_ms }))
     }
 
@@ -189,6 +194,7 @@ impl MonitorObject {
                 (expected_at, missed_hint(Some(last.at), expected_at + grace_ms))
             };
         // The status first: whoever sees the missed entry then also sees the monitor down.
+        let before = config.status;
         if config.status != MonitorStatus::Down
             && !self
                 .flip(&mut config, &history, MonitorStatus::Down, &reason, now)
@@ -210,6 +216,9 @@ impl MonitorObject {
         if let Some(next) = self.heartbeat_deadline(&config, &history)? {
             self.storage().set_alarm(at(next)).await?;
         }
+        let tick = ping_tick(&config, PingKind::Missed.as_str(), None, now);
+        self.report(&config, vec![tick], change(&config, before, &reason, now))
+            .await;
         Ok(())
     }
 

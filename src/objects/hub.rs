@@ -7,7 +7,8 @@
 //! with `remind_every_minutes`). While it holds unsettled deliveries or
 //! reminders, a `hub_backlog` row in
 //! D1 lets the reconciler re-arm an alarm a restart lost, without waking
-//! every organization's hub each minute.
+//! every organization's hub each minute. The same object carries the
+//! organization's live stream (`live.rs`).
 
 use super::at;
 use super::storage::Storage;
@@ -28,10 +29,12 @@ use crate::store::Db;
 use futures_util::{future, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::time::Duration;
 use worker::{
     console_error, durable_object, AbortController, Delay, DurableObject, Env, Fetch, Headers, Method, Request,
-    RequestInit, RequestRedirect, Response, Result, State,
+    RequestInit, RequestRedirect, Response, Result, State, WebSocket, WebSocketIncomingMessage,
 };
 
 /// A Worker holds at most 6 outbound connections: the hub uses 4, so a hung
@@ -73,13 +76,19 @@ pub struct DeliveryQuery {
 
 #[durable_object]
 pub struct OrgHub {
-    state: State,
-    env: Env,
+    pub(super) state: State,
+    pub(super) env: Env,
+    /// Regions' monitor counts with when they were read (`live.rs`).
+    pub(super) region_sizes: RefCell<HashMap<String, (i64, usize)>>,
 }
 
 impl DurableObject for OrgHub {
     fn new(state: State, env: Env) -> Self {
-        OrgHub { state, env }
+        OrgHub {
+            state,
+            env,
+            region_sizes: RefCell::new(HashMap::new()),
+        }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -99,6 +108,20 @@ impl DurableObject for OrgHub {
         }
         crate::meter::flush(&self.env, "hub", "alarm", started);
         Response::ok("")
+    }
+
+    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        self.client_message(&ws, message)
+    }
+
+    async fn websocket_close(&self, ws: WebSocket, code: usize, _reason: String, _was_clean: bool) -> Result<()> {
+        self.client_closed(&ws, code);
+        Ok(())
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
+        self.client_closed(&ws, 1011);
+        Ok(())
     }
 }
 
@@ -126,7 +149,7 @@ fn delivery_json(row: &DeliveryRow, attempts: &[AttemptRow]) -> Value {
 }
 
 impl OrgHub {
-    fn storage(&self) -> Storage {
+    pub(super) fn storage(&self) -> Storage {
         Storage(self.state.storage())
     }
 
@@ -143,6 +166,9 @@ impl OrgHub {
             (Method::Post, "/deliveries") => self.page(req.json().await?),
             (Method::Post, "/retry") => self.retry(req.json::<String>().await?).await,
             (Method::Post, "/ensure") => self.ensure().await,
+            (Method::Get, "/connect") => self.accept_listener(&req).await,
+            (Method::Post, "/report") => self.report(req.json().await?).await,
+            (Method::Post, "/close") => self.close_tagged(req.json().await?),
             _ => Response::error("no such hub route", 404),
         }
     }
@@ -155,7 +181,7 @@ impl OrgHub {
         Config::from_env(&self.env).map_err(worker::Error::RustError)
     }
 
-    async fn org_id(&self) -> Result<String> {
+    pub(super) async fn org_id(&self) -> Result<String> {
         self.storage()
             .get::<String>(ORG_ID)
             .await?
@@ -208,6 +234,7 @@ impl OrgHub {
         }
         self.rearm(&deliveries, &hub_event.org_id).await?;
         deliveries.prune(now)?;
+        self.broadcast_event(event, &hub_event.monitor_ids).await?;
         Response::from_json(&json!({ "enqueued": enqueued }))
     }
 

@@ -4,10 +4,12 @@
 mod heartbeat;
 pub mod hub;
 mod lease;
+pub mod live;
 pub mod monitor;
 mod outbox;
 mod storage;
 pub mod stub;
+mod telemetry;
 
 use worker::ScheduledTime;
 

@@ -11,6 +11,7 @@
 use super::at;
 use super::storage::Storage;
 use super::stub::{EnsureRequest, ObjectConfig, ProbeRequest};
+use super::telemetry::{change, check_tick};
 use crate::config::Config;
 use crate::domain::ids::new_id;
 use crate::domain::monitor::MonitorStatus;
@@ -38,6 +39,8 @@ pub struct MonitorObject {
     pub(super) env: Env,
     /// Whether this instance has created its history's schema.
     schema_ready: Cell<bool>,
+    /// Whether a member listens to the live stream, once read (`telemetry.rs`).
+    pub(super) live: Cell<Option<bool>>,
 }
 
 impl DurableObject for MonitorObject {
@@ -46,6 +49,7 @@ impl DurableObject for MonitorObject {
             state,
             env,
             schema_ready: Cell::new(false),
+            live: Cell::new(None),
         }
     }
 
@@ -84,6 +88,7 @@ impl MonitorObject {
             (Method::Post, "/ping") => self.ping(req.json().await?).await,
             (Method::Put, "/ping-token") => self.set_ping_token(req.json().await?).await,
             (Method::Post, "/pings") => self.pings(req.json().await?),
+            (Method::Put, "/live") => self.set_live(req.json().await?).await,
             _ => Response::error("no such object route", 404),
         }
     }
@@ -302,12 +307,16 @@ impl MonitorObject {
             })
             .collect::<Result<Vec<_>>>()?;
         let status = next_status(config.status, &tallies, threshold);
-        if status != config.status {
-            let reason = regional_failure_hint(&results).unwrap_or_else(|| "checks succeed".into());
-            if !self.flip(&mut config, &history, status, &reason, now).await? {
-                return Ok(());
-            }
+        let before = config.status;
+        let reason = regional_failure_hint(&results).unwrap_or_else(|| "checks succeed".into());
+        if status != before && !self.flip(&mut config, &history, status, &reason, now).await? {
+            return Ok(());
         }
+        let ticks = results
+            .iter()
+            .map(|(region, result)| check_tick(&config, region, result, now))
+            .collect();
+        self.report(&config, ticks, change(&config, before, &reason, now)).await;
         Ok(())
     }
 

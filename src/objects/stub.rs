@@ -3,6 +3,8 @@
 //! rest of the code never builds the object's internal requests by hand.
 
 use super::hub::{DeliveryQuery, HubEvent, TestSend};
+use super::live::CloseRequest;
+use crate::domain::live::{Listener, Report};
 use crate::domain::monitor::{MonitorSpec, MonitorStatus, Settings};
 use crate::domain::probe::{Failure, ProbeResult, Timings};
 use crate::store::history::{Page, PingRow, ResultRow};
@@ -212,6 +214,14 @@ pub async fn bury(env: &Env, monitor_id: &str) -> Result<()> {
         .map(drop)
 }
 
+/// Someone began (`true`) or stopped listening to the organization's live
+/// stream: the monitor reports each result to the hub, or stops.
+pub async fn monitor_live(env: &Env, monitor_id: &str, listening: bool) -> Result<()> {
+    call_done(env, monitor_id, Method::Put, "/live", Some(&listening))
+        .await
+        .map(drop)
+}
+
 /// A page of raw results.
 pub async fn checks(env: &Env, monitor_id: &str, page: &Page) -> Result<Vec<ResultRow>> {
     call_json(env, monitor_id, Method::Post, "/checks", Some(page)).await
@@ -334,4 +344,44 @@ pub async fn hub_retry(env: &Env, org_id: &str, delivery_id: &str) -> Result<Opt
 /// The reconciler: re-arms the hub's alarm if a restart lost it.
 pub async fn hub_ensure(env: &Env, org_id: &str) -> Result<()> {
     call_hub::<Value>(env, org_id, "/ensure", &()).await.map(drop)
+}
+
+/// Hands a WebSocket upgrade to the hub, which accepts it for `listener`
+/// unless `cap` such connections are open (429). Its `X-Live-First` header
+/// says this is the organization's first member listening. A status page's
+/// `hello` is made by the Worker, which holds the page; a member's, by the hub.
+pub async fn hub_connect(
+    env: &Env,
+    org_id: &str,
+    listener: &Listener,
+    cap: usize,
+    hello: Option<&Value>,
+) -> Result<worker::Response> {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    let headers = Headers::new();
+    headers.set("Upgrade", "websocket")?;
+    headers.set("X-Org-Id", org_id)?;
+    headers.set("X-Live-Cap", &cap.to_string())?;
+    // Base64: header values must be ASCII, and a page's names need not be.
+    headers.set("X-Live-Listener", &STANDARD.encode(serde_json::to_string(listener)?))?;
+    if let Some(hello) = hello {
+        headers.set("X-Live-Hello", &STANDARD.encode(hello.to_string()))?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    crate::meter::subrequest();
+    hub(env, org_id)?
+        .fetch_with_request(Request::new_with_init("https://hub/connect", &init)?)
+        .await
+}
+
+/// A monitor's results for whoever listens; false once nobody does.
+pub async fn hub_report(env: &Env, report: &Report) -> Result<bool> {
+    let answer: Value = call_hub(env, &report.org_id, "/report", report).await?;
+    Ok(answer["listening"] == Value::Bool(true))
+}
+
+/// Closes the hub's sockets with a tag (a revoked key's, a page's viewers).
+pub async fn hub_close(env: &Env, org_id: &str, close: &CloseRequest) -> Result<()> {
+    call_hub::<Value>(env, org_id, "/close", close).await.map(drop)
 }

@@ -7,6 +7,7 @@ pub mod deliveries;
 pub mod history;
 pub mod incidents;
 pub mod invitations;
+pub mod live_failures;
 pub mod memberships;
 pub mod monitors;
 mod object_sql;

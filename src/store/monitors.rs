@@ -345,3 +345,30 @@ pub async fn set_ping_token(db: &Db, org_id: &str, id: &str, token_hash: &str) -
     let sql = "UPDATE monitors SET ping_token_hash = ?3 WHERE id = ?1 AND org_id = ?2 AND type = 'heartbeat'";
     Ok(execute(db, sql, &[id.into(), org_id.into(), token_hash.into()]).await? == 1)
 }
+
+/// The organization's monitors as the live stream's `hello` lists them,
+/// oldest first (a plan caps how many there are).
+pub async fn live_states(db: &Db, org_id: &str) -> Result<Vec<crate::domain::live::MonitorState>> {
+    all(
+        db,
+        "SELECT id, name, type, status FROM monitors WHERE org_id = ?1 ORDER BY created_at, id",
+        &[org_id.into()],
+    )
+    .await
+}
+
+/// How many of the organization's monitors that are not paused probe from
+/// `region` (`default`: those the platform places), for a region-wide shift.
+pub async fn count_in_region(db: &Db, org_id: &str, region: &str) -> Result<i64> {
+    let placed = "(json_array_length(settings, '$.regions') IS NULL OR json_array_length(settings, '$.regions') = 0)";
+    let active = "SELECT COUNT(*) AS n FROM monitors WHERE org_id = ?1 AND status != 'paused'";
+    let row: Option<Existence> = if region == "default" {
+        let sql = format!("{active} AND type != 'heartbeat' AND {placed}");
+        first(db, &sql, &[org_id.into()]).await?
+    } else {
+        let sql =
+            format!("{active} AND EXISTS (SELECT 1 FROM json_each(monitors.settings, '$.regions') WHERE value = ?2)");
+        first(db, &sql, &[org_id.into(), region.into()]).await?
+    };
+    Ok(row.map_or(0, |r| r.n))
+}

@@ -23,3 +23,14 @@ pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<OrganizationWithRole>
     )
     .await
 }
+
+#[derive(Deserialize)]
+struct Name {
+    name: String,
+}
+
+/// An organization's name; `None` once it is gone.
+pub async fn name(db: &Db, org_id: &str) -> Result<Option<String>> {
+    let row: Option<Name> = super::first(db, "SELECT name FROM organizations WHERE id = ?1", &[org_id.into()]).await?;
+    Ok(row.map(|r| r.name))
+}

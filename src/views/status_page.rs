@@ -27,6 +27,24 @@ article{padding:1rem 1.25rem;border-top:1px solid var(--line)}article:first-chil
 article ol{margin:.5rem 0 0;padding-left:1.1rem}footer{margin-top:2rem;font-size:.85rem;text-align:center}
 "#;
 
+/// Live updates: the page listens on `/status/{slug}/live`; an incident
+/// event marks its monitor at once, then the page's `main` is fetched again
+/// and swapped in (after the cache has dropped the old page). While the
+/// socket is down the page is fetched each time it retries, every 1 s to
+/// 60 s; without JavaScript, it reloads every minute.
+const LIVE_SCRIPT: &str = r#"(()=>{if(!('WebSocket'in window))return;
+const url=location.href.replace(/^http/,'ws').replace(/[?#].*$/,'').replace(/\/$/,'')+'/live';
+let delay=1000,timer;const root=document.documentElement;
+const swap=()=>fetch(location.href,{cache:'no-store'}).then(r=>r.text()).then(t=>{const m=new DOMParser().parseFromString(t,'text/html').querySelector('main');if(m)document.querySelector('main').replaceWith(m)}).catch(()=>{});
+const open=()=>{const ws=new WebSocket(url);
+ws.onopen=()=>{delay=1000;root.dataset.live='on'};
+ws.onmessage=e=>{const m=JSON.parse(e.data);if(m.type!=='global_alert')return;
+const s=document.querySelector('[data-monitor="'+m.monitor_id+'"] [data-state]');
+if(s){const up=m.event==='incident.resolved';s.className='state-'+(up?'up':'down');s.textContent=up?'Operational':'Down'}
+clearTimeout(timer);timer=setTimeout(swap,1500)};
+ws.onclose=()=>{root.dataset.live='off';swap();setTimeout(open,delay);delay=Math.min(delay*2,60000)}};
+open()})();"#;
+
 fn banner(overall: &str) -> &'static str {
     match overall {
         "operational" => "All systems operational",
@@ -81,10 +99,10 @@ fn bar(run: &Run) -> Markup {
 
 fn monitor(m: &PublicMonitor) -> Markup {
     html! {
-        li class="mon" {
+        li class="mon" data-monitor=(m.id) {
             div class="row" {
                 span class="name" { (m.name) }
-                span class={ "state-" (m.status) } { (state_words(&m.status)) }
+                span class={ "state-" (m.status) } data-state { (state_words(&m.status)) }
             }
             div class="bars" { @for run in runs(&m.days) { (bar(&run)) } }
             div class="scale muted" {
@@ -128,6 +146,7 @@ pub fn render(page: &PublicPage, now_ms: i64) -> String {
                 meta name="color-scheme" content="light dark";
                 title { (page.title) " status" }
                 style { (PreEscaped(STYLE)) }
+                noscript { meta http-equiv="refresh" content="60"; }
             }
             body {
                 main {
@@ -150,6 +169,7 @@ pub fn render(page: &PublicPage, now_ms: i64) -> String {
                         " (" time datetime=(page.updated_at) { (page.updated_at[11..16]) " UTC" } ") · Powered by Pingwarden"
                     }
                 }
+                script { (PreEscaped(LIVE_SCRIPT)) }
             }
         }
     }
