@@ -95,8 +95,7 @@ pub async fn member_stream(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         user_id,
         filter: Filter::default(),
     };
-    let mut response =
-        stub::hub_connect(&ctx.env, &principal.org_id, &listener, plan.max_live_connections, None).await?;
+    let response = stub::hub_connect(&ctx.env, &principal.org_id, &listener, plan.max_live_connections, None).await?;
     if response.status_code() == 429 {
         return Err(ApiError::TooMany {
             code: "too_many_connections",
@@ -107,7 +106,6 @@ pub async fn member_stream(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         });
     }
     if response.headers().get("X-Live-First")?.is_some() {
-        response.headers_mut().delete("X-Live-First")?;
         wake_monitors(ctx, principal.org_id.clone());
     }
     upgraded(response, &offered)
@@ -141,14 +139,16 @@ pub async fn page_stream(ctx: &Ctx, req: Request, slug: &str) -> ApiResult<Respo
     upgraded(response, &offered)
 }
 
-/// The hub's 101, answering the subprotocol when the client offered it.
-fn upgraded(mut response: Response, offered: &[String]) -> ApiResult<Response> {
-    if response.status_code() != 101 {
+/// The hub's socket, in a 101 of our own (the hub's headers cannot be
+/// changed), answering the subprotocol when the client offered it.
+fn upgraded(hub_answer: Response, offered: &[String]) -> ApiResult<Response> {
+    let code = hub_answer.status_code();
+    let Some(socket) = hub_answer.websocket().filter(|_| code == 101) else {
         return Err(ApiError::Internal(format!(
-            "the hub answered {} to a live connection",
-            response.status_code()
+            "the hub answered {code} to a live connection"
         )));
-    }
+    };
+    let mut response = Response::from_websocket(socket)?;
     if offered.iter().any(|p| p == SUBPROTOCOL) {
         response.headers_mut().set("Sec-WebSocket-Protocol", SUBPROTOCOL)?;
     }

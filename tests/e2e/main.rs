@@ -15,6 +15,7 @@ mod health;
 mod heartbeats;
 mod incidents;
 mod invitations;
+mod live;
 mod me;
 mod members;
 mod monitors;
