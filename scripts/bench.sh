@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-benches=${BENCHES:-api schedule heartbeats status_pages deliveries reconciler cost}
+benches=${BENCHES:-api schedule heartbeats status_pages deliveries reconciler cost live}
 
 make -s build
 tmp=$(mktemp -d)
