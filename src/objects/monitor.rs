@@ -162,6 +162,9 @@ impl MonitorObject {
             }
         }
         let rearmed = self.arm(incoming, stored, now, scheduled_ms.is_none()).await?;
+        if scheduled_ms.is_none() {
+            self.assume_live().await?;
+        }
         if let Some(scheduled_ms) = scheduled_ms {
             // A failure fails the visit: the lease stays overdue, and the next run retries.
             if let Some(config) = self.stored_config().await? {

@@ -4,6 +4,7 @@
 //! otherwise. The hub says when the first member starts listening (through
 //! the Worker, which tells every monitor) and answers each report with
 //! whether anyone still does; the flag is stored, so it survives eviction.
+//! A monitor created, edited or resumed reports once to find out.
 
 use super::monitor::MonitorObject;
 use super::stub::{self, ObjectConfig};
@@ -31,6 +32,13 @@ impl MonitorObject {
             self.live.set(Some(listening));
         }
         Ok(())
+    }
+
+    /// Created, edited or resumed: report the next result, whose answer
+    /// says whether anyone listens (a monitor made while a member listens
+    /// was not among those told when the first one came).
+    pub(super) async fn assume_live(&self) -> Result<()> {
+        self.remember_live(true).await
     }
 
     /// `PUT /live` with whether a member listens now.

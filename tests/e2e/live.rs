@@ -349,3 +349,35 @@ fn the_plan_caps_concurrent_connections() {
     sleep(Duration::from_secs(2));
     Live::open(&account.token);
 }
+
+#[test]
+fn most_of_a_region_failing_at_once_is_a_region_wide_shift_and_its_end_a_recovery() {
+    let (account, target) = (Account::register("live-region"), HttpTarget::start());
+    // The member listens first: monitors created meanwhile report too.
+    let (mut live, _) = Live::open(&account.token);
+    let ids: Vec<String> = (0..3)
+        .map(|i| {
+            account.create_monitor(json!({
+                "type": "http", "name": format!("edge {i}"), "url": target.url("/status/503"),
+                "interval_seconds": 1, "failure_threshold": 1,
+            }))["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let degraded = live.next_message(|m| m["type"] == "global_alert" && m["event"] == "region.degraded", 30);
+    assert_eq!(degraded["region"], "default");
+    assert_eq!(
+        (degraded["failing"].as_u64(), degraded["monitors"].as_u64()),
+        (Some(3), Some(3))
+    );
+    for id in &ids {
+        account
+            .client()
+            .patch(&format!("/api/v1/monitors/{id}"), json!({ "url": target.url("/ok") }))
+            .data(200);
+    }
+    let recovered = live.next_message(|m| m["type"] == "global_alert" && m["event"] == "region.recovered", 30);
+    assert_eq!(recovered["region"], "default", "{recovered}");
+}
