@@ -10,5 +10,5 @@ worker-build --release
 # worker-build keeps the names section for readable stack traces; it is ~95 KB
 # of the gzip bundle. Dropped: a panic's message still gives its file and line
 # (console_error_panic_hook), which is what finds it.
-"$WASM_OPT_BIN" --strip-debug --all-features build/index_bg.wasm -o build/index_bg.wasm
+"$WASM_OPT_BIN" --strip-debug build/index_bg.wasm -o build/index_bg.wasm
 touch build/worker/shim.mjs
