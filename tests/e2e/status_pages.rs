@@ -222,7 +222,11 @@ fn html_and_badges_have_their_content_types_and_unknown_slugs_are_404() {
     assert!(html.headers()["cache-control"].to_str().unwrap().contains("max-age"));
     let body = html.text().unwrap();
     assert!(body.contains("Shop &lt;status&gt;") && body.contains("Checkout") && body.contains("90 days ago"));
-    assert!(!body.contains("<script"), "no JavaScript needed");
+    // Readable without JavaScript: the one script only adds live updates,
+    // inline (no third-party code), and without it the page reloads itself.
+    assert_eq!(body.matches("<script").count(), 1, "one inline script");
+    assert!(!body.contains("<script src") && body.contains("/live'"));
+    assert!(body.contains(r#"<noscript><meta http-equiv="refresh" content="60"></noscript>"#));
     let again = Http::new()
         .get(format!("{}/status/{slug}", base_url()))
         .header("If-None-Match", &etag)
