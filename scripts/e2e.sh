@@ -47,6 +47,9 @@ dns=$!
 export PW_DNS_RESOLVER="127.0.0.1:$dns_port"
 export PW_JWT_SECRET="e2e-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 export PW_ALLOW_PRIVATE_TARGETS=true PW_MIN_INTERVAL_SECONDS=1 PW_MIN_GRACE_SECONDS=1 PW_DEFAULT_PLAN=free
+# Every test calls from 127.0.0.1 and many poll: rate limits out of the way
+# (tests/e2e/rate_limits.rs starts Workers of its own with the real ones).
+export PW_ANONYMOUS_REQUESTS_PER_MINUTE=1000000 PW_REQUESTS_PER_MINUTE=1000000 PW_PINGS_PER_MINUTE=1000000
 
 # setsid: the server gets its own process group, so stopping it stops workerd too.
 PORT=$port STATE_DIR=$state setsid scripts/serve.sh >"$state/wrangler.log" 2>&1 &

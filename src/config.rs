@@ -9,6 +9,9 @@ use worker::Env;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Live checks an hour from one address without a credential (pingy's 3).
+const ANONYMOUS_LIVE_CHECKS_PER_HOUR: u32 = 3;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The plan new organizations get (`PW_DEFAULT_PLAN`).
@@ -34,6 +37,16 @@ pub struct Config {
     /// The waits between delivery attempts, in seconds
     /// (`PW_DELIVERY_BACKOFF_SECONDS`, a comma list; default 30,120,600,3600,21600).
     pub delivery_backoff_seconds: Vec<u64>,
+    /// API requests a minute from one address without a credential
+    /// (`PW_ANONYMOUS_REQUESTS_PER_MINUTE`, default 30).
+    pub anonymous_requests_per_minute: u32,
+    /// Replaces every plan's requests a minute when set (`PW_REQUESTS_PER_MINUTE`).
+    pub requests_per_minute: Option<u32>,
+    /// Replaces every plan's live checks an hour, and the anonymous 3, when
+    /// set (`PW_LIVE_CHECKS_PER_HOUR`).
+    pub live_checks_per_hour: Option<u32>,
+    /// Pings a minute one heartbeat takes before 429 (`PW_PINGS_PER_MINUTE`, default 120).
+    pub pings_per_minute: u32,
 }
 
 impl Config {
@@ -70,7 +83,22 @@ impl Config {
                 .transpose()?
                 .unwrap_or_else(|| DEFAULT_BACKOFF_SECONDS.to_vec()),
             dns_resolver: text("PW_DNS_RESOLVER").unwrap_or_else(|| "https://cloudflare-dns.com/dns-query".into()),
+            anonymous_requests_per_minute: number("PW_ANONYMOUS_REQUESTS_PER_MINUTE")?.unwrap_or(30),
+            requests_per_minute: number("PW_REQUESTS_PER_MINUTE")?,
+            live_checks_per_hour: number("PW_LIVE_CHECKS_PER_HOUR")?,
+            pings_per_minute: number("PW_PINGS_PER_MINUTE")?.unwrap_or(120).max(1),
         })
+    }
+
+    /// A plan's requests a minute, as this deployment sets them.
+    pub fn requests_per_minute(&self, plan: &Plan) -> u32 {
+        self.requests_per_minute.unwrap_or(plan.requests_per_minute)
+    }
+
+    /// A plan's live checks an hour (`None`: no credential), as this deployment sets them.
+    pub fn live_checks_per_hour(&self, plan: Option<&Plan>) -> u32 {
+        self.live_checks_per_hour
+            .unwrap_or_else(|| plan.map_or(ANONYMOUS_LIVE_CHECKS_PER_HOUR, |p| p.live_checks_per_hour))
     }
 
     pub fn notify_rules(&self) -> NotifyRules {

@@ -36,6 +36,8 @@ pub enum ApiError {
     UpgradeRequired,
     /// 429: over a limit that frees itself (concurrent connections).
     TooMany { code: &'static str, message: String },
+    /// 429: over a rate limit; `Retry-After` says when to come back.
+    RateLimited { message: String, retry_after_seconds: i64 },
     /// 422: well-formed, but a field is invalid.
     Invalid(FieldError),
     /// 503: a dependency (D1) is down.
@@ -88,7 +90,7 @@ impl ApiError {
             ApiError::Gone { .. } => 410,
             ApiError::PayloadTooLarge => 413,
             ApiError::UpgradeRequired => 426,
-            ApiError::TooMany { .. } => 429,
+            ApiError::TooMany { .. } | ApiError::RateLimited { .. } => 429,
             ApiError::Invalid(_) => 422,
             ApiError::Internal(_) => 500,
             ApiError::Unavailable(_) => 503,
@@ -106,6 +108,7 @@ impl ApiError {
             ApiError::Conflict { code, message }
             | ApiError::Gone { code, message }
             | ApiError::TooMany { code, message } => (code, message.clone(), None),
+            ApiError::RateLimited { message, .. } => ("rate_limited", message.clone(), None),
             ApiError::UpgradeRequired => (
                 "upgrade_required",
                 "this route is a WebSocket stream: connect with Upgrade: websocket".into(),

@@ -45,6 +45,9 @@ enum Route<'a> {
     MonitorBadge(&'a str, &'a str),
     Live,
     PageLive(&'a str),
+    DnsLookup,
+    DnsQuery,
+    PortScan,
     IncidentUpdates(&'a str),
     Channels,
     Channel(&'a str),
@@ -66,6 +69,8 @@ impl<'a> Route<'a> {
             ["status", slug, "badge.svg"] => Route::PageBadge(slug),
             ["status", slug, "live"] => Route::PageLive(slug),
             ["live"] | ["api", "v1", "live"] => Route::Live,
+            ["api", "dns-lookup"] => Route::DnsLookup,
+            ["api", "port-scan"] => Route::PortScan,
             ["status", slug, "monitors", id, "badge.svg"] => Route::MonitorBadge(slug, id),
             ["p", token] | ["api", "v1", "heartbeat", token] => Route::Ping(token, None),
             ["p", token, suffix] | ["api", "v1", "heartbeat", token, suffix] => Route::Ping(token, Some(suffix)),
@@ -100,6 +105,7 @@ impl<'a> Route<'a> {
                 ["channels", id, "rotate-secret"] => Route::RotateChannelSecret(id),
                 ["channels", id, "deliveries"] => Route::ChannelDeliveries(id),
                 ["deliveries", id, "retry"] => Route::RetryDelivery(id),
+                ["dns"] => Route::DnsQuery,
                 _ => return None,
             },
             _ => return None,
@@ -121,7 +127,9 @@ impl<'a> Route<'a> {
             | Route::PageBadge(_)
             | Route::MonitorBadge(..)
             | Route::Live
-            | Route::PageLive(_) => "GET",
+            | Route::PageLive(_)
+            | Route::DnsQuery => "GET",
+            Route::DnsLookup | Route::PortScan => "POST",
             Route::StatusPages | Route::Invitations(_) => "GET, POST",
             Route::StatusPage(_) => "GET, PATCH, DELETE",
             Route::RotateToken(_) => "POST",
@@ -192,6 +200,9 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         }
         (Route::Live, Get) => api::live::member_stream(ctx, req).await,
         (Route::PageLive(slug), Get) => api::live::page_stream(ctx, req, slug).await,
+        (Route::DnsLookup, Post) => api::tools::dns_lookup(ctx, req).await,
+        (Route::DnsQuery, Get) => api::tools::dns_query(ctx, req).await,
+        (Route::PortScan, Post) => api::tools::port_scan(ctx, req).await,
         (Route::Incidents, Get) => api::incidents::index(ctx, req).await,
         (Route::Incidents, Post) => api::incidents::create(ctx, req).await,
         (Route::Incident(id), Get) => api::incidents::show(ctx, req, id).await,
@@ -208,6 +219,28 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::RetryDelivery(id), Post) => api::channels::retry_delivery(ctx, req, id).await,
         _ => Err(ApiError::MethodNotAllowed(route.allow())),
     }
+}
+
+/// Dispatches within the rate limits (`api::limits`): a request with no
+/// credential spends from its address's before anything else runs; one with
+/// a credential, from its key's or user's when it is authenticated. One the
+/// handler never authenticated counts against its address afterwards, so
+/// every API answer carries the headers.
+async fn limited_dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
+    let path = req.path();
+    if !api::limits::is_limited(&path) {
+        return dispatch(ctx, req).await;
+    }
+    let address = api::limits::address(&req);
+    if crate::auth::credential(&req).is_none() {
+        api::limits::admit_ip(ctx, &address).await?;
+    }
+    let result = dispatch(ctx, req).await;
+    if ctx.rate.borrow().is_none() {
+        // Only the headers are at stake now: the work is done.
+        let _ = api::limits::admit_ip(ctx, &address).await;
+    }
+    result
 }
 
 /// A caller's own `X-Request-Id` (when short and plain) is kept, so logs on
@@ -228,20 +261,25 @@ pub async fn handle(req: Request, env: Env, worker_ctx: Context) -> Response {
     let request_id = request_id(&req);
     let cost_event = cost_event(&req.path());
     let mut d1_usage = (0, 0.0);
+    let mut rate = None;
     let result = if req.method() == Method::Options {
         preflight()
     } else {
         match context(env.clone(), worker_ctx) {
             Ok(ctx) => {
-                let result = dispatch(&ctx, req).await;
+                let result = limited_dispatch(&ctx, req).await;
                 d1_usage = ctx.db.usage();
+                rate = ctx.rate.take();
                 result
             }
             Err(error) => Err(error),
         }
     };
     crate::meter::flush(&env, "worker", cost_event, started);
-    let response = result.unwrap_or_else(|error| error_response(&error, &request_id));
+    let mut response = result.unwrap_or_else(|error| error_response(&error, &request_id));
+    if let Some(decision) = &rate {
+        let _ = api::limits::set_headers(&mut response, decision);
+    }
     finish(response, &request_id, d1_usage)
         .unwrap_or_else(|_| Response::error("internal error", 500).unwrap_or_else(|_| Response::empty().unwrap()))
 }
@@ -274,6 +312,13 @@ fn error_response(error: &ApiError, request_id: &str) -> Response {
         }
         ApiError::UpgradeRequired => {
             let _ = response.headers_mut().set("Upgrade", "websocket");
+        }
+        ApiError::RateLimited {
+            retry_after_seconds, ..
+        } => {
+            let _ = response
+                .headers_mut()
+                .set("Retry-After", &retry_after_seconds.to_string());
         }
         _ => {}
     }

@@ -1,10 +1,11 @@
 //! `POST /api/v1/auth/register` and `POST /api/v1/auth/login`.
 
-use super::{created, ok, read_json, required_str, Ctx};
+use super::{created, limits, ok, read_json, required_str, Ctx};
 use crate::auth::password;
 use crate::domain::account::{display_name, normalize_email, validate_password};
-use crate::domain::ids::new_id;
+use crate::domain::ids::{new_id, sha256_hex};
 use crate::domain::jwt;
+use crate::domain::rate_limit::{Bucket, Rule, MINUTE_MS};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, users::NewAccount};
 use serde_json::{json, Value};
@@ -66,10 +67,20 @@ fn email_taken() -> ApiError {
 
 /// Exchanges an email and password for a 7-day token. An unknown email and a
 /// wrong password get the same answer, after the same work.
+/// Sign-in attempts allowed per account and per address in each window.
+const SIGN_INS_PER_ACCOUNT: u32 = 10;
+const SIGN_INS_PER_ADDRESS: u32 = 30;
+const SIGN_IN_WINDOW_MS: i64 = 15 * MINUTE_MS;
+
 pub async fn login(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     let body = read_json(&mut req).await?;
     let email = required_str(&body, "email")?.trim().to_lowercase();
     let password = required_str(&body, "password")?;
+    // Against password guessing: attempts per account, and per address.
+    let sign_ins = |limit| vec![Rule::new("sign_ins", limit, SIGN_IN_WINDOW_MS, 1)];
+    let account = Bucket::Login(sha256_hex(&email)[..32].to_string());
+    limits::spend(ctx, &account, sign_ins(SIGN_INS_PER_ACCOUNT)).await?;
+    limits::spend(ctx, &Bucket::Ip(limits::address(&req)), sign_ins(SIGN_INS_PER_ADDRESS)).await?;
     let refused = ApiError::Unauthorized("invalid email or password");
     let Some(user) = store::users::credentials_by_email(&ctx.db, &email).await? else {
         password::verify_nothing(password).await;

@@ -123,6 +123,13 @@ async fn deliver(ctx: &Ctx, token: &str, mut message: PingMessage) -> ApiResult<
             OLD_TOKENS.with(|old| old.borrow_mut().remove(&message.token_hash));
             Err(ApiError::NotFound("heartbeat"))
         }
+        PingOutcome::Limited(retry_after_seconds) => Err(ApiError::RateLimited {
+            message: format!(
+                "rate limit reached: this heartbeat takes {} pings a minute; retry in {retry_after_seconds} s",
+                ctx.config.pings_per_minute
+            ),
+            retry_after_seconds,
+        }),
         PingOutcome::Unconfigured => Err(ApiError::Internal(format!(
             "the object of {} refused its own monitor's configuration",
             message.monitor_id

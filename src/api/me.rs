@@ -21,7 +21,7 @@ pub async fn show(ctx: &Ctx, req: Request) -> ApiResult<Response> {
             "plan": plan.name,
             "role": role_of(&principal),
             "usage": { "monitors": { "used": monitors_used, "allowed": plan.max_monitors } },
-            "limits": { "max_monitors": plan.max_monitors, "min_interval_seconds": plan.interval_floor(ctx.config.min_interval_seconds), "max_status_pages": plan.max_status_pages, "max_channels": plan.max_channels, "max_live_connections": plan.max_live_connections },
+            "limits": { "max_monitors": plan.max_monitors, "min_interval_seconds": plan.interval_floor(ctx.config.min_interval_seconds), "max_status_pages": plan.max_status_pages, "max_channels": plan.max_channels, "max_live_connections": plan.max_live_connections, "requests_per_minute": ctx.config.requests_per_minute(&plan), "live_checks_per_hour": ctx.config.live_checks_per_hour(Some(&plan)), "pings_per_minute": ctx.config.pings_per_minute },
         },
         "organizations": organizations,
         "api_key": api_key,

@@ -10,21 +10,25 @@ pub mod health;
 pub mod heartbeats;
 pub mod incidents;
 pub mod invitations;
+pub mod limits;
 pub mod live;
 pub mod me;
 pub mod members;
 pub mod monitors;
 pub mod public_pages;
 pub mod status_pages;
+pub mod tools;
 
 use crate::config::Config;
 use crate::domain::page::{parse_limit, Cursor};
 use crate::domain::plan::Plan;
+use crate::domain::rate_limit::Decision;
 use crate::domain::time::iso_from_millis;
 use crate::error::{ApiError, ApiResult};
 use crate::store::Db;
 use crate::store::{self, monitors::MonitorRow};
 use serde_json::{json, Map, Value};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use worker::{Env, Request, Response};
@@ -38,6 +42,8 @@ pub struct Ctx {
     pub db: Db,
     pub config: Config,
     pub now_ms: i64,
+    /// The request's rate-limit decision, for its `X-RateLimit-*` headers.
+    pub rate: RefCell<Option<Decision>>,
     worker_ctx: worker::Context,
 }
 
@@ -55,6 +61,7 @@ impl Ctx {
             db,
             config,
             now_ms: worker::Date::now().as_millis() as i64,
+            rate: RefCell::new(None),
             worker_ctx,
         }
     }

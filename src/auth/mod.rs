@@ -3,7 +3,7 @@
 
 pub mod password;
 
-use crate::api::Ctx;
+use crate::api::{limits, Ctx};
 use crate::domain::access::{Actor, KeyScopes, Principal, Role};
 use crate::domain::{api_key, jwt};
 use crate::error::{ApiError, ApiResult};
@@ -49,14 +49,20 @@ pub async fn authenticate_with(
         .or(header_org.as_deref())
         .map(str::trim)
         .filter(|o| !o.is_empty());
-    let credential = credential.ok_or(ApiError::Unauthorized(
-        "missing credential: send Authorization: Bearer <token or API key>",
-    ))?;
-    if api_key::looks_like_key(&credential) {
-        by_key(ctx, &credential, org_id).await
-    } else {
-        by_token(ctx, &credential, org_id).await
+    let found = match credential {
+        None => Err(ApiError::Unauthorized(
+            "missing credential: send Authorization: Bearer <token or API key>",
+        )),
+        Some(credential) if api_key::looks_like_key(&credential) => by_key(ctx, &credential, org_id).await,
+        Some(credential) => by_token(ctx, &credential, org_id).await,
+    };
+    // The request counts against its key or user; a failed one, against its
+    // address, so guessing credentials is limited too.
+    match &found {
+        Ok(principal) => limits::admit_principal(ctx, principal).await?,
+        Err(_) => limits::admit_anonymous(ctx, req).await?,
     }
+    found
 }
 
 async fn by_key(ctx: &Ctx, key: &str, org_id: Option<&str>) -> ApiResult<Principal> {

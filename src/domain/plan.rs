@@ -17,6 +17,11 @@ pub struct Plan {
     pub max_channels: i64,
     /// Live stream connections open at once (status pages' viewers aside).
     pub max_live_connections: usize,
+    /// API requests a minute, per key or user (`PW_REQUESTS_PER_MINUTE` overrides).
+    pub requests_per_minute: u32,
+    /// Live checks of hosts that are not the caller's monitors, an hour
+    /// (`PW_LIVE_CHECKS_PER_HOUR` overrides).
+    pub live_checks_per_hour: u32,
 }
 
 pub const PLANS: [Plan; 3] = [
@@ -27,6 +32,8 @@ pub const PLANS: [Plan; 3] = [
         max_status_pages: 1,
         max_channels: 3,
         max_live_connections: 5,
+        requests_per_minute: 60,
+        live_checks_per_hour: 3,
     },
     Plan {
         name: "pro",
@@ -35,6 +42,8 @@ pub const PLANS: [Plan; 3] = [
         max_status_pages: 10,
         max_channels: 20,
         max_live_connections: 50,
+        requests_per_minute: 600,
+        live_checks_per_hour: 30,
     },
     Plan {
         name: "business",
@@ -43,6 +52,8 @@ pub const PLANS: [Plan; 3] = [
         max_status_pages: 100,
         max_channels: 100,
         max_live_connections: 2000,
+        requests_per_minute: 1000,
+        live_checks_per_hour: 100,
     },
 ];
 

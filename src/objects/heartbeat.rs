@@ -14,6 +14,7 @@ use super::telemetry::{change, ping_tick};
 use crate::domain::heartbeat::{exit_code_hint, missed_hint, unfinished_hint, PingKind};
 use crate::domain::ids::new_id;
 use crate::domain::monitor::{MonitorStatus, Settings};
+use crate::domain::rate_limit::MINUTE_MS;
 use crate::store::history::{History, PingRow};
 use serde_json::json;
 use worker::{Response, Result};
@@ -77,6 +78,9 @@ impl MonitorObject {
             Some(hash) if hash != message.token_hash => return Response::error("not this monitor's token", 403),
             Some(_) => {}
         }
+        if let Some(retry_after_seconds) = self.over_ping_limit(now)? {
+            return Response::error(retry_after_seconds.to_string(), 429);
+        }
         // When D1 was read, its row is the authority on pausing; a ping resumes it.
         if message
             .config
@@ -133,6 +137,22 @@ impl MonitorObject {
         self.report(&config, vec![tick], change(&config, before, &reason, now))
             .await;
         Response::from_json(&json!({ "status": status.as_str(), "duration_ms": duration_ms }))
+    }
+
+    /// Counts this ping against the heartbeat's pings a minute, in memory:
+    /// a runaway job cannot flood the history, and a ping costs no write for
+    /// it (an evicted object starts counting again). The seconds to wait
+    /// when over the limit.
+    fn over_ping_limit(&self, now: i64) -> Result<Option<i64>> {
+        let limit = self.config_settings()?.pings_per_minute;
+        let window = now.div_euclid(MINUTE_MS) * MINUTE_MS;
+        let (start, count) = self.pings_this_minute.get();
+        let count = if start == window { count } else { 0 };
+        if count >= limit {
+            return Ok(Some((window + MINUTE_MS - now + 999).div_euclid(1000).max(1)));
+        }
+        self.pings_this_minute.set((window, count + 1));
+        Ok(None)
     }
 
     /// Makes sure the alarm rings by `deadline`, moving it only when it

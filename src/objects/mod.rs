@@ -4,6 +4,7 @@
 mod heartbeat;
 pub mod hub;
 mod lease;
+pub mod limiter;
 pub mod live;
 pub mod monitor;
 mod outbox;

@@ -41,6 +41,8 @@ pub struct MonitorObject {
     schema_ready: Cell<bool>,
     /// Whether a member listens to the live stream, once read (`telemetry.rs`).
     pub(super) live: Cell<Option<bool>>,
+    /// This minute's pings: the window's start and the count (`heartbeat.rs`).
+    pub(super) pings_this_minute: Cell<(i64, u32)>,
 }
 
 impl DurableObject for MonitorObject {
@@ -50,6 +52,7 @@ impl DurableObject for MonitorObject {
             env,
             schema_ready: Cell::new(false),
             live: Cell::new(None),
+            pings_this_minute: Cell::new((0, 0)),
         }
     }
 

@@ -3,10 +3,12 @@
 //! rest of the code never builds the object's internal requests by hand.
 
 use super::hub::{DeliveryQuery, HubEvent, TestSend};
+use super::limiter::Take;
 use super::live::CloseRequest;
 use crate::domain::live::{Listener, Report};
 use crate::domain::monitor::{MonitorSpec, MonitorStatus, Settings};
 use crate::domain::probe::{Failure, ProbeResult, Timings};
+use crate::domain::rate_limit::{Decision, Rule};
 use crate::store::history::{Page, PingRow, ResultRow};
 use crate::store::monitors::MonitorRow;
 use serde::de::DeserializeOwned;
@@ -103,6 +105,8 @@ enum Answer {
     WrongToken,
     /// 409: the object does not know its monitor or its token yet.
     Unconfigured,
+    /// 429: too many pings; come back in this many seconds.
+    TooMany(i64),
 }
 
 async fn call(stub: &Stub, method: Method, path: &str, body: Option<&impl Serialize>) -> Result<Answer> {
@@ -129,6 +133,7 @@ async fn call(stub: &Stub, method: Method, path: &str, body: Option<&impl Serial
         410 => Ok(Answer::Gone),
         403 => Ok(Answer::WrongToken),
         409 => Ok(Answer::Unconfigured),
+        429 => Ok(Answer::TooMany(said.trim().parse().unwrap_or(60))),
         _ => Err(worker::Error::RustError(format!(
             "monitor object answered {code} to {path}: {said}"
         ))),
@@ -234,6 +239,8 @@ pub enum PingOutcome {
     NotFound,
     /// The object must first be told its monitor (`PingMessage::config`).
     Unconfigured,
+    /// Over the heartbeat's pings a minute: retry after this many seconds.
+    Limited(i64),
 }
 
 /// Hands a ping to the monitor's object.
@@ -242,6 +249,7 @@ pub async fn ping(env: &Env, message: &PingMessage) -> Result<PingOutcome> {
         match call(&object(env, &message.monitor_id)?, Method::Post, "/ping", Some(message)).await? {
             Answer::Ok(mut response) => response.text().await.map(|_| PingOutcome::Recorded)?,
             Answer::Unconfigured => PingOutcome::Unconfigured,
+            Answer::TooMany(retry_after_seconds) => PingOutcome::Limited(retry_after_seconds),
             Answer::Gone | Answer::WrongToken => PingOutcome::NotFound,
         },
     )
@@ -384,4 +392,22 @@ pub async fn hub_report(env: &Env, report: &Report) -> Result<bool> {
 /// Closes the hub's sockets with a tag (a revoked key's, a page's viewers).
 pub async fn hub_close(env: &Env, org_id: &str, close: &CloseRequest) -> Result<()> {
     call_hub::<Value>(env, org_id, "/close", close).await.map(drop)
+}
+
+/// Spends from a caller bucket's rules (`limiter.rs`): the decision, allowed or not.
+pub async fn limiter_take(env: &Env, bucket: &str, rules: &[Rule]) -> Result<Decision> {
+    let stub = env.durable_object("LIMITER")?.id_from_name(bucket)?.get_stub()?;
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json")?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(JsValue::from_str(&serde_json::to_string(&Take {
+            rules: rules.to_vec(),
+        })?)));
+    crate::meter::subrequest();
+    let mut response = stub
+        .fetch_with_request(Request::new_with_init("https://limiter/take", &init)?)
+        .await?;
+    response.json().await
 }

@@ -9,20 +9,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use worker::{Fetch, Headers, Method, Request, RequestInit, Socket};
 
 pub(super) async fn probe(settings: &DnsSettings, resolver: &str, started: f64) -> Outcome {
-    let id = query_id();
-    let query = match encode_query(id, &settings.host, &settings.record_type) {
-        Ok(query) => query,
-        Err(detail) => return Outcome::failed(Failure::Other { detail }),
-    };
-    let answer = if resolver.starts_with("https://") {
-        over_https(resolver, query).await
-    } else {
-        over_tcp(resolver, &query).await
-    };
+    let (answered, values) = lookup(resolver, &settings.host, &settings.record_type).await;
     // Timed only when the resolver answered (NXDOMAIN and SERVFAIL are answers too).
-    let dns_ms = answer.is_ok().then(|| elapsed_since(started));
-    let failure = answer
-        .and_then(|bytes| decode_answer(&bytes, id, &settings.record_type))
+    let dns_ms = answered.then(|| elapsed_since(started));
+    let failure = values
         .and_then(|values| check_expected(values, &settings.expected_values))
         .err();
     Outcome {
@@ -30,6 +20,23 @@ pub(super) async fn probe(settings: &DnsSettings, resolver: &str, started: f64) 
         dns_ms,
         ..Outcome::default()
     }
+}
+
+/// `host`'s records of `kind` from `resolver`, and whether the resolver
+/// answered at all (an NXDOMAIN is an answer; a timeout or a network error
+/// is not).
+pub async fn lookup(resolver: &str, host: &str, kind: &str) -> (bool, Result<Vec<String>, Failure>) {
+    let id = query_id();
+    let query = match encode_query(id, host, kind) {
+        Ok(query) => query,
+        Err(detail) => return (false, Err(Failure::Other { detail })),
+    };
+    let answer = if resolver.starts_with("https://") {
+        over_https(resolver, query).await
+    } else {
+        over_tcp(resolver, &query).await
+    };
+    (answer.is_ok(), answer.and_then(|bytes| decode_answer(&bytes, id, kind)))
 }
 
 fn query_id() -> u16 {

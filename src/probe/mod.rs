@@ -2,8 +2,9 @@
 //! error becomes a failed result, and every probe is raced against its
 //! monitor's timeout.
 
-mod dns;
+pub mod dns;
 mod http;
+pub mod scan;
 mod tcp;
 
 use crate::domain::monitor::Settings;
@@ -84,15 +85,22 @@ pub async fn run(settings: &Settings, context: &ProbeContext) -> ProbeResult {
 
 /// Runs `work`, or gives up with a timeout failure after `timeout_ms`.
 async fn within(timeout_ms: u32, work: impl Future<Output = Outcome>) -> Outcome {
+    deadline(timeout_ms, work)
+        .await
+        .unwrap_or_else(|| Outcome::failed(Failure::Timeout { after_ms: timeout_ms }))
+}
+
+/// What `work` gives, or `None` once `timeout_ms` have passed.
+pub async fn deadline<T>(timeout_ms: u32, work: impl Future<Output = T>) -> Option<T> {
     let work = std::pin::pin!(work);
     let delay = std::pin::pin!(Delay::from(Duration::from_millis(u64::from(timeout_ms))));
     match select(work, delay).await {
-        Either::Left((outcome, _)) => outcome,
-        Either::Right(_) => Outcome::failed(Failure::Timeout { after_ms: timeout_ms }),
+        Either::Left((outcome, _)) => Some(outcome),
+        Either::Right(_) => None,
     }
 }
 
-fn now_ms() -> f64 {
+pub fn now_ms() -> f64 {
     Date::now().as_millis() as f64
 }
 
