@@ -56,7 +56,8 @@ CREATE TABLE monitors (
     status_changed_at TEXT,
     ping_token_hash TEXT,
     lease_until INTEGER NOT NULL DEFAULT 0,
-    cost INTEGER NOT NULL DEFAULT 1
+    cost INTEGER NOT NULL DEFAULT 1,
+    host TEXT
 );
 -- The monitor list (and its count), unfiltered or filtered by type or status.
 CREATE INDEX monitors_by_org ON monitors (org_id, created_at, id);
@@ -67,6 +68,9 @@ CREATE UNIQUE INDEX monitors_by_ping_token ON monitors (ping_token_hash);
 -- The reconciler's scan: active monitors whose lease (until when the
 -- monitor's object promised to write again, ms; domain::lease) ran out.
 CREATE INDEX monitors_by_lease ON monitors (lease_until) WHERE status <> 'paused';
+-- The monitors of a host (its URL's host, or its TCP or DNS host): a live
+-- check's "monitored", a host's public status.
+CREATE INDEX monitors_by_host ON monitors (host) WHERE host IS NOT NULL;
 
 CREATE TABLE monitor_tags (
     monitor_id TEXT NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,
@@ -187,4 +191,34 @@ CREATE INDEX channels_by_org ON channels (org_id, created_at);
 CREATE TABLE hub_backlog (
     org_id TEXT PRIMARY KEY,
     since TEXT NOT NULL
+);
+
+-- Live checks (`POST /api/v1/checks`): a host's last-known status.
+CREATE TABLE host_checks (
+    host TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    id TEXT NOT NULL,
+    up INTEGER NOT NULL,
+    status_code INTEGER,
+    response_ms INTEGER,
+    ip_address TEXT,
+    error TEXT,
+    PRIMARY KEY (host, checked_at, id)
+) WITHOUT ROWID;
+
+-- The public catalogue's services, with the monitors that check each.
+CREATE TABLE services (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    category TEXT NOT NULL,
+    monitor_ids TEXT NOT NULL,
+    position INTEGER NOT NULL
+);
+-- The catalogue list, by category.
+CREATE INDEX services_by_category ON services (category, position);
+
+-- Facts about the deployment itself, such as the catalogue version loaded.
+CREATE TABLE deployment_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Local targets (127.0.0.1, 10.x, …) are what one watches while developing.
 export PW_ALLOW_PRIVATE_TARGETS="${PW_ALLOW_PRIVATE_TARGETS:-true}"
+# The demo catalogue: three loopback targets, so nothing local probes the internet.
+export PW_CATALOGUE="${PW_CATALOGUE:-demo}"
 # A JWT secret made once and kept, so tokens survive restarts.
 if ! grep -qs '^PW_JWT_SECRET=' .dev.vars; then
   echo "PW_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')" >> .dev.vars

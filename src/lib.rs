@@ -5,6 +5,7 @@
 
 mod api;
 mod auth;
+mod catalogue;
 mod config;
 pub mod domain;
 mod error;
@@ -33,6 +34,9 @@ async fn scheduled(event: worker::ScheduledEvent, env: worker::Env, _ctx: worker
     let started = meter::start();
     if let Err(error) = reconcile::run(&env, event.schedule() as i64).await {
         worker::console_error!("the reconciler failed: {error}");
+    }
+    if let Err(error) = catalogue::sync(&env, event.schedule() as i64).await {
+        worker::console_error!("loading the catalogue failed: {error}");
     }
     meter::flush(&env, "worker", "cron", started);
 }

@@ -48,6 +48,10 @@ enum Route<'a> {
     DnsLookup,
     DnsQuery,
     PortScan,
+    Services,
+    ServiceHistory(&'a str),
+    HostStatus(&'a str),
+    LiveCheck,
     IncidentUpdates(&'a str),
     Channels,
     Channel(&'a str),
@@ -70,6 +74,7 @@ impl<'a> Route<'a> {
             ["status", slug, "live"] => Route::PageLive(slug),
             ["live"] | ["api", "v1", "live"] => Route::Live,
             ["api", "dns-lookup"] => Route::DnsLookup,
+            ["api", "history", id] => Route::ServiceHistory(id),
             ["api", "port-scan"] => Route::PortScan,
             ["status", slug, "monitors", id, "badge.svg"] => Route::MonitorBadge(slug, id),
             ["p", token] | ["api", "v1", "heartbeat", token] => Route::Ping(token, None),
@@ -106,6 +111,10 @@ impl<'a> Route<'a> {
                 ["channels", id, "deliveries"] => Route::ChannelDeliveries(id),
                 ["deliveries", id, "retry"] => Route::RetryDelivery(id),
                 ["dns"] => Route::DnsQuery,
+                ["services"] => Route::Services,
+                ["services", id, "history"] => Route::ServiceHistory(id),
+                ["status", host] => Route::HostStatus(host),
+                ["checks"] => Route::LiveCheck,
                 _ => return None,
             },
             _ => return None,
@@ -128,8 +137,11 @@ impl<'a> Route<'a> {
             | Route::MonitorBadge(..)
             | Route::Live
             | Route::PageLive(_)
-            | Route::DnsQuery => "GET",
-            Route::DnsLookup | Route::PortScan => "POST",
+            | Route::DnsQuery
+            | Route::Services
+            | Route::ServiceHistory(_)
+            | Route::HostStatus(_) => "GET",
+            Route::DnsLookup | Route::PortScan | Route::LiveCheck => "POST",
             Route::StatusPages | Route::Invitations(_) => "GET, POST",
             Route::StatusPage(_) => "GET, PATCH, DELETE",
             Route::RotateToken(_) => "POST",
@@ -203,6 +215,10 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::DnsLookup, Post) => api::tools::dns_lookup(ctx, req).await,
         (Route::DnsQuery, Get) => api::tools::dns_query(ctx, req).await,
         (Route::PortScan, Post) => api::tools::port_scan(ctx, req).await,
+        (Route::Services, Get) => api::catalogue::index(ctx, req).await,
+        (Route::ServiceHistory(id), Get) => api::catalogue::history(ctx, id).await,
+        (Route::HostStatus(host), Get) => api::hosts::status(ctx, host).await,
+        (Route::LiveCheck, Post) => api::hosts::check(ctx, req).await,
         (Route::Incidents, Get) => api::incidents::index(ctx, req).await,
         (Route::Incidents, Post) => api::incidents::create(ctx, req).await,
         (Route::Incident(id), Get) => api::incidents::show(ctx, req, id).await,

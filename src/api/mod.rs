@@ -4,10 +4,12 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod catalogue;
 pub mod channels;
 pub mod checks;
 pub mod health;
 pub mod heartbeats;
+pub mod hosts;
 pub mod incidents;
 pub mod invitations;
 pub mod limits;

@@ -5,6 +5,7 @@ pub mod access;
 pub mod account;
 pub mod api_key;
 pub mod badge;
+pub mod catalogue;
 pub mod cost;
 pub mod dns;
 pub mod heartbeat;

@@ -99,6 +99,19 @@ impl Settings {
         matches!(self, Settings::Heartbeat(_))
     }
 
+    /// The host the monitor watches, in lower case: its URL's host, or its
+    /// TCP or DNS host; none for a heartbeat.
+    pub fn watched_host(&self) -> Option<String> {
+        match self {
+            Settings::Http(http) => url::Url::parse(&http.url)
+                .ok()
+                .and_then(|url| url.host_str().map(str::to_ascii_lowercase)),
+            Settings::Tcp(tcp) => Some(tcp.host.to_ascii_lowercase()),
+            Settings::Dns(dns) => Some(dns.host.to_ascii_lowercase()),
+            Settings::Heartbeat(_) => None,
+        }
+    }
+
     pub fn failure_threshold(&self) -> u32 {
         self.probe_options().map_or(1, |p| p.failure_threshold)
     }

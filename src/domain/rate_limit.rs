@@ -142,6 +142,8 @@ pub enum Bucket {
     Ip(String),
     /// Sign-ins to one account, by the e-mail's hash.
     Login(String),
+    /// An organization, for budgets its keys and users share (live checks).
+    Account(String),
     /// One caller's port scans of one address.
     ScanTarget { caller: String, address: String },
 }
@@ -154,6 +156,7 @@ impl Bucket {
             Bucket::User(id) => format!("user:{id}"),
             Bucket::Ip(ip) => format!("ip:{ip}"),
             Bucket::Login(hash) => format!("login:{hash}"),
+            Bucket::Account(org_id) => format!("org:{org_id}"),
             Bucket::ScanTarget { caller, address } => format!("scan:{caller}>{address}"),
         }
     }

@@ -128,6 +128,45 @@ pub fn lookup_domain(value: Option<&str>) -> Result<String, FieldError> {
     }
 }
 
+/// A live check's target (`url`, pingy's field: a URL or a bare host) and
+/// `mode` (`http`, the default, or `ping`: a TCP connection to the URL's
+/// port): the host, and the monitor fields to probe it with.
+pub fn live_check(
+    url: Option<&Value>,
+    mode: Option<&Value>,
+) -> Result<(String, serde_json::Map<String, Value>), FieldError> {
+    let text = url
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| FieldError::new("url", "url is required: a URL or a host name"))?;
+    let full = if text.contains("://") {
+        text.to_string()
+    } else {
+        format!("https://{text}")
+    };
+    let parsed = url::Url::parse(&full).map_err(|_| FieldError::new("url", "url must be a URL or a host name"))?;
+    let host = parsed
+        .host_str()
+        .map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| FieldError::new("url", "url must name a host"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(FieldError::new("url", "url must be http or https"));
+    }
+    let fields = match mode.map(|m| m.as_str()) {
+        None | Some(Some("http")) => serde_json::json!({ "type": "http", "url": full }),
+        Some(Some("ping")) => serde_json::json!({
+            "type": "tcp", "host": host, "port": parsed.port_or_known_default().unwrap_or(443),
+        }),
+        Some(_) => return Err(FieldError::new("mode", "mode must be http or ping")),
+    };
+    let mut fields = fields.as_object().cloned().unwrap_or_default();
+    fields.insert("name".into(), Value::from(format!("live check of {host}")));
+    fields.insert("interval_seconds".into(), Value::from(3600));
+    Ok((host, fields))
+}
+
 /// The target is refused (422) when the name itself, or any address it
 /// resolves to, is in a refused network, unless private targets are allowed.
 pub fn refused_target(field: &str, host: &str, addresses: &[IpAddr]) -> Option<FieldError> {
@@ -188,6 +227,24 @@ mod tests {
             let address = literal_address(evasive).unwrap();
             assert!(refused_target("target", evasive, &[address]).is_some(), "{evasive}");
         }
+    }
+
+    #[test]
+    fn a_live_check_takes_a_url_or_a_bare_host_and_a_mode() {
+        let (host, fields) = live_check(Some(&json!("Example.com")), None).unwrap();
+        assert_eq!(host, "example.com");
+        assert_eq!(fields["type"], "http");
+        assert_eq!(fields["url"], "https://Example.com");
+        let (_, tcp) = live_check(Some(&json!("http://example.com:8080/x")), Some(&json!("ping"))).unwrap();
+        assert_eq!((tcp["type"].as_str(), tcp["port"].as_u64()), (Some("tcp"), Some(8080)));
+        assert_eq!(live_check(None, None).unwrap_err().field, "url");
+        assert_eq!(live_check(Some(&json!("ftp://x.com")), None).unwrap_err().field, "url");
+        assert_eq!(
+            live_check(Some(&json!("x.com")), Some(&json!("dance")))
+                .unwrap_err()
+                .field,
+            "mode"
+        );
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! over D1 that take and return plain values.
 
 pub mod api_keys;
+pub mod catalogue;
 pub mod channels;
 pub mod deliveries;
 pub mod history;
+pub mod hosts;
 pub mod incidents;
 pub mod invitations;
 pub mod live_failures;

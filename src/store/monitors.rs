@@ -48,6 +48,7 @@ struct SpecColumns {
     settings: String,
     interval: i64,
     cost: i64,
+    host: Option<String>,
 }
 
 impl SpecColumns {
@@ -57,6 +58,7 @@ impl SpecColumns {
             settings: serde_json::to_string(&spec.settings).unwrap_or_else(|_| "{}".into()),
             interval: i64::from(spec.interval_seconds),
             cost: monitor_cost(&spec.settings),
+            host: spec.settings.watched_host(),
         }
     }
 }
@@ -92,10 +94,10 @@ pub async fn create(db: &Db, monitor: &NewMonitor<'_>, max_monitors: i64) -> Res
     let columns = SpecColumns::of(spec);
     let insert = statement(
         db,
-        &format!("INSERT INTO monitors (id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at, ping_token_hash, cost)
-         SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?8, ?10, ?11
+        &format!("INSERT INTO monitors (id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at, ping_token_hash, cost, host)
+         SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?8, ?10, ?11, ?12
          WHERE {COST_OF_OTHERS} + ?11 <= ?9"),
-        &[id.into(), org_id.into(), (&spec.name).into(), spec.settings.kind().into(), columns.interval.into(), (&columns.tags).into(), (&columns.settings).into(), now.into(), max_monitors.into(), ping_token_hash.into(), columns.cost.into()],
+        &[id.into(), org_id.into(), (&spec.name).into(), spec.settings.kind().into(), columns.interval.into(), (&columns.tags).into(), (&columns.settings).into(), now.into(), max_monitors.into(), ping_token_hash.into(), columns.cost.into(), columns.host.as_deref().into()],
     )?;
     let results = db
         .batch(vec![insert, statement(db, INSERT_TAGS, &[id.into()])?])
@@ -125,7 +127,7 @@ pub async fn update(
     let update = statement(
         db,
         &format!(
-            "UPDATE monitors SET name = ?3, interval_seconds = ?4, tags = ?5, settings = ?6, updated_at = ?7, cost = ?8
+            "UPDATE monitors SET name = ?3, interval_seconds = ?4, tags = ?5, settings = ?6, updated_at = ?7, cost = ?8, host = ?10
          WHERE id = ?1 AND org_id = ?2 AND {COST_OF_OTHERS} + ?8 <= ?9"
         ),
         &[
@@ -138,6 +140,7 @@ pub async fn update(
             now.into(),
             columns.cost.into(),
             max_monitors.into(),
+            columns.host.as_deref().into(),
         ],
     )?;
     let results = db
@@ -371,4 +374,14 @@ pub async fn count_in_region(db: &Db, org_id: &str, region: &str) -> Result<i64>
         first(db, &sql, &[org_id.into(), region.into()]).await?
     };
     Ok(row.map_or(0, |r| r.n))
+}
+
+/// Every monitor of an organization (the catalogue's: a few hundred at most).
+pub async fn of_org(db: &Db, org_id: &str) -> Result<Vec<MonitorRow>> {
+    all(
+        db,
+        &format!("SELECT {COLUMNS} FROM monitors WHERE org_id = ?1 ORDER BY created_at, id"),
+        &[org_id.into()],
+    )
+    .await
 }
