@@ -7,18 +7,17 @@
 //! is a read. Both answer in pingy's shapes.
 
 use super::limits::{caller, spend};
+use super::tools::reachable_addresses;
 use super::{json_response, ok, read_json, Ctx};
 use crate::domain::catalogue::CATALOGUE_ORG;
 use crate::domain::ids::new_id;
 use crate::domain::monitor::MonitorSpec;
 use crate::domain::rate_limit::{Bucket, Rule, HOUR_MS};
 use crate::domain::time::{iso_from_millis, millis_from_iso};
-use crate::domain::tools::{live_check, refused_target};
-use crate::domain::validation::FieldError;
-use crate::error::{ApiError, ApiResult};
+use crate::domain::tools::live_check;
+use crate::error::ApiResult;
 use crate::objects::stub;
-use crate::probe::scan::addresses;
-use crate::probe::{self, deadline, ProbeContext};
+use crate::probe::{self, ProbeContext};
 use crate::store::history::Page;
 use crate::store::{self, hosts::HostCheck};
 use serde_json::{json, Value};
@@ -26,7 +25,6 @@ use worker::{Request, Response};
 
 /// A host's status may be kept this long by browsers and caches.
 const CACHE_CONTROL: &str = "public, max-age=30";
-const RESOLVE_TIMEOUT_MS: u32 = 5_000;
 
 /// The latest public result of a host, from wherever it came.
 struct Latest {
@@ -105,15 +103,7 @@ pub async fn check(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     let body = read_json(&mut req).await?;
     let (host, fields) = live_check(body.get("url"), body.get("mode"))?;
     let (principal, bucket) = caller(ctx, &req).await?;
-    let found = deadline(RESOLVE_TIMEOUT_MS, addresses(&ctx.config.dns_resolver, &host))
-        .await
-        .unwrap_or_else(|| Err(format!("{host} did not resolve in time")))
-        .map_err(|why| ApiError::Invalid(FieldError::new("url", why)))?;
-    if !ctx.config.allow_private_targets {
-        if let Some(refused) = refused_target("url", &host, &found) {
-            return Err(refused.into());
-        }
-    }
+    let found = reachable_addresses(ctx, "url", &host).await?;
     let monitored = match &principal {
         Some(p) => store::hosts::is_monitored_by(&ctx.db, &p.org_id, &host).await?,
         None => false,

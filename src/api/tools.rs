@@ -10,6 +10,7 @@ use super::limits::{caller, spend};
 use super::{json_response, query, read_json, Ctx};
 use crate::domain::rate_limit::{Bucket, Rule, HOUR_MS};
 use crate::domain::tools::{lookup_domain, refused_target, scan_ports, service_name, target_host};
+use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
 use crate::probe::dns::lookup;
 use crate::probe::scan::{addresses, port_state};
@@ -17,6 +18,7 @@ use crate::probe::{deadline, now_ms};
 use futures_util::future::join_all;
 use futures_util::StreamExt;
 use serde_json::{json, Map, Value};
+use std::net::IpAddr;
 use worker::{Request, Response};
 
 /// Record types a lookup asks for.
@@ -107,26 +109,32 @@ fn record_values(kind: &str, values: Vec<String>) -> Value {
         .collect::<Vec<_>>())
 }
 
+/// The addresses of a target to probe, resolved before anything connects;
+/// 422 on `field` when it does not resolve or, unless private targets are
+/// allowed, when its name or any of its addresses is in a refused network.
+pub async fn reachable_addresses(ctx: &Ctx, field: &str, host: &str) -> ApiResult<Vec<IpAddr>> {
+    let guarded = !ctx.config.allow_private_targets;
+    let refused = |addresses: &[IpAddr]| refused_target(field, host, addresses).filter(|_| guarded);
+    if let Some(refused) = refused(&[]) {
+        return Err(refused.into());
+    }
+    let found = deadline(LOOKUP_TIMEOUT_MS, addresses(&ctx.config.dns_resolver, host))
+        .await
+        .unwrap_or_else(|| Err(format!("{host} did not resolve within {} s", LOOKUP_TIMEOUT_MS / 1000)))
+        .map_err(|why| ApiError::Invalid(FieldError::new(field, why)))?;
+    match refused(&found) {
+        Some(refused) => Err(refused.into()),
+        None => Ok(found),
+    }
+}
+
 /// `POST /api/port-scan` with `{"target": …, "ports": […]}`.
 pub async fn port_scan(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     let body = read_json(&mut req).await?;
     let target = target_host("target", body.get("target"))?;
     let ports = scan_ports(body.get("ports"))?;
     let (_, bucket) = caller(ctx, &req).await?;
-    let found = deadline(LOOKUP_TIMEOUT_MS, addresses(&ctx.config.dns_resolver, &target))
-        .await
-        .unwrap_or_else(|| {
-            Err(format!(
-                "{target} did not resolve within {} s",
-                LOOKUP_TIMEOUT_MS / 1000
-            ))
-        })
-        .map_err(|why| ApiError::Invalid(crate::domain::validation::FieldError::new("target", why)))?;
-    if !ctx.config.allow_private_targets {
-        if let Some(refused) = refused_target("target", &target, &found) {
-            return Err(refused.into());
-        }
-    }
+    let found = reachable_addresses(ctx, "target", &target).await?;
     let scans = |limit| vec![Rule::new("port_scans", limit, HOUR_MS, 1)];
     spend(ctx, &bucket, scans(SCANS_PER_HOUR)).await?;
     let address = found[0];

@@ -70,7 +70,7 @@ pub fn monitor_id(service_id: &str, index: usize) -> String {
 }
 
 /// The monitor fields of a service's target: the target's own, named after
-/// the service, at the catalogue's interval.
+/// the service, at the catalogue's interval unless it sets one.
 pub fn monitor_fields(service: &Service, index: usize) -> Map<String, Value> {
     let mut fields = service.targets[index].clone();
     let name = if service.targets.len() == 1 {
@@ -79,7 +79,10 @@ pub fn monitor_fields(service: &Service, index: usize) -> Map<String, Value> {
         format!("{} ({})", service.name, index + 1)
     };
     fields.insert("name".into(), Value::from(name));
-    fields.insert("interval_seconds".into(), Value::from(INTERVAL_SECONDS));
+    // A target may set its own (a test's catalogue checks every second).
+    fields
+        .entry("interval_seconds")
+        .or_insert(Value::from(INTERVAL_SECONDS));
     fields.insert("tags".into(), Value::from(vec![format!("catalogue:{}", service.id)]));
     fields
 }

@@ -21,6 +21,8 @@ mod members;
 mod monitors;
 mod ping_path;
 mod private_networks;
+mod public_tools;
+mod rate_limits;
 mod secrets;
 mod status_pages;
 mod support;

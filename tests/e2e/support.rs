@@ -103,6 +103,9 @@ pub struct Client {
     pub base: String,
     pub credential: Credential,
     pub organization: Option<String>,
+    /// Sent as `X-Forwarded-For`, which a local Worker trusts from
+    /// loopback: the caller's address, for rate limits.
+    pub address: Option<String>,
 }
 
 impl Client {
@@ -111,6 +114,7 @@ impl Client {
             base: base_url(),
             credential: Credential::None,
             organization: None,
+            address: None,
         }
     }
 
@@ -124,6 +128,14 @@ impl Client {
     pub fn in_organization(&self, org_id: &str) -> Client {
         Client {
             organization: Some(org_id.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// Calls as if from `address`.
+    pub fn calling_from(&self, address: &str) -> Client {
+        Client {
+            address: Some(address.to_string()),
             ..self.clone()
         }
     }
@@ -144,6 +156,9 @@ impl Client {
         };
         if let Some(org) = &self.organization {
             request = request.header("X-Organization-Id", org);
+        }
+        if let Some(address) = &self.address {
+            request = request.header("X-Forwarded-For", address);
         }
         if let Some(body) = body {
             request = request.json(body);
