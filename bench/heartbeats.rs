@@ -3,7 +3,7 @@
 //!
 //! Ingest: 100 heartbeats (hourly, an hour's grace); 16 threads send 3,000
 //! `GET /p/{token}`, round-robin over the tokens, and as many requests to
-//! the same build's ceiling, `GET /api/no-op`, a path no route takes (404
+//! the same build's ceiling, `GET /no-op`, a path no route takes (404
 //! through the whole pipeline: settings, router, headers; no D1, no
 //! object), in 5 alternating rounds of 600; then `GET /api/health` (one D1 `SELECT 1`) and pings with
 //! unknown old-format tokens (a D1 lookup, answered 404). Then one more ping
@@ -23,7 +23,9 @@ mod support;
 use serde_json::{json, Value};
 use std::process::ExitCode;
 use std::time::Duration;
-use support::{all_complete, measure, measure_expecting, millis, parallel_map, percentile, print_runs, Api, Run};
+use support::{
+    all_complete, measure, measure_expecting, merged, millis, parallel_map, percentile, print_runs, Api, Run,
+};
 
 const MONITORS: usize = 100;
 const PINGS: usize = 3_000;
@@ -85,14 +87,14 @@ fn ingest(api: &Api, token: &str) -> Result<bool, String> {
                 .get(api.url(&format!("/p/{}", beats[(offset + i) % MONITORS].1)))
         }));
         ceiling_rounds.push(measure_expecting("no-op", PINGS / ROUNDS, THREADS, 404, |_| {
-            api.http.get(api.url("/api/no-op"))
+            api.http.get(api.url("/no-op"))
         }));
     }
     let pings = merged(
         &format!("GET /p/{{token}} ({MONITORS} heartbeats, round-robin)"),
         ping_rounds,
     );
-    let no_op = merged("GET /api/no-op (no route: 404, the ceiling)", ceiling_rounds);
+    let no_op = merged("GET /no-op (no route: 404, the ceiling)", ceiling_rounds);
     let health = measure("GET /api/health (one D1 query)", PINGS, THREADS, health_request);
     // An old-format token nobody has: the D1 lookup, then 404.
     let unknown = measure_expecting("GET /p/{unknown old-format token} (404)", PINGS, THREADS, 404, |i| {
@@ -142,20 +144,6 @@ fn ingest(api: &Api, token: &str) -> Result<bool, String> {
         eprintln!("a steady-state ping ran {d1_per_ping} D1 queries, not 0");
     }
     Ok(all_complete(&[&create, &warm_up, &pings, &no_op, &health, &unknown]) && all_stored && d1_per_ping == 0.0)
-}
-
-/// Rounds of one phase as one run: their requests, and their time summed.
-fn merged(label: &str, rounds: Vec<Run>) -> Run {
-    let mut latencies: Vec<Duration> = rounds.iter().flat_map(|r| r.latencies.iter().copied()).collect();
-    latencies.sort();
-    Run {
-        label: label.to_string(),
-        threads: THREADS,
-        planned: rounds.iter().map(|r| r.planned).sum(),
-        wall: rounds.iter().map(|r| r.wall).sum(),
-        latencies,
-        failures: rounds.iter().map(|r| r.failures).sum(),
-    }
 }
 
 /// One more ping per heartbeat: the mean of the D1 queries their answers

@@ -593,3 +593,17 @@ pub fn pause_all(api: &Api, token: &str, ids: &[String], threads: usize) -> Run 
     std::thread::sleep(Duration::from_secs(2));
     pause
 }
+
+/// Rounds of one phase as one run: their requests, and their time summed.
+pub fn merged(label: &str, rounds: Vec<Run>) -> Run {
+    let mut latencies: Vec<Duration> = rounds.iter().flat_map(|r| r.latencies.iter().copied()).collect();
+    latencies.sort();
+    Run {
+        label: label.to_string(),
+        threads: rounds.first().map_or(1, |r| r.threads),
+        planned: rounds.iter().map(|r| r.planned).sum(),
+        wall: rounds.iter().map(|r| r.wall).sum(),
+        latencies,
+        failures: rounds.iter().map(|r| r.failures).sum(),
+    }
+}

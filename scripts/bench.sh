@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-benches=${BENCHES:-api schedule heartbeats status_pages deliveries reconciler cost live}
+benches=${BENCHES:-api schedule heartbeats status_pages deliveries reconciler cost live limits}
 
 make -s build
 tmp=$(mktemp -d)

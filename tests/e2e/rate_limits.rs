@@ -56,7 +56,14 @@ fn every_api_answer_carries_the_headers_and_counts_are_exact_under_concurrency()
         );
     }
     // A key's requests count against the key, at the plan's rate (here 20).
-    let key = account.api_key(&["read"]);
+    let key = account
+        .client()
+        .on(&server.url)
+        .post("/api/v1/api-keys", json!({ "name": "burst", "scopes": ["read"] }))
+        .data(201)["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let client = Client::bearer(&key).on(&server.url);
     not_near_a_minute_end();
     let replies: Vec<(u16, Option<String>)> = std::thread::scope(|scope| {

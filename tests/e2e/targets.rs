@@ -152,3 +152,21 @@ pub fn closed_tcp_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     listener.local_addr().unwrap().port()
 }
+
+/// A loopback port whose listener never accepts and whose queue is full, so
+/// that a new connection's SYN is dropped: a "filtered" port. Keep the
+/// returned connections open for as long as the port must stay so.
+pub fn dropping_tcp_port() -> (u16, TcpListener, Vec<TcpStream>) {
+    extern "C" {
+        fn listen(fd: i32, backlog: i32) -> i32;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    // Listening again with a backlog of 0 shrinks the queue to one connection.
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
+    assert_eq!(unsafe { listen(fd, 0) }, 0, "listen(0)");
+    let port = listener.local_addr().unwrap().port();
+    let filling = (0..2)
+        .filter_map(|_| TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500)).ok())
+        .collect();
+    (port, listener, filling)
+}
