@@ -33,7 +33,8 @@ pub async fn port_state(address: IpAddr, port: u16) -> PortState {
             Either::Right(_) => PortState::Filtered,
         }
     };
-    let _ = socket.close().await;
+    // A handshake that never finished may never close either: not waited for long.
+    let _ = super::deadline(500, socket.close()).await;
     state
 }
 

@@ -207,7 +207,7 @@ fn a_port_scan_tells_open_closed_and_filtered_ports_with_their_services() {
     let (open, closed) = (open_tcp_port(), closed_tcp_port());
     let scan = client.post(
         "/api/port-scan",
-        json!({ "target": "127.0.0.1", "ports": [open, closed] }),
+        json!({ "target": "127.0.0.1", "ports": [open, closed, 22] }),
     );
     assert_eq!(scan.status, 200, "{}", scan.body);
     assert_eq!(scan.body["target"], "127.0.0.1");
