@@ -3,7 +3,7 @@
 //! rest of the code never builds the object's internal requests by hand.
 
 use super::hub::{DeliveryQuery, HubEvent, TestSend};
-use super::limiter::Take;
+use super::limiter::{Take, DECISION_HEADER, TAKE_HEADER};
 use super::live::CloseRequest;
 use crate::domain::live::{Listener, Report};
 use crate::domain::monitor::{MonitorSpec, MonitorStatus, Settings};
@@ -398,16 +398,18 @@ pub async fn hub_close(env: &Env, org_id: &str, close: &CloseRequest) -> Result<
 pub async fn limiter_take(env: &Env, bucket: &str, rules: &[Rule]) -> Result<Decision> {
     let stub = env.durable_object("LIMITER")?.id_from_name(bucket)?.get_stub()?;
     let headers = Headers::new();
-    headers.set("Content-Type", "application/json")?;
+    headers.set(TAKE_HEADER, &serde_json::to_string(&Take { rules: rules.to_vec() })?)?;
     let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(JsValue::from_str(&serde_json::to_string(&Take {
-            rules: rules.to_vec(),
-        })?)));
+    init.with_method(Method::Get).with_headers(headers);
     crate::meter::subrequest();
-    let mut response = stub
+    let response = stub
         .fetch_with_request(Request::new_with_init("https://limiter/take", &init)?)
         .await?;
-    response.json().await
+    let decision = response.headers().get(DECISION_HEADER)?.ok_or_else(|| {
+        worker::Error::RustError(format!(
+            "the limiter answered {} without a decision",
+            response.status_code()
+        ))
+    })?;
+    Ok(serde_json::from_str(&decision)?)
 }
