@@ -25,7 +25,7 @@ use crate::store::history::{History, Page, ResultRow};
 use crate::store::rollups;
 use crate::store::status_changes::PendingFlip;
 use serde_json::json;
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use worker::{console_error, durable_object, DurableObject, Env, Method, Request, Response, Result, State};
 
 /// Storage key: set when the monitor is deleted. Requests that would start
@@ -43,6 +43,8 @@ pub struct MonitorObject {
     pub(super) live: Cell<Option<bool>>,
     /// This minute's pings: the window's start and the count (`heartbeat.rs`).
     pub(super) pings_this_minute: Cell<(i64, u32)>,
+    /// The deployment's settings, read once per instance (a ping reads one).
+    settings: OnceCell<Config>,
 }
 
 impl DurableObject for MonitorObject {
@@ -53,6 +55,7 @@ impl DurableObject for MonitorObject {
             schema_ready: Cell::new(false),
             live: Cell::new(None),
             pings_this_minute: Cell::new((0, 0)),
+            settings: OnceCell::new(),
         }
     }
 
@@ -120,8 +123,12 @@ impl MonitorObject {
         }
     }
 
-    pub(super) fn config_settings(&self) -> Result<Config> {
-        Config::from_env(&self.env).map_err(worker::Error::RustError)
+    pub(super) fn config_settings(&self) -> Result<&Config> {
+        if let Some(settings) = self.settings.get() {
+            return Ok(settings);
+        }
+        let settings = Config::from_env(&self.env).map_err(worker::Error::RustError)?;
+        Ok(self.settings.get_or_init(|| settings))
     }
 
     pub(super) fn storage(&self) -> Storage {
@@ -299,7 +306,7 @@ impl MonitorObject {
         let due = current_due(config.start_ms, history.latest_due()?, interval_ms, now);
         self.storage().set_alarm(at(next_due(due, interval_ms, now))).await?;
 
-        let results = self.probe_all(&config, &settings).await;
+        let results = self.probe_all(&config, settings).await;
         for (region, result) in &results {
             history.insert(&result_row(region, result, now, due))?;
         }
@@ -430,7 +437,7 @@ impl MonitorObject {
         let result = probe::run(
             &request.settings,
             &ProbeContext {
-                dns_resolver: settings.dns_resolver,
+                dns_resolver: settings.dns_resolver.clone(),
                 allow_private_targets: settings.allow_private_targets,
             },
         )
