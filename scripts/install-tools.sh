@@ -7,7 +7,7 @@
 # real DNS server (dnsmasq) to answer the DNS monitors, and unshare and ip to
 # run the suite in a network namespace of its own, and Python's
 # standardwebhooks to verify webhook signatures independently, and the
-# websockets client for the live stream.
+# websockets client for the live stream, and the MCP SDK for /mcp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,5 +52,9 @@ if [ "${1:-}" = test ]; then
   # A WebSocket client of its own, for the live stream's tests.
   if ! python3 -c 'import websockets' 2>/dev/null; then
     python3 -m pip install --quiet websockets==15.0.1
+  fi
+  # The official MCP SDK, as the MCP server's client.
+  if ! python3 -c 'import mcp' 2>/dev/null; then
+    python3 -m pip install --quiet mcp==1.30.0
   fi
 fi

@@ -48,6 +48,7 @@ enum Route<'a> {
     DnsLookup,
     DnsQuery,
     PortScan,
+    Mcp,
     Services,
     ServiceHistory(&'a str),
     HostStatus(&'a str),
@@ -76,6 +77,7 @@ impl<'a> Route<'a> {
             ["api", "dns-lookup"] => Route::DnsLookup,
             ["api", "history", id] => Route::ServiceHistory(id),
             ["api", "port-scan"] => Route::PortScan,
+            ["mcp"] => Route::Mcp,
             ["status", slug, "monitors", id, "badge.svg"] => Route::MonitorBadge(slug, id),
             ["p", token] | ["api", "v1", "heartbeat", token] => Route::Ping(token, None),
             ["p", token, suffix] | ["api", "v1", "heartbeat", token, suffix] => Route::Ping(token, Some(suffix)),
@@ -141,7 +143,7 @@ impl<'a> Route<'a> {
             | Route::Services
             | Route::ServiceHistory(_)
             | Route::HostStatus(_) => "GET",
-            Route::DnsLookup | Route::PortScan | Route::LiveCheck => "POST",
+            Route::DnsLookup | Route::PortScan | Route::LiveCheck | Route::Mcp => "POST",
             Route::StatusPages | Route::Invitations(_) => "GET, POST",
             Route::StatusPage(_) => "GET, PATCH, DELETE",
             Route::RotateToken(_) => "POST",
@@ -215,6 +217,7 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::DnsLookup, Post) => api::tools::dns_lookup(ctx, req).await,
         (Route::DnsQuery, Get) => api::tools::dns_query(ctx, req).await,
         (Route::PortScan, Post) => api::tools::port_scan(ctx, req).await,
+        (Route::Mcp, Post) => api::mcp::handle(ctx, req, |ctx, req| Box::pin(dispatch(ctx, req))).await,
         (Route::Services, Get) => api::catalogue::index(ctx, req).await,
         (Route::ServiceHistory(id), Get) => api::catalogue::history(ctx, id).await,
         (Route::HostStatus(host), Get) => api::hosts::status(ctx, host).await,

@@ -14,6 +14,7 @@ pub mod incidents;
 pub mod invitations;
 pub mod limits;
 pub mod live;
+pub mod mcp;
 pub mod me;
 pub mod members;
 pub mod monitors;

@@ -15,6 +15,7 @@ pub mod invitation;
 pub mod jwt;
 pub mod lease;
 pub mod live;
+pub mod mcp;
 pub mod monitor;
 pub mod notify;
 pub mod page;

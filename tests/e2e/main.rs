@@ -16,6 +16,7 @@ mod heartbeats;
 mod incidents;
 mod invitations;
 mod live;
+mod mcp;
 mod me;
 mod members;
 mod monitors;
