@@ -2,6 +2,7 @@
 //! `wrangler dev` (workerd) with real local D1 and Durable Objects.
 //! Run them with `make test`, which starts that Worker for them.
 
+mod action;
 mod api_keys;
 mod auth;
 mod authorization;
