@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 
 make -s build
 cargo test --test e2e --no-run --quiet
+# The `pingwarden` command, which tests/e2e/cli.rs runs as a user would.
+cargo build --quiet -p pingwarden-cli
+export PW_CLI="${CARGO_TARGET_DIR:-$PWD/target}/debug/pingwarden"
 
 # The suite runs in a network namespace of its own with only loopback, so no
 # test, and no guard that fails, can ever send traffic off this machine. In

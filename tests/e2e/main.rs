@@ -8,6 +8,7 @@ mod auth;
 mod authorization;
 mod channels;
 mod checks;
+mod cli;
 mod consistency;
 mod conventions;
 mod cost;

@@ -1,0 +1,172 @@
+//! The `pingwarden` command, run as a user would (its binary, built by
+//! scripts/e2e.sh as `PW_CLI`) against this Worker: PingBase's commands and
+//! ours, `--json`, the exit status and message of an API error, `login`
+//! with its config file, the `PINGBASE_*` names, and MCP over stdio driven
+//! by the official MCP SDK.
+
+use crate::support::{base_url, Account, Client, TempDir};
+use crate::targets::HttpTarget;
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn binary() -> String {
+    std::env::var("PW_CLI").expect("PW_CLI is set by scripts/e2e.sh")
+}
+
+/// Runs the command with these environment variables (and a config file of
+/// its own), feeding `stdin`.
+fn cli(env: &[(&str, &str)], config: &TempDir, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(binary())
+        .args(args)
+        .env_remove("PINGWARDEN_API_KEY")
+        .env_remove("PINGWARDEN_API_URL")
+        .env("PINGWARDEN_CONFIG", config.0.join("config.json"))
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the pingwarden binary runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json_of(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("--json prints JSON")
+}
+
+fn text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn pingbase_commands_manage_monitors_heartbeats_and_incidents() {
+    let (account, target) = (Account::register("cli"), HttpTarget::start());
+    let key = account.api_key(&["read", "write"]);
+    let config = TempDir::new("cli");
+    let url = base_url();
+    let env = [
+        ("PINGWARDEN_API_URL", url.as_str()),
+        ("PINGWARDEN_API_KEY", key.as_str()),
+    ];
+    let run = |args: &[&str]| cli(&env, &config, args, "");
+
+    let created = json_of(&run(&["add", "shop", &target.url("/ok"), "--json"]));
+    let id = created["data"]["id"].as_str().unwrap().to_string();
+    let listed = run(&["monitors"]);
+    assert!(
+        text(&listed).contains("shop") && text(&listed).starts_with("ID"),
+        "{}",
+        text(&listed)
+    );
+    let status = run(&["status", &id]);
+    assert!(text(&status).contains(&format!("shop ({id}) is")), "{}", text(&status));
+    assert_eq!(
+        json_of(&run(&["monitors", "pause", &id, "--json"]))["data"]["status"],
+        "paused"
+    );
+    assert_ne!(
+        json_of(&run(&["monitors", "resume", &id, "--json"]))["data"]["status"],
+        "paused"
+    );
+
+    let beat = json_of(&run(&[
+        "add",
+        "backup",
+        "--type",
+        "heartbeat",
+        "--interval",
+        "60",
+        "--grace",
+        "60",
+        "--json",
+    ]));
+    let beat_id = beat["data"]["id"].as_str().unwrap();
+    let token = beat["data"]["token"].as_str().unwrap();
+    assert_eq!(Client::anonymous().get(&format!("/p/{token}")).status, 200);
+    let pings = json_of(&run(&["pings", beat_id, "--json"]));
+    assert_eq!(pings["data"].as_array().unwrap().len(), 1, "{pings}");
+
+    let incident = json_of(&run(&[
+        "incidents",
+        "create",
+        "Slow checkout",
+        "--monitor",
+        &id,
+        "--json",
+    ]));
+    let incident_id = incident["data"]["id"].as_str().unwrap();
+    assert!(run(&["incidents", "resolve", incident_id]).status.success());
+    let incidents = json_of(&run(&["incidents", "--json"]));
+    assert_eq!(incidents["data"][0]["status"], "resolved", "{incidents}");
+
+    assert!(run(&["delete", &id]).status.success());
+    // An API error: exit status 1 and the API's own message.
+    let missing = run(&["delete", &id]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("404 not_found: monitor not found"));
+    assert_eq!(
+        json_of(&run(&["pages", "list", "--json"]))["data"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn login_keeps_a_token_that_manages_keys_and_pingbase_names_work() {
+    let account = Account::register("cli-login");
+    let config = TempDir::new("cli-login");
+    let url = base_url();
+    let login = cli(
+        &[],
+        &config,
+        &["login", "--email", &account.email, "--url", &url],
+        &format!("{}\n", account.password),
+    );
+    assert!(login.status.success(), "{}", String::from_utf8_lossy(&login.stderr));
+    // From the config file alone.
+    let created = json_of(&cli(&[], &config, &["keys", "create", "ci", "--json"], ""));
+    let key = created["data"]["key"].as_str().unwrap().to_string();
+    let key_id = created["data"]["id"].as_str().unwrap().to_string();
+    assert!(text(&cli(&[], &config, &["keys", "list"], "")).contains(&key_id));
+    // PingBase's variable names.
+    let pingbase = [("PINGBASE_API_URL", url.as_str()), ("PINGBASE_API_KEY", key.as_str())];
+    let other_config = TempDir::new("cli-pingbase");
+    assert!(cli(&pingbase, &other_config, &["monitors"], "").status.success());
+    assert!(cli(&[], &config, &["keys", "revoke", &key_id], "").status.success());
+    let revoked = cli(&pingbase, &other_config, &["monitors"], "");
+    assert_eq!(revoked.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&revoked.stderr).contains("401"));
+    let wrong = cli(
+        &[],
+        &config,
+        &["login", "--email", &account.email, "--url", &url],
+        "wrong password\n",
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+}
+
+#[test]
+fn the_mcp_tools_are_served_over_stdio_for_mcp_json() {
+    let account = Account::register("cli-mcp");
+    let key = account.api_key(&["read", "write"]);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/mcp_client.py");
+    let output = Command::new("python3")
+        .args([script, "stdio", &key, "stdio", &binary(), &base_url()])
+        .output()
+        .expect("python3 runs mcp_client.py");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let steps: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(steps[0]["server"], "pingwarden", "{steps:?}");
+    assert!(steps[1]["names"].as_array().unwrap().len() >= 11);
+    let created = steps.iter().find(|s| s["step"] == "create").unwrap();
+    assert_eq!(created["is_error"], false, "{created}");
+}
