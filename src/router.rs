@@ -49,6 +49,7 @@ enum Route<'a> {
     DnsQuery,
     PortScan,
     Mcp,
+    OpenApi,
     Services,
     ServiceHistory(&'a str),
     HostStatus(&'a str),
@@ -78,6 +79,7 @@ impl<'a> Route<'a> {
             ["api", "history", id] => Route::ServiceHistory(id),
             ["api", "port-scan"] => Route::PortScan,
             ["mcp"] => Route::Mcp,
+            ["api", "openapi.json"] => Route::OpenApi,
             ["status", slug, "monitors", id, "badge.svg"] => Route::MonitorBadge(slug, id),
             ["p", token] | ["api", "v1", "heartbeat", token] => Route::Ping(token, None),
             ["p", token, suffix] | ["api", "v1", "heartbeat", token, suffix] => Route::Ping(token, Some(suffix)),
@@ -142,7 +144,8 @@ impl<'a> Route<'a> {
             | Route::DnsQuery
             | Route::Services
             | Route::ServiceHistory(_)
-            | Route::HostStatus(_) => "GET",
+            | Route::HostStatus(_)
+            | Route::OpenApi => "GET",
             Route::DnsLookup | Route::PortScan | Route::LiveCheck | Route::Mcp => "POST",
             Route::StatusPages | Route::Invitations(_) => "GET, POST",
             Route::StatusPage(_) => "GET, PATCH, DELETE",
@@ -218,6 +221,7 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::DnsQuery, Get) => api::tools::dns_query(ctx, req).await,
         (Route::PortScan, Post) => api::tools::port_scan(ctx, req).await,
         (Route::Mcp, Post) => api::mcp::handle(ctx, req, |ctx, req| Box::pin(dispatch(ctx, req))).await,
+        (Route::OpenApi, Get) => api::openapi(),
         (Route::Services, Get) => api::catalogue::index(ctx, req).await,
         (Route::ServiceHistory(id), Get) => api::catalogue::history(ctx, id).await,
         (Route::HostStatus(host), Get) => api::hosts::status(ctx, host).await,
@@ -367,4 +371,178 @@ fn finish(mut response: Response, request_id: &str, (queries, ms): (u32, f64)) -
         "X-Request-Id, Retry-After, Server-Timing",
     )?;
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The OpenAPI document (`openapi.json`, written by scripts/openapi.py)
+    //! and the router agree: every documented operation is routed, and
+    //! every route is documented with each method it answers.
+    use super::Route;
+    use serde_json::Value;
+
+    fn document() -> Value {
+        serde_json::from_str(include_str!("../openapi.json")).expect("openapi.json is JSON")
+    }
+
+    /// A concrete path for a documented template.
+    fn sample(template: &str) -> String {
+        template
+            .replace("{suffix}", "start")
+            .replace("{slug}", "acme")
+            .replace("{host}", "example.com")
+            .split('/')
+            .map(|segment| if segment.starts_with('{') { "x_1" } else { segment })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// The documented template of a route: a new route cannot compile
+    /// without one.
+    fn template(route: &Route) -> &'static str {
+        match route {
+            Route::Health => "/api/health",
+            Route::Register => "/api/v1/auth/register",
+            Route::Login => "/api/v1/auth/login",
+            Route::Me => "/api/v1/me",
+            Route::Members(_) => "/api/v1/organizations/{org_id}/members",
+            Route::Member(..) => "/api/v1/organizations/{org_id}/members/{user_id}",
+            Route::Invitations(_) => "/api/v1/organizations/{org_id}/invitations",
+            Route::Invitation(..) => "/api/v1/organizations/{org_id}/invitations/{id}",
+            Route::AcceptInvitation(_) => "/api/v1/invitations/{token}/accept",
+            Route::ApiKeys => "/api/v1/api-keys",
+            Route::ApiKey(_) => "/api/v1/api-keys/{id}",
+            Route::Monitors => "/api/v1/monitors",
+            Route::Monitor(_) => "/api/v1/monitors/{id}",
+            Route::PauseMonitor(_) => "/api/v1/monitors/{id}/pause",
+            Route::ResumeMonitor(_) => "/api/v1/monitors/{id}/resume",
+            Route::MonitorChecks(_) => "/api/v1/monitors/{id}/checks",
+            Route::MonitorIncidents(_) => "/api/v1/monitors/{id}/incidents",
+            Route::MonitorUptime(_) => "/api/v1/monitors/{id}/uptime",
+            Route::MonitorPings(_) => "/api/v1/monitors/{id}/pings",
+            Route::RotateToken(_) => "/api/v1/monitors/{id}/rotate-token",
+            Route::StatusPages => "/api/v1/status-pages",
+            Route::StatusPage(_) => "/api/v1/status-pages/{id}",
+            Route::Incidents => "/api/v1/incidents",
+            Route::Incident(_) => "/api/v1/incidents/{id}",
+            Route::IncidentUpdates(_) => "/api/v1/incidents/{id}/updates",
+            Route::Channels => "/api/v1/channels",
+            Route::Channel(_) => "/api/v1/channels/{id}",
+            Route::TestChannel(_) => "/api/v1/channels/{id}/test",
+            Route::RotateChannelSecret(_) => "/api/v1/channels/{id}/rotate-secret",
+            Route::ChannelDeliveries(_) => "/api/v1/channels/{id}/deliveries",
+            Route::RetryDelivery(_) => "/api/v1/deliveries/{id}/retry",
+            Route::PublicPage(_) => "/status/{slug}",
+            Route::PublicPageJson(_) => "/status/{slug}.json",
+            Route::PageBadge(_) => "/status/{slug}/badge.svg",
+            Route::MonitorBadge(..) => "/status/{slug}/monitors/{id}/badge.svg",
+            Route::Ping(_, None) => "/p/{token}",
+            Route::Ping(_, Some(_)) => "/p/{token}/{suffix}",
+            Route::Live => "/api/v1/live",
+            Route::PageLive(_) => "/status/{slug}/live",
+            Route::DnsLookup => "/api/dns-lookup",
+            Route::DnsQuery => "/api/v1/dns",
+            Route::PortScan => "/api/port-scan",
+            Route::Mcp => "/mcp",
+            Route::OpenApi => "/api/openapi.json",
+            Route::Services => "/api/v1/services",
+            Route::ServiceHistory(_) => "/api/v1/services/{id}/history",
+            Route::HostStatus(_) => "/api/v1/status/{host}",
+            Route::LiveCheck => "/api/v1/checks",
+        }
+    }
+
+    fn methods(route: &Route) -> Vec<String> {
+        route
+            .allow()
+            .split(", ")
+            .filter(|m| *m != "HEAD")
+            .map(str::to_lowercase)
+            .collect()
+    }
+
+    #[test]
+    fn every_documented_operation_is_routed() {
+        let document = document();
+        for (template, operations) in document["paths"].as_object().unwrap() {
+            let path = sample(template);
+            let route = Route::parse(&path).unwrap_or_else(|| panic!("{template} ({path}) is not routed"));
+            for method in operations.as_object().unwrap().keys() {
+                assert!(methods(&route).contains(method), "{method} {template} is not allowed");
+            }
+        }
+    }
+
+    /// One of each route (with `template` above, which the compiler keeps
+    /// complete: add a new route to both).
+    fn every_route() -> Vec<Route<'static>> {
+        use Route::*;
+        vec![
+            Health,
+            Register,
+            Login,
+            Me,
+            Members("o"),
+            Member("o", "u"),
+            Invitations("o"),
+            Invitation("o", "i"),
+            AcceptInvitation("t"),
+            ApiKeys,
+            ApiKey("k"),
+            Monitors,
+            Monitor("m"),
+            PauseMonitor("m"),
+            ResumeMonitor("m"),
+            MonitorChecks("m"),
+            MonitorIncidents("m"),
+            MonitorUptime("m"),
+            MonitorPings("m"),
+            RotateToken("m"),
+            StatusPages,
+            StatusPage("p"),
+            Incidents,
+            Incident("i"),
+            IncidentUpdates("i"),
+            Channels,
+            Channel("c"),
+            TestChannel("c"),
+            RotateChannelSecret("c"),
+            ChannelDeliveries("c"),
+            RetryDelivery("d"),
+            PublicPage("s"),
+            PublicPageJson("s"),
+            PageBadge("s"),
+            MonitorBadge("s", "m"),
+            Ping("t", None),
+            Ping("t", Some("start")),
+            Live,
+            PageLive("s"),
+            DnsLookup,
+            DnsQuery,
+            PortScan,
+            Mcp,
+            OpenApi,
+            Services,
+            ServiceHistory("s"),
+            HostStatus("h"),
+            LiveCheck,
+        ]
+    }
+
+    #[test]
+    fn every_route_is_documented_with_each_method() {
+        let document = document();
+        for route in every_route() {
+            let own = template(&route);
+            let documented = &document["paths"][own];
+            assert!(documented.is_object(), "{own} is not documented");
+            for method in methods(&route) {
+                assert!(
+                    documented.get(&method).is_some(),
+                    "{} {own} is not documented",
+                    method.to_uppercase()
+                );
+            }
+        }
+    }
 }
