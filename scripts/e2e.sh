@@ -71,3 +71,7 @@ PW_TEST_URL="http://127.0.0.1:$port" cargo test --test e2e --quiet -- --test-thr
   grep -a -A4 "ERROR" "$state/wrangler.log" | tail -60
   exit 1
 }
+# The OpenAPI contract, fuzzed by schemathesis (the whole suite only).
+if [ $# -eq 0 ]; then
+  scripts/contract.sh "http://127.0.0.1:$port"
+fi

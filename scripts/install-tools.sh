@@ -53,6 +53,12 @@ if [ "${1:-}" = test ]; then
   if ! python3 -c 'import websockets' 2>/dev/null; then
     python3 -m pip install --quiet websockets==15.0.1
   fi
+  # schemathesis, for the OpenAPI contract (scripts/contract.sh), in a
+  # virtualenv of its own: its dependencies are many and pinned by it.
+  if ! .venv-contract/bin/schemathesis --version 2>/dev/null | grep -qF 4.32.5; then
+    python3 -m venv .venv-contract
+    .venv-contract/bin/pip install --quiet schemathesis==4.32.5
+  fi
   # The official MCP SDK, as the MCP server's client.
   if ! python3 -c 'import mcp' 2>/dev/null; then
     python3 -m pip install --quiet mcp==1.30.0

@@ -57,6 +57,9 @@ def op(summary, *, auth=True, params=(), query=(), body=None, ok="200", shape="D
     if limited:
         success["headers"] = {h: {"$ref": f"#/components/headers/{h}"} for h in RATE_HEADERS}
     responses = {ok: success}
+    if content != "application/json":
+        # A page or badge that is not found is said in its own kind.
+        responses["404"] = {"description": "Not found", "content": {content: {"schema": TEXT}, "application/json": {"schema": ref("Error")}}}
     for code, name, _ in ERRORS:
         responses.setdefault(code, {"$ref": f"#/components/responses/{name}"})
     if limited:
