@@ -10,7 +10,7 @@ use std::time::Duration;
 pub struct Api {
     http: Client,
     pub url: String,
-    credential: Option<String>,
+    pub credential: Option<String>,
 }
 
 impl Api {

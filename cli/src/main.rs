@@ -8,6 +8,7 @@ mod api;
 mod commands;
 mod config;
 mod table;
+mod tail;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -88,6 +89,15 @@ enum Command {
     Channels {
         #[command(subcommand)]
         action: ListOnly,
+    },
+    /// Follow the live stream: every check, ping, change and incident as it happens.
+    Tail {
+        /// Only these monitors (repeatable).
+        #[arg(long = "monitor")]
+        monitors: Vec<String>,
+        /// Stop after this many events.
+        #[arg(long)]
+        count: Option<usize>,
     },
     /// Serve the MCP tools over stdio (for .mcp.json), forwarding to the deployment's /mcp.
     Mcp,
@@ -210,6 +220,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Channels { action: ListOnly::List } => {
             commands::list(&api, &out, "/api/v1/channels", &["id", "name", "kind", "enabled"])
         }
+        Command::Tail { monitors, count } => tail::follow(&api, &out, &monitors, count),
         Command::Mcp => commands::mcp(&api),
     }
 }

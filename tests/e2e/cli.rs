@@ -170,3 +170,42 @@ fn the_mcp_tools_are_served_over_stdio_for_mcp_json() {
     let created = steps.iter().find(|s| s["step"] == "create").unwrap();
     assert_eq!(created["is_error"], false, "{created}");
 }
+
+#[test]
+fn tail_follows_the_live_stream() {
+    let account = Account::register("cli-tail");
+    let key = account.api_key(&["read"]);
+    let created = account.create_monitor(
+        serde_json::json!({ "type": "heartbeat", "name": "tailed", "interval_seconds": 60, "grace_seconds": 60 }),
+    );
+    let (id, token) = (
+        created["id"].as_str().unwrap(),
+        created["token"].as_str().unwrap().to_string(),
+    );
+    let config = TempDir::new("cli-tail");
+    let url = base_url();
+    let child = Command::new(binary())
+        .args(["tail", "--monitor", id, "--count", "1", "--json"])
+        .env("PINGWARDEN_CONFIG", config.0.join("config.json"))
+        .env("PINGWARDEN_API_URL", &url)
+        .env("PINGWARDEN_API_KEY", &key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the pingwarden binary runs");
+    // Ping until the stream (which wakes the monitor first) carries one.
+    let pinger = std::thread::spawn(move || {
+        for _ in 0..20 {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            Client::anonymous().get(&format!("/p/{token}"));
+        }
+    });
+    let output = child.wait_with_output().unwrap();
+    pinger.join().unwrap();
+    let event = json_of(&output);
+    assert_eq!(
+        (event["type"].as_str(), event["monitor_id"].as_str()),
+        (Some("telemetry_tick"), Some(id)),
+        "{event}"
+    );
+}
