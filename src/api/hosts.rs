@@ -6,9 +6,10 @@
 //! (per account, or per address without a credential); of one it does, it
 //! is a read. Both answer in pingy's shapes.
 
-use super::limits::{caller, spend};
+use super::limits::spend;
 use super::tools::reachable_addresses;
 use super::{json_response, ok, read_json, Ctx};
+use crate::auth::caller;
 use crate::domain::catalogue::CATALOGUE_ORG;
 use crate::domain::ids::new_id;
 use crate::domain::monitor::MonitorSpec;

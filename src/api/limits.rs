@@ -93,18 +93,8 @@ pub fn set_headers(response: &mut Response, decision: &Decision) -> worker::Resu
     headers.set("X-RateLimit-Reset", &decision.reset_seconds().to_string())
 }
 
-/// Who calls a public route: with a credential, its principal (checked, and
-/// counted against its key or user); without one, its address.
-pub async fn caller(ctx: &Ctx, req: &Request) -> ApiResult<(Option<Principal>, Bucket)> {
-    if crate::auth::credential(req).is_none() {
-        return Ok((None, Bucket::Ip(address(req))));
-    }
-    let principal = crate::auth::authenticate(ctx, req, None).await?;
-    let bucket = bucket_of(&principal);
-    Ok((Some(principal), bucket))
-}
-
-fn bucket_of(principal: &Principal) -> Bucket {
+/// The bucket a principal's requests count against: its key or its user.
+pub fn bucket_of(principal: &Principal) -> Bucket {
     match &principal.actor {
         Actor::Key { key_id, .. } => Bucket::Key(key_id.clone()),
         Actor::User { user_id, .. } => Bucket::User(user_id.clone()),

@@ -6,8 +6,9 @@
 //! targets are allowed; scans spend an hourly budget per caller and per
 //! caller and target, so the service cannot be turned on others.
 
-use super::limits::{caller, spend};
+use super::limits::spend;
 use super::{json_response, query, read_json, Ctx};
+use crate::auth::caller;
 use crate::domain::rate_limit::{Bucket, Rule, HOUR_MS};
 use crate::domain::tools::{lookup_domain, refused_target, scan_ports, service_name, target_host};
 use crate::domain::validation::FieldError;

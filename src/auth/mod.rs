@@ -5,6 +5,7 @@ pub mod password;
 
 use crate::api::{limits, Ctx};
 use crate::domain::access::{Actor, KeyScopes, Principal, Role};
+use crate::domain::rate_limit::Bucket;
 use crate::domain::{api_key, jwt};
 use crate::error::{ApiError, ApiResult};
 use crate::store;
@@ -110,4 +111,15 @@ async fn by_token(ctx: &Ctx, token: &str, org_id: Option<&str>) -> ApiResult<Pri
         None if org_id.is_some() => Err(ApiError::NotFound("organization")),
         None => Err(ApiError::Unauthorized("this token's user no longer exists")),
     }
+}
+
+/// Who calls a public route: with a credential, its principal (checked, and
+/// counted against its key or user); without one, its address.
+pub async fn caller(ctx: &Ctx, req: &Request) -> ApiResult<(Option<Principal>, Bucket)> {
+    if credential(req).is_none() {
+        return Ok((None, Bucket::Ip(limits::address(req))));
+    }
+    let principal = authenticate(ctx, req, None).await?;
+    let bucket = limits::bucket_of(&principal);
+    Ok((Some(principal), bucket))
 }

@@ -10,7 +10,6 @@
 use super::at;
 use super::monitor::MonitorObject;
 use super::stub::{ObjectConfig, PingMessage, PingsQuery};
-use super::telemetry::{change, ping_tick};
 use crate::domain::heartbeat::{exit_code_hint, missed_hint, unfinished_hint, PingKind};
 use crate::domain::ids::new_id;
 use crate::domain::monitor::{MonitorStatus, Settings};
@@ -133,8 +132,7 @@ impl MonitorObject {
         }
         self.arm_no_later_than(self.heartbeat_deadline(&config, &history)?)
             .await?;
-        let tick = ping_tick(&config, kind.as_str(), duration_ms, now);
-        self.report(&config, vec![tick], change(&config, before, &reason, now))
+        self.report_ping(&config, kind.as_str(), duration_ms, (before, &reason), now)
             .await;
         Response::from_json(&json!({ "status": status.as_str(), "duration_ms": duration_ms }))
     }
@@ -236,8 +234,7 @@ impl MonitorObject {
         if let Some(next) = self.heartbeat_deadline(&config, &history)? {
             self.storage().set_alarm(at(next)).await?;
         }
-        let tick = ping_tick(&config, PingKind::Missed.as_str(), None, now);
-        self.report(&config, vec![tick], change(&config, before, &reason, now))
+        self.report_ping(&config, PingKind::Missed.as_str(), None, (before, &reason), now)
             .await;
         Ok(())
     }

@@ -11,7 +11,6 @@
 use super::at;
 use super::storage::Storage;
 use super::stub::{EnsureRequest, ObjectConfig, ProbeRequest};
-use super::telemetry::{change, check_tick};
 use crate::config::Config;
 use crate::domain::ids::new_id;
 use crate::domain::monitor::MonitorStatus;
@@ -325,11 +324,7 @@ impl MonitorObject {
         if status != before && !self.flip(&mut config, &history, status, &reason, now).await? {
             return Ok(());
         }
-        let ticks = results
-            .iter()
-            .map(|(region, result)| check_tick(&config, region, result, now))
-            .collect();
-        self.report(&config, ticks, change(&config, before, &reason, now)).await;
+        self.report_checks(&config, &results, before, &reason, now).await;
         Ok(())
     }
 

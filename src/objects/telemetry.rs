@@ -49,9 +49,41 @@ impl MonitorObject {
         Response::empty()
     }
 
+    /// A check's results (one per region), and the change of status from
+    /// `before` they made, for whoever listens.
+    pub(super) async fn report_checks(
+        &self,
+        config: &ObjectConfig,
+        results: &[(String, ProbeResult)],
+        before: MonitorStatus,
+        reason: &str,
+        now: i64,
+    ) {
+        let ticks = results
+            .iter()
+            .map(|(region, result)| check_tick(config, region, result, now))
+            .collect();
+        self.report(config, ticks, change(config, before, reason, now)).await;
+    }
+
+    /// A ping of `kind` (or a `missed` deadline), and the change of status
+    /// (from the status before it, for this reason) it made.
+    pub(super) async fn report_ping(
+        &self,
+        config: &ObjectConfig,
+        kind: &str,
+        duration_ms: Option<i64>,
+        (before, reason): (MonitorStatus, &str),
+        now: i64,
+    ) {
+        let tick = ping_tick(config, kind, duration_ms, now);
+        self.report(config, vec![tick], change(config, before, reason, now))
+            .await;
+    }
+
     /// Tells the hub of these results, if anyone listens. A failure is only
     /// logged: the stream is live, not a record (the history is).
-    pub(super) async fn report(&self, config: &ObjectConfig, ticks: Vec<Tick>, change: Option<StatusChange>) {
+    async fn report(&self, config: &ObjectConfig, ticks: Vec<Tick>, change: Option<StatusChange>) {
         let work = async {
             if !self.is_live().await? {
                 return Ok(());
@@ -91,7 +123,7 @@ fn tick(config: &ObjectConfig, kind: &str, status: &str, now: i64) -> Tick {
 }
 
 /// One region's check result (`config` already holds the verdict).
-pub(super) fn check_tick(config: &ObjectConfig, region: &str, result: &ProbeResult, now: i64) -> Tick {
+fn check_tick(config: &ObjectConfig, region: &str, result: &ProbeResult, now: i64) -> Tick {
     Tick {
         latency_ms: Some(i64::from(result.timings.total_ms)),
         region: Some(region.to_string()).filter(|r| !r.is_empty()),
@@ -102,7 +134,7 @@ pub(super) fn check_tick(config: &ObjectConfig, region: &str, result: &ProbeResu
 }
 
 /// A ping of `kind`, or a `missed` deadline; its status is the monitor's after it.
-pub(super) fn ping_tick(config: &ObjectConfig, kind: &str, duration_ms: Option<i64>, now: i64) -> Tick {
+fn ping_tick(config: &ObjectConfig, kind: &str, duration_ms: Option<i64>, now: i64) -> Tick {
     Tick {
         duration_ms,
         ..tick(config, kind, config.status.as_str(), now)
@@ -110,7 +142,7 @@ pub(super) fn ping_tick(config: &ObjectConfig, kind: &str, duration_ms: Option<i
 }
 
 /// The change of status, if there was one.
-pub(super) fn change(config: &ObjectConfig, from: MonitorStatus, reason: &str, now: i64) -> Option<StatusChange> {
+fn change(config: &ObjectConfig, from: MonitorStatus, reason: &str, now: i64) -> Option<StatusChange> {
     (from != config.status).then(|| StatusChange {
         monitor_id: config.monitor_id.clone(),
         name: config.name.clone(),
