@@ -5,12 +5,12 @@ export WRANGLER_SEND_METRICS := false
 
 SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock openapi.json $(wildcard catalogue/*.json)
 
-.PHONY: dev test unit e2e bench soak screenshot tools build fmt lint
+.PHONY: dev test unit e2e deploy-check deploy bench soak screenshot tools build fmt lint
 
 dev: tools
 	scripts/dev.sh
 
-test: unit e2e
+test: unit e2e deploy-check
 
 unit:
 	cargo test --quiet --lib --test schema
@@ -18,6 +18,19 @@ unit:
 e2e:
 	@scripts/install-tools.sh test
 	scripts/e2e.sh
+
+# The deploy's dry run, in a network namespace with nothing but loopback: it
+# proves that the dry run needs no account and no network, and that the
+# bundle is made. The build runs first, outside: cargo may have crates to fetch.
+deploy-check: tools
+	@$(MAKE) -s build
+	unshare --net -- bash -c 'ip link set lo up && DRY_RUN=1 scripts/deploy.sh'
+
+# To the Cloudflare account of `npx wrangler login` (or CLOUDFLARE_API_TOKEN),
+# the first time and every time after; DRY_RUN=1 only prints the steps and
+# builds the bundle. See docs/DEPLOY.md.
+deploy: tools
+	DRY_RUN=$(DRY_RUN) scripts/deploy.sh
 
 bench: tools
 	scripts/bench.sh

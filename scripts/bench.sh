@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-benches=${BENCHES:-api schedule heartbeats status_pages deliveries reconciler cost live limits}
+benches=${BENCHES:-api schedule heartbeats status_pages deliveries reconciler cost live limits timings dashboard}
 
 make -s build
 tmp=$(mktemp -d)
@@ -70,7 +70,7 @@ echo "Bundle: index_bg.wasm $(wc -c <build/index_bg.wasm) B raw, $wasm B gzip -9
 # stall the measurements for seconds if anyone edits or builds meanwhile.
 # cp -a keeps the times, so the copy's `make -s build` has nothing to do.
 mkdir "$tmp/worker"
-cp -a Makefile Cargo.toml Cargo.lock package.json wrangler.toml src migrations scripts build "$tmp/worker/"
+cp -a Makefile Cargo.toml Cargo.lock package.json wrangler.toml openapi.json src migrations scripts catalogue build web "$tmp/worker/"
 ln -s "$PWD/node_modules" "$tmp/worker/node_modules"
 make -s -q -C "$tmp/worker" build || { echo "src/ changed since the build; run make bench again" >&2; exit 1; }
 
@@ -91,7 +91,11 @@ start_server() {
   # The cost benchmark reads the objects' `cost:` lines from the log.
   local cost_log=false
   [ "$1" = cost ] && cost_log=true
-  PW_COST_LOG=$cost_log PORT=$port STATE_DIR=$state setsid "$tmp/worker/scripts/serve.sh" >"$log" 2>&1 &
+  # The dashboard's files only for its benchmark: the reconciler's fires
+  # workerd's cron trigger, which they would take (scripts/serve.sh).
+  local api_only=1
+  [ "$1" = dashboard ] && api_only=
+  SERVE_API_ONLY=$api_only PW_COST_LOG=$cost_log PORT=$port STATE_DIR=$state setsid "$tmp/worker/scripts/serve.sh" >"$log" 2>&1 &
   server=$!
   for _ in $(seq 1 240); do
     curl -fsS "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && return 0

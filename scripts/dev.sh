@@ -11,4 +11,5 @@ if ! grep -qs '^PW_JWT_SECRET=' .dev.vars; then
   echo "PW_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')" >> .dev.vars
 fi
 make -s build
+echo "Pingwarden: the API at http://127.0.0.1:${PORT:-8787}, the dashboard at http://127.0.0.1:${PORT:-8787}/app" >&2
 exec scripts/serve.sh

@@ -33,6 +33,8 @@ stop() {
     kill -TERM -- "-$group" 2>/dev/null
     wait "$group" 2>/dev/null
   done
+  # PW_E2E_KEEP_LOG=FILE keeps the Worker's log of the run there.
+  [ -n "${PW_E2E_KEEP_LOG:-}" ] && cp "$state/wrangler.log" "$PW_E2E_KEEP_LOG"
   rm -rf "$state"
   exit "$status"
 }
@@ -41,10 +43,12 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 port=$(free_port)
 dns_port=$(free_port)
 
-# The test zone the DNS monitors' tests query (see tests/e2e/checks.rs).
+# The test zone the DNS monitors' tests query (see tests/e2e/checks.rs);
+# web.test names loopback, for HTTP targets reached by name (tests/e2e/timings.rs).
 setsid "$(command -v dnsmasq || echo /usr/sbin/dnsmasq)" --keep-in-foreground --port="$dns_port" \
   --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts --pid-file= --local=/test/ \
   --host-record=up.test,10.0.0.7 --host-record=up.test,fd00::7 --mx-host=up.test,mail.up.test,10 \
+  --host-record=web.test,127.0.0.1 \
   --txt-record=up.test,"v=spf1 -all" --cname=alias.test,up.test >"$state/dnsmasq.log" 2>&1 &
 dns=$!
 export PW_DNS_RESOLVER="127.0.0.1:$dns_port"
@@ -53,6 +57,9 @@ export PW_ALLOW_PRIVATE_TARGETS=true PW_MIN_INTERVAL_SECONDS=1 PW_MIN_GRACE_SECO
 # Every test calls from 127.0.0.1 and many poll: rate limits out of the way
 # (tests/e2e/rate_limits.rs starts Workers of its own with the real ones).
 export PW_ANONYMOUS_REQUESTS_PER_MINUTE=1000000 PW_REQUESTS_PER_MINUTE=1000000 PW_PINGS_PER_MINUTE=1000000
+# The forums' moderator, an address tests/e2e/forum.rs registers; the forum
+# posting limit (PW_FORUM_POSTS_PER_HOUR) stays at its default of 20 an hour.
+export PW_MODERATOR_EMAILS=moderator@forum.test
 
 # setsid: the server gets its own process group, so stopping it stops workerd too.
 PORT=$port STATE_DIR=$state setsid scripts/serve.sh >"$state/wrangler.log" 2>&1 &

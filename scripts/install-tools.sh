@@ -7,7 +7,10 @@
 # real DNS server (dnsmasq) to answer the DNS monitors, and unshare and ip to
 # run the suite in a network namespace of its own, and Python's
 # standardwebhooks to verify webhook signatures independently, and the
-# websockets client for the live stream, and the MCP SDK for /mcp.
+# websockets client for the live stream, the MCP SDK for /mcp, and
+# prometheus-client's text-format parser for /api/v1/metrics, and Debian's
+# Chromium for the dashboard's browser tests (driven by playwright-core,
+# which package-lock.json pins; it never downloads a browser of its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,9 +44,17 @@ if [ "${1:-}" = test ]; then
   command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
   command -v ip >/dev/null || [ -x /usr/sbin/ip ] || missing+=(iproute2)
   command -v unshare >/dev/null || missing+=(util-linux)
+  command -v chromium >/dev/null || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}" >&2
     apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  # playwright-core 1.64 speaks the DevTools protocol of Chromium 12x and later;
+  # the browser tests print both versions (tests/browser/dashboard.test.mjs).
+  chromium_major=$(chromium --version 2>/dev/null | grep -oE '[0-9]+' | head -1)
+  if [ "${chromium_major:-0}" -lt 120 ]; then
+    echo "Chromium ${chromium_major:-missing} is older than the browser tests need (120 or later)" >&2
+    exit 1
   fi
   # An implementation of Standard Webhooks of its own, to check our signatures.
   if ! python3 -c 'import standardwebhooks' 2>/dev/null; then
@@ -62,5 +73,9 @@ if [ "${1:-}" = test ]; then
   # The official MCP SDK, as the MCP server's client.
   if ! python3 -c 'import mcp' 2>/dev/null; then
     python3 -m pip install --quiet mcp==1.30.0
+  fi
+  # Prometheus's own Python client, whose text-format parser reads the metrics.
+  if ! python3 -c 'import prometheus_client' 2>/dev/null; then
+    python3 -m pip install --quiet prometheus-client==0.26.0
   fi
 fi

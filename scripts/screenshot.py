@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Takes docs/status-page.png (and -phone.png, 390 px wide, and -dark.png): serves the built Worker with fresh state,
+"""Takes docs/status-page.png (and -phone.png, 390 px wide, and -dark.png), and
+the dashboard's docs/dashboard-*.png (scripts/screenshot-dashboard.mjs): serves the built Worker with fresh state,
 creates a few monitors against the Worker itself (loopback only), one that
 is down (with its automatic incident), a heartbeat and a manual incident,
 gives the monitors 89 past days of rollups (written straight into the local
@@ -68,7 +69,10 @@ def main():
     port, closed = free_port(), free_port()
     state = tempfile.mkdtemp(prefix="pw-screenshot-")
     env = {**os.environ, "PORT": str(port), "STATE_DIR": state, "CRON_EVERY_SECONDS": "0",
-           "PW_ALLOW_PRIVATE_TARGETS": "true", "PW_MIN_INTERVAL_SECONDS": "5", "PW_DEFAULT_PLAN": "pro"}
+           "PW_ALLOW_PRIVATE_TARGETS": "true", "PW_MIN_INTERVAL_SECONDS": "5", "PW_DEFAULT_PLAN": "pro",
+           "PW_REQUESTS_PER_MINUTE": "100000",
+           # A throwaway server: a throwaway secret (make dev keeps its own in .dev.vars).
+           "PW_JWT_SECRET": os.environ.get("PW_JWT_SECRET") or os.urandom(16).hex()}
     server = subprocess.Popen([os.path.join(ROOT, "scripts", "serve.sh")], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -140,6 +144,8 @@ def shoot(api, port, closed, state):
                         f"--window-size={size}", f"--screenshot={path}", api.base + "/status/acme"],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         print(f"wrote {path}")
+    subprocess.run(["node", os.path.join(ROOT, "scripts", "screenshot-dashboard.mjs"), api.base,
+                    "demo@acme.test", "demo-password", website["id"]], cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,32 @@ wrangler=node_modules/.bin/wrangler
 "$wrangler" d1 execute DB --local --persist-to "$STATE_DIR" \
   --command "UPDATE monitors SET lease_until = 0 WHERE lease_until > 0" >/dev/null
 
+# SERVE_API_ONLY=1 serves the Worker without the dashboard's static files.
+# With [assets] on, wrangler dev (4.86) sends workerd's own cron trigger,
+# /cdn-cgi/handler/scheduled (the one that takes a `time`), to the assets
+# router, which has no scheduled handler: servers of tests and benchmarks
+# that fire it at chosen times serve the API alone. (`/__scheduled`, which
+# `make dev` and the suite's main server fire, works either way; deployed,
+# cron triggers reach the Worker whatever the assets.)
+config=()
+if [ "${SERVE_API_ONLY:-}" = 1 ]; then
+  # Written only when it changes: wrangler dev watches its config, and every
+  # server running on this file would restart (dropping what is in flight)
+  # if the next one to start rewrote it.
+  awk '/^\[assets\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' wrangler.toml >wrangler.api-only.toml.$$
+  if cmp -s wrangler.api-only.toml.$$ wrangler.api-only.toml; then
+    rm wrangler.api-only.toml.$$
+  else
+    mv wrangler.api-only.toml.$$ wrangler.api-only.toml
+  fi
+  config=(--config wrangler.api-only.toml)
+fi
+
 vars=()
 for name in $(compgen -e | grep '^PW_' || true); do
   vars+=(--var "$name:${!name}")
 done
-"$wrangler" dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
+"$wrangler" dev "${config[@]}" --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
   --test-scheduled --show-interactive-dev-session=false "${vars[@]}" &
 server=$!
 trap 'kill -TERM "$server" 2>/dev/null; wait "$server"' EXIT INT TERM

@@ -1,6 +1,7 @@
 //! The deployment's settings, read from the Worker's vars and secrets
 //! (`PW_*`, defaults in wrangler.toml).
 
+use crate::domain::forum::moderator_emails;
 use crate::domain::monitor::Rules;
 use crate::domain::notify::channel::NotifyRules;
 use crate::domain::notify::delivery::{parse_schedule, DEFAULT_BACKOFF_SECONDS};
@@ -47,6 +48,14 @@ pub struct Config {
     pub live_checks_per_hour: Option<u32>,
     /// Pings a minute one heartbeat takes before 429 (`PW_PINGS_PER_MINUTE`, default 120).
     pub pings_per_minute: u32,
+    /// The forum moderators' addresses, lower case (`PW_MODERATOR_EMAILS`, comma separated).
+    pub moderator_emails: Vec<String>,
+    /// How old an account must be for its votes and accepts to earn points
+    /// (`PW_FORUM_MIN_ACCOUNT_AGE_HOURS`, default 0).
+    pub forum_min_account_age_hours: u32,
+    /// Threads, replies and reports one account may post an hour
+    /// (`PW_FORUM_POSTS_PER_HOUR`, default 20).
+    pub forum_posts_per_hour: u32,
 }
 
 impl Config {
@@ -87,6 +96,9 @@ impl Config {
             requests_per_minute: number("PW_REQUESTS_PER_MINUTE")?,
             live_checks_per_hour: number("PW_LIVE_CHECKS_PER_HOUR")?,
             pings_per_minute: number("PW_PINGS_PER_MINUTE")?.unwrap_or(120).max(1),
+            moderator_emails: moderator_emails(&text("PW_MODERATOR_EMAILS").unwrap_or_default()),
+            forum_min_account_age_hours: number("PW_FORUM_MIN_ACCOUNT_AGE_HOURS")?.unwrap_or(0),
+            forum_posts_per_hour: number("PW_FORUM_POSTS_PER_HOUR")?.unwrap_or(20).max(1),
         })
     }
 
@@ -114,6 +126,11 @@ impl Config {
             .ok()
             .map(|v| v.to_string())
             .filter(|v| !v.trim().is_empty())
+    }
+
+    /// Whether the account with this address moderates the forums.
+    pub fn is_moderator(&self, email: &str) -> bool {
+        self.moderator_emails.iter().any(|m| m.eq_ignore_ascii_case(email))
     }
 
     pub fn monitor_rules(&self) -> Rules {

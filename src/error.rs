@@ -3,6 +3,7 @@
 //! logged with the request id and never described to the client.
 
 use crate::domain::access::Denied;
+use crate::domain::forum::Refusal;
 use crate::domain::validation::FieldError;
 use serde_json::{json, Value};
 
@@ -162,6 +163,21 @@ impl From<Denied> for ApiError {
                 "user_token_required",
                 "this route needs a user's token from /api/v1/auth/login, not an API key",
             ),
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            // Posts are public: another's is no secret, so 403 rather than 404.
+            Refusal::NotAuthor => ApiError::forbidden("not_author", "only its author may do this"),
+            Refusal::NotModerator => ApiError::forbidden("not_moderator", "only the forums' moderators may do this"),
+            Refusal::EditWindowClosed => ApiError::forbidden(
+                "edit_window_closed",
+                "posts can be edited for an hour after they are written",
+            ),
+            Refusal::Locked => ApiError::conflict("thread_locked", "the thread is locked"),
         }
     }
 }

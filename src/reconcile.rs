@@ -6,26 +6,29 @@
 //! within the hour, like a heartbeat whose pings keep arriving), the longest
 //! overdue first and at most `MONITORS_PER_RUN` of them, so a run's work
 //! follows what went wrong, not how many monitors there are. A visit makes
-//! sure the object is configured and armed, that D1 has every change of
-//! status it made (retrying what failed, repairing what drifted), and brings
+//! sure the object is configured and armed and holds the maintenance windows
+//! that cover it, that D1 has every change of status it made (retrying what failed, repairing what drifted), and brings
 //! rollups up to the run's time; the object then grants a new lease. The
 //! reconciler also finishes deletions whose D1 part failed, re-arms
-//! organization hubs that hold unsettled deliveries, and prunes old rollups.
+//! organization hubs that hold unsettled deliveries, and prunes old rollups
+//! and expired audit log entries.
 //! A failed item is logged and stays overdue for the next run; the others go
 //! on. It works at the cron event's time (`scheduled_ms`), not the wall
 //! clock's, so rollups of days it did not run on are caught up to that time.
 
 use crate::domain::ids::new_id;
+use crate::domain::maintenance::Window;
 use crate::domain::time::{day_of, iso_from_millis, DAY_MS};
 use crate::objects::stub::{self, EnsureRequest, ObjectConfig, Visit};
 use crate::store::monitors::{self, MonitorRow};
 use crate::store::Db;
-use crate::store::{channels, rollups};
+use crate::store::{audit_log, channels, maintenances, rollups};
 use futures_util::future::join_all;
+use std::collections::BTreeSet;
 use worker::{console_error, console_log, Env, Result};
 
 /// The free plan allows 50 subrequests per invocation: the objects a run
-/// visits, monitors' and hubs', stay below it. D1 gets 3 queries a run, and
+/// visits, monitors' and hubs', stay below it. D1 gets 4 queries a run, and
 /// one more per failed visit's batch and per deletion finished.
 const MONITORS_PER_RUN: u32 = 40;
 const HUBS_PER_RUN: u32 = 8;
@@ -53,8 +56,9 @@ pub async fn run(env: &Env, scheduled_ms: i64) -> Result<()> {
         rollups::prune(&db, &day_of(scheduled_ms - rollups::RETENTION_DAYS * DAY_MS))
             .await
             .map(drop),
+        audit_log::prune(&db, scheduled_ms).await.map(drop),
     ];
-    tally.d1 += 1;
+    tally.d1 += 2;
     for error in steps.into_iter().filter_map(Result::err) {
         console_error!("the reconciler failed: {error}");
         tally.failed += 1;
@@ -76,9 +80,23 @@ pub async fn run(env: &Env, scheduled_ms: i64) -> Result<()> {
 async fn visit_overdue(env: &Env, db: &Db, scheduled_ms: i64, tally: &mut Tally) -> Result<()> {
     tally.d1 += 1;
     let overdue = monitors::overdue(db, scheduled_ms, MONITORS_PER_RUN).await?;
+    if overdue.is_empty() {
+        return Ok(());
+    }
+    // The maintenance windows the objects should hold, for drift to be repaired.
+    tally.d1 += 2;
+    let org_ids: BTreeSet<&str> = overdue.iter().map(|row| row.org_id.as_str()).collect();
+    let coverage = maintenances::covering(db, &org_ids.into_iter().collect::<Vec<_>>(), scheduled_ms).await?;
+    let windows = |row: &MonitorRow| {
+        coverage
+            .get(&row.org_id)
+            .and_then(|c| c.get(&row.id))
+            .cloned()
+            .unwrap_or_default()
+    };
     let mut failed_ids = Vec::new();
     for batch in overdue.chunks(AT_ONCE) {
-        let outcomes = join_all(batch.iter().map(|row| visit(env, db, row, scheduled_ms))).await;
+        let outcomes = join_all(batch.iter().map(|row| visit(env, db, row, windows(row), scheduled_ms))).await;
         for (row, outcome) in batch.iter().zip(outcomes) {
             tally.visited += 1;
             match outcome {
@@ -104,8 +122,11 @@ async fn visit_overdue(env: &Env, db: &Db, scheduled_ms: i64, tally: &mut Tally)
 }
 
 /// One monitor's visit.
-async fn visit(env: &Env, db: &Db, row: &MonitorRow, scheduled_ms: i64) -> Result<Visit> {
-    let config = ObjectConfig::of(row)?;
+async fn visit(env: &Env, db: &Db, row: &MonitorRow, windows: Vec<Window>, scheduled_ms: i64) -> Result<Visit> {
+    let config = ObjectConfig {
+        maintenance: Some(windows),
+        ..ObjectConfig::of(row)?
+    };
     let visit = stub::ensure(env, &EnsureRequest { config, scheduled_ms }).await?;
     if let Visit::Deleted = visit {
         // The API's deletion stopped the object but did not reach D1: finish it.

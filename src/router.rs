@@ -17,6 +17,7 @@ enum Route<'a> {
     Health,
     Register,
     Login,
+    Session,
     Me,
     Members(&'a str),
     Member(&'a str, &'a str),
@@ -26,6 +27,7 @@ enum Route<'a> {
     ApiKeys,
     ApiKey(&'a str),
     Monitors,
+    MonitorSummary,
     Monitor(&'a str),
     PauseMonitor(&'a str),
     ResumeMonitor(&'a str),
@@ -61,6 +63,35 @@ enum Route<'a> {
     RotateChannelSecret(&'a str),
     ChannelDeliveries(&'a str),
     RetryDelivery(&'a str),
+    Maintenances,
+    Maintenance(&'a str),
+    Apply,
+    Export,
+    Metrics,
+    AuditLog,
+    /// `/ping/{uuid}[/{suffix}]` or `/ping/{ping_key}/{slug}`: the path's
+    /// segments after `/ping/` (`domain::healthchecks::parse_ping_path`).
+    HcPing(&'a str, Option<&'a str>),
+    HcSlugPing(&'a str, &'a str, &'a str),
+    HcChecks,
+    HcCheck(&'a str),
+    HcPause(&'a str),
+    HcResume(&'a str),
+    HcPings(&'a str),
+    PingKey(&'a str),
+    ImportHealthchecks,
+    ImportUptimeKuma,
+    AccountMe,
+    ForumThreads,
+    ForumThread(&'a str),
+    ForumReplies(&'a str),
+    ForumAccept(&'a str),
+    ForumPost(&'a str),
+    ForumVote(&'a str),
+    ForumReport(&'a str),
+    ForumReports,
+    ForumReportItem(&'a str),
+    ServiceThreads(&'a str),
 }
 
 impl<'a> Route<'a> {
@@ -83,18 +114,32 @@ impl<'a> Route<'a> {
             ["status", slug, "monitors", id, "badge.svg"] => Route::MonitorBadge(slug, id),
             ["p", token] | ["api", "v1", "heartbeat", token] => Route::Ping(token, None),
             ["p", token, suffix] | ["api", "v1", "heartbeat", token, suffix] => Route::Ping(token, Some(suffix)),
+            ["ping", code] => Route::HcPing(code, None),
+            ["ping", code, next] => Route::HcPing(code, Some(next)),
+            ["ping", key, slug, suffix] => Route::HcSlugPing(key, slug, suffix),
+            ["api", "v3", "checks"] => Route::HcChecks,
+            ["api", "v3", "checks", uuid] => Route::HcCheck(uuid),
+            ["api", "v3", "checks", uuid, "pause"] => Route::HcPause(uuid),
+            ["api", "v3", "checks", uuid, "resume"] => Route::HcResume(uuid),
+            ["api", "v3", "checks", uuid, "pings"] => Route::HcPings(uuid),
             ["api", "v1", rest @ ..] => match rest {
                 ["auth", "register"] => Route::Register,
                 ["auth", "login"] => Route::Login,
+                ["auth", "session"] => Route::Session,
                 ["me"] => Route::Me,
                 ["organizations", org, "members"] => Route::Members(org),
                 ["organizations", org, "members", user] => Route::Member(org, user),
                 ["organizations", org, "invitations"] => Route::Invitations(org),
+                ["organizations", org, "ping-key"] => Route::PingKey(org),
+                ["import", "healthchecks"] => Route::ImportHealthchecks,
+                ["import", "uptime-kuma"] => Route::ImportUptimeKuma,
                 ["organizations", org, "invitations", id] => Route::Invitation(org, id),
                 ["invitations", token, "accept"] => Route::AcceptInvitation(token),
                 ["api-keys"] => Route::ApiKeys,
                 ["api-keys", id] => Route::ApiKey(id),
                 ["monitors"] => Route::Monitors,
+                // Before `monitors/{id}`: no monitor id is `summary`.
+                ["monitors", "summary"] => Route::MonitorSummary,
                 ["monitors", id] => Route::Monitor(id),
                 ["monitors", id, "pause"] => Route::PauseMonitor(id),
                 ["monitors", id, "resume"] => Route::ResumeMonitor(id),
@@ -114,11 +159,28 @@ impl<'a> Route<'a> {
                 ["channels", id, "rotate-secret"] => Route::RotateChannelSecret(id),
                 ["channels", id, "deliveries"] => Route::ChannelDeliveries(id),
                 ["deliveries", id, "retry"] => Route::RetryDelivery(id),
+                ["maintenances"] => Route::Maintenances,
+                ["apply"] => Route::Apply,
+                ["export"] => Route::Export,
+                ["maintenances", id] => Route::Maintenance(id),
+                ["audit-log"] => Route::AuditLog,
                 ["dns"] => Route::DnsQuery,
                 ["services"] => Route::Services,
                 ["services", id, "history"] => Route::ServiceHistory(id),
+                ["services", id, "threads"] => Route::ServiceThreads(id),
+                ["account", "me"] => Route::AccountMe,
+                ["forum", "threads"] => Route::ForumThreads,
+                ["forum", "threads", id] => Route::ForumThread(id),
+                ["forum", "threads", id, "posts"] => Route::ForumReplies(id),
+                ["forum", "threads", id, "accept"] => Route::ForumAccept(id),
+                ["forum", "posts", id] => Route::ForumPost(id),
+                ["forum", "posts", id, "vote"] => Route::ForumVote(id),
+                ["forum", "posts", id, "report"] => Route::ForumReport(id),
+                ["forum", "reports"] => Route::ForumReports,
+                ["forum", "reports", id] => Route::ForumReportItem(id),
                 ["status", host] => Route::HostStatus(host),
                 ["checks"] => Route::LiveCheck,
+                ["metrics"] => Route::Metrics,
                 _ => return None,
             },
             _ => return None,
@@ -130,6 +192,7 @@ impl<'a> Route<'a> {
         match self {
             Route::Health
             | Route::Me
+            | Route::MonitorSummary
             | Route::MonitorChecks(_)
             | Route::MonitorIncidents(_)
             | Route::MonitorUptime(_)
@@ -145,12 +208,32 @@ impl<'a> Route<'a> {
             | Route::Services
             | Route::ServiceHistory(_)
             | Route::HostStatus(_)
+            | Route::Export
+            | Route::Metrics
+            | Route::AuditLog
+            | Route::HcChecks
+            | Route::HcCheck(_)
+            | Route::HcPings(_)
+            | Route::AccountMe
+            | Route::ForumReports
+            | Route::ServiceThreads(_)
             | Route::OpenApi => "GET",
-            Route::DnsLookup | Route::PortScan | Route::LiveCheck | Route::Mcp => "POST",
+            Route::ForumThreads => "GET, POST",
+            Route::ForumThread(_) => "GET, PATCH",
+            Route::ForumReplies(_) | Route::ForumAccept(_) | Route::ForumReport(_) => "POST",
+            Route::ForumPost(_) => "PATCH, DELETE",
+            Route::ForumVote(_) => "POST, DELETE",
+            Route::ForumReportItem(_) => "DELETE",
+            Route::DnsLookup | Route::PortScan | Route::LiveCheck | Route::Mcp | Route::Apply => "POST",
             Route::StatusPages | Route::Invitations(_) => "GET, POST",
             Route::StatusPage(_) => "GET, PATCH, DELETE",
             Route::RotateToken(_) => "POST",
-            Route::Ping(..) => "GET, POST, HEAD",
+            Route::Ping(..) | Route::HcPing(..) | Route::HcSlugPing(..) => "GET, POST, HEAD",
+            Route::HcPause(_)
+            | Route::HcResume(_)
+            | Route::PingKey(_)
+            | Route::ImportHealthchecks
+            | Route::ImportUptimeKuma => "POST",
             Route::Register
             | Route::Login
             | Route::PauseMonitor(_)
@@ -160,11 +243,17 @@ impl<'a> Route<'a> {
             | Route::RotateChannelSecret(_)
             | Route::RetryDelivery(_)
             | Route::AcceptInvitation(_) => "POST",
-            Route::Members(_) | Route::ApiKeys | Route::Monitors | Route::Incidents | Route::Channels => "GET, POST",
+            Route::Members(_)
+            | Route::ApiKeys
+            | Route::Monitors
+            | Route::Incidents
+            | Route::Channels
+            | Route::Maintenances => "GET, POST",
             Route::Incident(_) => "GET, PATCH",
             Route::Member(..) => "PATCH, DELETE",
             Route::ApiKey(_) | Route::Invitation(..) => "DELETE",
-            Route::Monitor(_) | Route::Channel(_) => "GET, PATCH, DELETE",
+            Route::Session => "POST, DELETE",
+            Route::Monitor(_) | Route::Channel(_) | Route::Maintenance(_) => "GET, PATCH, DELETE",
         }
     }
 }
@@ -177,6 +266,8 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::Health, Get) => api::health::check(ctx).await,
         (Route::Register, Post) => api::auth::register(ctx, req).await,
         (Route::Login, Post) => api::auth::login(ctx, req).await,
+        (Route::Session, Post) => api::auth::open_session(ctx, req).await,
+        (Route::Session, Delete) => api::auth::close_session(),
         (Route::Me, Get) => api::me::show(ctx, req).await,
         (Route::Members(org), Get) => api::members::index(ctx, req, org).await,
         (Route::Members(org), Post) => api::members::add_is_gone(org),
@@ -191,6 +282,7 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::ApiKey(id), Delete) => api::api_keys::revoke(ctx, req, id).await,
         (Route::Monitors, Get) => api::monitors::index(ctx, req).await,
         (Route::Monitors, Post) => api::monitors::create(ctx, req).await,
+        (Route::MonitorSummary, Get) => api::monitors::summary(ctx, req).await,
         (Route::Monitor(id), Get) => api::monitors::show(ctx, req, id).await,
         (Route::Monitor(id), Patch) => api::monitors::update(ctx, req, id).await,
         (Route::Monitor(id), Delete) => api::monitors::delete(ctx, req, id).await,
@@ -202,6 +294,37 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::MonitorPings(id), Get) => api::heartbeats::index(ctx, req, id).await,
         (Route::RotateToken(id), Post) => api::heartbeats::rotate_token(ctx, req, id).await,
         (Route::Ping(token, suffix), Get | Post | Head) => api::heartbeats::ingest(ctx, req, token, *suffix).await,
+        (Route::HcPing(code, next), Get | Post | Head) => {
+            api::healthchecks::ping(
+                ctx,
+                req,
+                &[Some(*code), *next].into_iter().flatten().collect::<Vec<_>>(),
+            )
+            .await
+        }
+        (Route::HcSlugPing(key, slug, suffix), Get | Post | Head) => {
+            api::healthchecks::ping(ctx, req, &[*key, *slug, *suffix]).await
+        }
+        (Route::HcChecks, Get) => api::healthchecks::index(ctx, req).await,
+        (Route::HcCheck(uuid), Get) => api::healthchecks::show(ctx, req, uuid).await,
+        (Route::HcPause(uuid), Post) => api::healthchecks::set_paused(ctx, req, uuid, true).await,
+        (Route::HcResume(uuid), Post) => api::healthchecks::set_paused(ctx, req, uuid, false).await,
+        (Route::HcPings(uuid), Get) => api::healthchecks::pings(ctx, req, uuid).await,
+        (Route::PingKey(org), Post) => api::healthchecks::rotate_ping_key(ctx, req, org).await,
+        (Route::ImportHealthchecks, Post) => {
+            api::import::healthchecks(ctx, req, |ctx, req| Box::pin(dispatch(ctx, req))).await
+        }
+        (Route::ImportUptimeKuma, Post) => {
+            api::import::uptime_kuma(ctx, req, |ctx, req| Box::pin(dispatch(ctx, req))).await
+        }
+        (Route::Apply, Post) => api::apply::apply(ctx, req, |ctx, req| Box::pin(dispatch(ctx, req))).await,
+        (Route::Export, Get) => api::apply::export(ctx, req).await,
+        (Route::Maintenances, Get) => api::maintenances::index(ctx, req).await,
+        (Route::Maintenances, Post) => api::maintenances::create(ctx, req).await,
+        (Route::Maintenance(id), Get) => api::maintenances::show(ctx, req, id).await,
+        (Route::Maintenance(id), Patch) => api::maintenances::update(ctx, req, id).await,
+        (Route::Maintenance(id), Delete) => api::maintenances::delete(ctx, req, id).await,
+        (Route::AuditLog, Get) => api::audit_log::index(ctx, req).await,
         (Route::StatusPages, Get) => api::status_pages::index(ctx, req).await,
         (Route::StatusPages, Post) => api::status_pages::create(ctx, req).await,
         (Route::StatusPage(id), Get) => api::status_pages::show(ctx, req, id).await,
@@ -240,6 +363,22 @@ async fn dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         (Route::RotateChannelSecret(id), Post) => api::channels::rotate_secret(ctx, req, id).await,
         (Route::ChannelDeliveries(id), Get) => api::channels::deliveries(ctx, req, id).await,
         (Route::RetryDelivery(id), Post) => api::channels::retry_delivery(ctx, req, id).await,
+        (Route::Metrics, Get) => api::metrics::show(ctx, req).await,
+        (Route::AccountMe, Get) => api::account::me(ctx, req).await,
+        (Route::ForumThreads, Get) => api::forum::index(ctx, req).await,
+        (Route::ForumThreads, Post) => api::forum::create(ctx, req).await,
+        (Route::ForumThread(id), Get) => api::forum::show(ctx, req, id).await,
+        (Route::ForumThread(id), Patch) => api::forum::update(ctx, req, id).await,
+        (Route::ServiceThreads(id), Get) => api::forum::of_service(ctx, req, id).await,
+        (Route::ForumReplies(id), Post) => api::forum_posts::reply(ctx, req, id).await,
+        (Route::ForumAccept(id), Post) => api::forum_posts::accept(ctx, req, id).await,
+        (Route::ForumPost(id), Patch) => api::forum_posts::edit(ctx, req, id).await,
+        (Route::ForumPost(id), Delete) => api::forum_posts::delete(ctx, req, id).await,
+        (Route::ForumVote(id), Post) => api::forum_posts::vote(ctx, req, id).await,
+        (Route::ForumVote(id), Delete) => api::forum_posts::unvote(ctx, req, id).await,
+        (Route::ForumReport(id), Post) => api::forum_posts::report(ctx, req, id).await,
+        (Route::ForumReports, Get) => api::forum_reports::index(ctx, req).await,
+        (Route::ForumReportItem(id), Delete) => api::forum_reports::dismiss(ctx, req, id).await,
         _ => Err(ApiError::MethodNotAllowed(route.allow())),
     }
 }
@@ -310,7 +449,7 @@ pub async fn handle(req: Request, env: Env, worker_ctx: Context) -> Response {
 /// Which kind of request this is, for the cost log.
 fn cost_event(path: &str) -> &'static str {
     match path {
-        _ if path.starts_with("/p/") => "ping",
+        _ if path.starts_with("/p/") || path.starts_with("/ping/") => "ping",
         _ if path.starts_with("/api/") => "api",
         _ => "page",
     }
@@ -404,6 +543,7 @@ mod tests {
             Route::Health => "/api/health",
             Route::Register => "/api/v1/auth/register",
             Route::Login => "/api/v1/auth/login",
+            Route::Session => "/api/v1/auth/session",
             Route::Me => "/api/v1/me",
             Route::Members(_) => "/api/v1/organizations/{org_id}/members",
             Route::Member(..) => "/api/v1/organizations/{org_id}/members/{user_id}",
@@ -413,6 +553,7 @@ mod tests {
             Route::ApiKeys => "/api/v1/api-keys",
             Route::ApiKey(_) => "/api/v1/api-keys/{id}",
             Route::Monitors => "/api/v1/monitors",
+            Route::MonitorSummary => "/api/v1/monitors/summary",
             Route::Monitor(_) => "/api/v1/monitors/{id}",
             Route::PauseMonitor(_) => "/api/v1/monitors/{id}/pause",
             Route::ResumeMonitor(_) => "/api/v1/monitors/{id}/resume",
@@ -449,6 +590,34 @@ mod tests {
             Route::ServiceHistory(_) => "/api/v1/services/{id}/history",
             Route::HostStatus(_) => "/api/v1/status/{host}",
             Route::LiveCheck => "/api/v1/checks",
+            Route::Maintenances => "/api/v1/maintenances",
+            Route::Maintenance(_) => "/api/v1/maintenances/{id}",
+            Route::Apply => "/api/v1/apply",
+            Route::Export => "/api/v1/export",
+            Route::Metrics => "/api/v1/metrics",
+            Route::AuditLog => "/api/v1/audit-log",
+            Route::HcPing(_, None) => "/ping/{uuid}",
+            Route::HcPing(_, Some(_)) => "/ping/{code}/{suffix}",
+            Route::HcSlugPing(..) => "/ping/{ping_key}/{slug}/{suffix}",
+            Route::HcChecks => "/api/v3/checks/",
+            Route::HcCheck(_) => "/api/v3/checks/{uuid}",
+            Route::HcPause(_) => "/api/v3/checks/{uuid}/pause",
+            Route::HcResume(_) => "/api/v3/checks/{uuid}/resume",
+            Route::HcPings(_) => "/api/v3/checks/{uuid}/pings/",
+            Route::PingKey(_) => "/api/v1/organizations/{org_id}/ping-key",
+            Route::ImportHealthchecks => "/api/v1/import/healthchecks",
+            Route::ImportUptimeKuma => "/api/v1/import/uptime-kuma",
+            Route::AccountMe => "/api/v1/account/me",
+            Route::ForumThreads => "/api/v1/forum/threads",
+            Route::ForumThread(_) => "/api/v1/forum/threads/{id}",
+            Route::ForumReplies(_) => "/api/v1/forum/threads/{id}/posts",
+            Route::ForumAccept(_) => "/api/v1/forum/threads/{id}/accept",
+            Route::ForumPost(_) => "/api/v1/forum/posts/{id}",
+            Route::ForumVote(_) => "/api/v1/forum/posts/{id}/vote",
+            Route::ForumReport(_) => "/api/v1/forum/posts/{id}/report",
+            Route::ForumReports => "/api/v1/forum/reports",
+            Route::ForumReportItem(_) => "/api/v1/forum/reports/{id}",
+            Route::ServiceThreads(_) => "/api/v1/services/{id}/threads",
         }
     }
 
@@ -526,6 +695,30 @@ mod tests {
             ServiceHistory("s"),
             HostStatus("h"),
             LiveCheck,
+            Metrics,
+            AuditLog,
+            HcPing("u", None),
+            HcPing("u", Some("start")),
+            HcSlugPing("k", "s", "start"),
+            HcChecks,
+            HcCheck("u"),
+            HcPause("u"),
+            HcResume("u"),
+            HcPings("u"),
+            PingKey("o"),
+            ImportHealthchecks,
+            ImportUptimeKuma,
+            AccountMe,
+            ForumThreads,
+            ForumThread("t"),
+            ForumReplies("t"),
+            ForumAccept("t"),
+            ForumPost("p"),
+            ForumVote("p"),
+            ForumReport("p"),
+            ForumReports,
+            ForumReportItem("r"),
+            ServiceThreads("s"),
         ]
     }
 

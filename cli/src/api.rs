@@ -33,27 +33,38 @@ impl Api {
 
     /// The answer's JSON (`null` for an empty one), or the API's error.
     pub fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, String> {
+        let body = body.map(|b| ("application/json", b.to_string()));
+        let text = self.send(method, path, body)?;
+        Ok(if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        })
+    }
+
+    /// The answer's text for a body of this content type, or the API's error.
+    pub fn send(&self, method: Method, path: &str, body: Option<(&str, String)>) -> Result<String, String> {
         let mut request = self.http.request(method, format!("{}{path}", self.url));
         if let Some(credential) = &self.credential {
             request = request.bearer_auth(credential);
         }
-        if let Some(body) = body {
-            request = request.json(body);
+        if let Some((content_type, body)) = body {
+            request = request.header("Content-Type", content_type).body(body);
         }
         let response = request
             .send()
             .map_err(|e| format!("{} did not answer: {e}", self.url))?;
         let status = response.status();
         let text = response.text().map_err(|e| e.to_string())?;
-        let value: Value = if text.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
         if status.is_success() {
-            return Ok(value);
+            return Ok(text);
         }
+        let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         let message = value["error"].as_str().unwrap_or("the request failed");
+        let message = match value["field"].as_str() {
+            Some(field) if !message.contains(field) => format!("{message} ({field})"),
+            _ => message.to_string(),
+        };
         let code = value["code"].as_str().unwrap_or("error");
         let hint = if status.as_u16() == 401 {
             " (set PINGWARDEN_API_KEY or run `pingwarden login`)"

@@ -1,6 +1,8 @@
 //! One function per command: its API requests, then its answer as a table
 //! or a line for people, or as the API's JSON with `--json`.
 
+pub mod forum;
+
 use crate::api::Api;
 use crate::config::Config;
 use crate::table;
@@ -259,5 +261,103 @@ pub fn mcp(api: &Api) -> Result<(), String> {
             out.flush().map_err(|e| e.to_string())?;
         }
     }
+    Ok(())
+}
+
+fn read_file(file: &str) -> Result<String, String> {
+    if file == "-" {
+        std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())
+    } else {
+        std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))
+    }
+}
+
+pub fn apply(api: &Api, out: &Output, file: &str, dry_run: bool, prune: bool) -> Result<(), String> {
+    let text = read_file(file)?;
+    let content_type = if file.ends_with(".json") {
+        "application/json"
+    } else {
+        "application/yaml"
+    };
+    let path = format!("/api/v1/apply?dry_run={dry_run}&prune={prune}");
+    report(
+        out,
+        &api.send(Method::POST, &path, Some((content_type, text)))?,
+        dry_run,
+    )
+}
+
+pub fn import_healthchecks(
+    api: &Api,
+    out: &Output,
+    api_url: Option<String>,
+    api_key: Option<String>,
+    file: Option<String>,
+    dry_run: bool,
+) -> Result<(), String> {
+    let body = match file {
+        Some(file) => read_file(&file)?,
+        None => {
+            let api_key = api_key.ok_or("--api-key (or HC_API_KEY) is required with --api-url")?;
+            serde_json::json!({ "api_url": api_url, "api_key": api_key }).to_string()
+        }
+    };
+    let path = format!("/api/v1/import/healthchecks?dry_run={dry_run}");
+    report(
+        out,
+        &api.send(Method::POST, &path, Some(("application/json", body)))?,
+        dry_run,
+    )
+}
+
+pub fn import_uptime_kuma(api: &Api, out: &Output, file: &str, dry_run: bool) -> Result<(), String> {
+    let path = format!("/api/v1/import/uptime-kuma?dry_run={dry_run}");
+    report(
+        out,
+        &api.send(Method::POST, &path, Some(("application/json", read_file(file)?)))?,
+        dry_run,
+    )
+}
+
+/// An apply's or import's report: each change, each skip, and the counts.
+fn report(out: &Output, answer: &str, dry_run: bool) -> Result<(), String> {
+    let value: Value = serde_json::from_str(answer).map_err(|e| e.to_string())?;
+    out.show(&value, |value| {
+        let data = &value["data"];
+        for change in data["changes"].as_array().into_iter().flatten() {
+            let id = change["id"].as_str().unwrap_or("(new)");
+            println!(
+                "{:<9} {:<11} {:<24} {id}",
+                change["action"].as_str().unwrap_or(""),
+                change["kind"].as_str().unwrap_or(""),
+                change["key"].as_str().unwrap_or("")
+            );
+            if let Some(url) = change["ping_url"].as_str() {
+                println!("          ping URL (shown once): {url}");
+            }
+        }
+        for skipped in data["skipped"].as_array().into_iter().flatten() {
+            println!(
+                "skip      {:<36} {}",
+                skipped["name"].as_str().unwrap_or(""),
+                skipped["reason"].as_str().unwrap_or("")
+            );
+        }
+        let s = &data["summary"];
+        let verb = if dry_run { "would" } else { "did" };
+        let skips = s.get("skip").map(|n| format!(", {n} skipped")).unwrap_or_default();
+        println!(
+            "{verb}: {} create, {} update, {} delete, {} unchanged{skips}",
+            s["create"], s["update"], s["delete"], s["unchanged"]
+        );
+    });
+    Ok(())
+}
+
+pub fn export(api: &Api, format: &str) -> Result<(), String> {
+    print!(
+        "{}",
+        api.send(Method::GET, &format!("/api/v1/export?format={format}"), None)?
+    );
     Ok(())
 }

@@ -99,8 +99,93 @@ enum Command {
         #[arg(long)]
         count: Option<usize>,
     },
+    /// Apply a YAML or JSON document of monitors, status pages and channels.
+    Apply {
+        /// The document (`-` for stdin); YAML unless it ends in .json.
+        #[arg(short = 'f', long = "file")]
+        file: String,
+        /// Show the plan; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Delete what the document's lists no longer name.
+        #[arg(long)]
+        prune: bool,
+    },
+    /// Import checks from Healthchecks or monitors from an Uptime Kuma backup (again: updates).
+    Import {
+        #[command(subcommand)]
+        source: ImportSource,
+        /// Show the report; change nothing.
+        #[arg(long, global = true)]
+        dry_run: bool,
+    },
+    /// Write the organization's monitors, status pages and channels as a document apply takes.
+    Export {
+        #[arg(long, default_value = "yaml", value_parser = ["yaml", "json"])]
+        format: String,
+    },
     /// Serve the MCP tools over stdio (for .mcp.json), forwarding to the deployment's /mcp.
     Mcp,
+    /// The community forums: list threads (public), read one, open one, reply.
+    Forum {
+        #[command(subcommand)]
+        action: Option<ForumAction>,
+        /// Only threads about this catalogue service.
+        #[arg(long)]
+        service: Option<String>,
+        /// Only threads whose title contains this.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, default_value = "newest", value_parser = ["newest", "active", "unanswered"])]
+        sort: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ForumAction {
+    /// A thread and its posts.
+    Show { id: String },
+    /// Open a thread (markdown body).
+    Open {
+        title: String,
+        #[arg(long)]
+        body: String,
+        #[arg(long, default_value = "general", value_parser = ["general", "outages", "configurations"])]
+        category: String,
+        /// The catalogue service it is about.
+        #[arg(long)]
+        service: Option<String>,
+        /// The host it is about.
+        #[arg(long)]
+        host: Option<String>,
+    },
+    /// Reply to a thread (markdown body).
+    Reply {
+        id: String,
+        #[arg(long)]
+        body: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportSource {
+    /// From a Healthchecks instance's API, or a saved `GET /api/v3/checks/` answer (`--file`).
+    Healthchecks {
+        /// The instance, e.g. https://healthchecks.io.
+        #[arg(long, required_unless_present = "file")]
+        api_url: Option<String>,
+        /// Its project API key (read-write: read-only keys list no UUIDs).
+        #[arg(long, env = "HC_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+        /// A saved checks answer instead of the API (`-` for stdin).
+        #[arg(short = 'f', long, conflicts_with = "api_url")]
+        file: Option<String>,
+    },
+    /// From an Uptime Kuma backup file (Settings → Backup → Export).
+    UptimeKuma {
+        #[arg(short = 'f', long)]
+        file: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -214,6 +299,25 @@ fn run(cli: Cli) -> Result<(), String> {
             KeyAction::Create { name, write } => commands::create_key(&api, &out, &name, write),
             KeyAction::Revoke { id } => commands::revoke_key(&api, &out, &id),
         },
+        Command::Forum {
+            action: None,
+            service,
+            search,
+            sort,
+        } => commands::forum::threads(&api, &out, service, search, &sort),
+        Command::Forum {
+            action: Some(action), ..
+        } => match action {
+            ForumAction::Show { id } => commands::forum::thread(&api, &out, &id),
+            ForumAction::Open {
+                title,
+                body,
+                category,
+                service,
+                host,
+            } => commands::forum::open(&api, &out, &title, &body, &category, service, host),
+            ForumAction::Reply { id, body } => commands::forum::reply(&api, &out, &id, &body),
+        },
         Command::Pages { action: ListOnly::List } => {
             commands::list(&api, &out, "/api/v1/status-pages", &["id", "slug", "title"])
         }
@@ -221,6 +325,14 @@ fn run(cli: Cli) -> Result<(), String> {
             commands::list(&api, &out, "/api/v1/channels", &["id", "name", "kind", "enabled"])
         }
         Command::Tail { monitors, count } => tail::follow(&api, &out, &monitors, count),
+        Command::Apply { file, dry_run, prune } => commands::apply(&api, &out, &file, dry_run, prune),
+        Command::Import { source, dry_run } => match source {
+            ImportSource::Healthchecks { api_url, api_key, file } => {
+                commands::import_healthchecks(&api, &out, api_url, api_key, file, dry_run)
+            }
+            ImportSource::UptimeKuma { file } => commands::import_uptime_kuma(&api, &out, &file, dry_run),
+        },
+        Command::Export { format } => commands::export(&api, &format),
         Command::Mcp => commands::mcp(&api),
     }
 }

@@ -1,9 +1,11 @@
 //! `/api/v1/channels` and `/api/v1/deliveries`: notification channels and
 //! their delivery log (which lives in the organization's hub).
 
+use super::audit_log::record;
 use super::{created, list, monitors::plan_limit, next_page, no_content, ok, page_params, query, read_json, Ctx};
 use crate::auth::authenticate;
 use crate::domain::access::Principal;
+use crate::domain::audit::Action;
 use crate::domain::ids::new_id;
 use crate::domain::notify::spec::ChannelSpec;
 use crate::domain::notify::webhook::new_secret;
@@ -23,16 +25,9 @@ fn channel_json(row: &ChannelRow) -> ApiResult<Value> {
     let spec = row
         .spec()
         .map_err(|e| ApiError::Internal(format!("channel {} is unreadable: {e}", row.id)))?;
-    let mut fields = spec.settings.shown();
-    fields.insert("kind".into(), json!(spec.settings.kind()));
-    let events: Vec<&str> = spec.events.iter().map(|e| e.as_str()).collect();
+    let mut fields = spec.shown();
     for (key, value) in [
         ("id", json!(row.id)),
-        ("name", json!(spec.name)),
-        ("events", json!(events)),
-        ("monitor_ids", json!(spec.monitor_ids)),
-        ("enabled", json!(spec.enabled)),
-        ("remind_every_minutes", json!(spec.remind_every_minutes)),
         ("created_at", json!(row.created_at)),
         ("updated_at", json!(row.updated_at)),
     ] {
@@ -89,6 +84,7 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
         return Err(plan_limit(message, None));
     }
     let mut answer = channel_json(&fetch(ctx, &principal.org_id, &id).await?)?;
+    record(ctx, &principal, &req, Action::ChannelCreated, &id, None, Some(&answer)).await;
     if let Some(secret) = secret {
         answer["signing_secret"] = json!(secret);
     }
@@ -113,15 +109,31 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
     let spec = stored.patched(&patch, &ctx.config.notify_rules())?;
     check_monitors(ctx, &principal.org_id, &spec).await?;
     store::channels::update(&ctx.db, &principal.org_id, id, &spec, &ctx.now()).await?;
-    ok(channel_json(&fetch(ctx, &principal.org_id, id).await?)?)
+    let (before, after) = (
+        channel_json(&row)?,
+        channel_json(&fetch(ctx, &principal.org_id, id).await?)?,
+    );
+    record(
+        ctx,
+        &principal,
+        &req,
+        Action::ChannelUpdated,
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await;
+    ok(after)
 }
 
 pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     principal.require_write()?;
+    let before = channel_json(&fetch(ctx, &principal.org_id, id).await?).ok();
     if !store::channels::delete(&ctx.db, &principal.org_id, id).await? {
         return Err(ApiError::NotFound("channel"));
     }
+    record(ctx, &principal, &req, Action::ChannelDeleted, id, before.as_ref(), None).await;
     no_content()
 }
 
@@ -159,6 +171,7 @@ pub async fn rotate_secret(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Respo
     }
     let secret = new_secret();
     store::channels::set_signing_secret(&ctx.db, &principal.org_id, id, &secret, &ctx.now()).await?;
+    record(ctx, &principal, &req, Action::ChannelSecretRotated, id, None, None).await;
     let mut answer = channel_json(&fetch(ctx, &principal.org_id, id).await?)?;
     answer["signing_secret"] = json!(secret);
     ok(answer)

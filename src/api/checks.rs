@@ -76,7 +76,8 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
 /// 90 d from D1's daily rollups plus today's figures. Apdex uses the
 /// monitor's `apdex_threshold_ms` unless the query names another; the
 /// rollups count against the monitor's own, so with another threshold the
-/// 90-day Apdex is `null`.
+/// 90-day Apdex is `null`. `timings_p50_24h`: each phase's median over the
+/// last 24 h of successes (`null` where none measured it).
 pub async fn uptime(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     let monitor = ctx.monitor(&principal.org_id, id).await?;
@@ -105,7 +106,12 @@ pub async fn uptime(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
         "90d".into(),
         ninety_days(ctx, id, &live, apdex_ms == own_threshold).await?,
     );
-    ok(json!({ "monitor_id": id, "apdex_threshold_ms": apdex_ms, "windows": windows }))
+    ok(json!({
+        "monitor_id": id,
+        "apdex_threshold_ms": apdex_ms,
+        "windows": windows,
+        "timings_p50_24h": live["timings_p50_24h"],
+    }))
 }
 
 async fn ninety_days(ctx: &Ctx, id: &str, live: &Value, with_apdex: bool) -> ApiResult<Value> {

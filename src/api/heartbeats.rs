@@ -3,20 +3,22 @@
 //! rotation.
 //!
 //! A ping reads no D1 in the steady state: a token names its monitor
-//! (`domain::ping_token`), or, for tokens of the old format, was looked up
-//! once in this isolate; the monitor's object checks the token itself, so a
+//! (`domain::ping_token`), or, for tokens of the old format and the
+//! Healthchecks-style pings (`api::healthchecks`), was looked up once in
+//! this isolate; the monitor's object checks the credential itself, so a
 //! rotation, pause or deletion holds from the very next ping, with no cache
 //! to invalidate.
 
 use super::{created, list, next_page, page_params, query, read_body, Ctx};
 use crate::auth::authenticate;
+use crate::domain::audit::Action;
 use crate::domain::heartbeat::{capture_body, parse_ping_suffix, PingKind};
 use crate::domain::ids::sha256_hex;
 use crate::domain::ping_token;
 use crate::domain::time::iso_from_millis;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
-use crate::objects::stub::{self, ObjectConfig, PingMessage, PingOutcome, PingsQuery};
+use crate::objects::stub::{self, ObjectConfig, PingAlias, PingMessage, PingOutcome, PingsQuery};
 use crate::store::{self, history::PingRow};
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -24,10 +26,12 @@ use std::collections::HashMap;
 use worker::{Method, Request, Response};
 
 thread_local! {
-    /// Old-format tokens this isolate has looked up: token hash → monitor
-    /// id. Never stale in effect: the object still checks each ping's
-    /// token, and an entry it refuses is dropped.
-    static OLD_TOKENS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    /// Credentials that do not name their monitor (old-format tokens,
+    /// Healthchecks UUIDs and slugs) this isolate has looked up: their
+    /// `Credential::remembered_as` key → monitor id. Never stale in effect:
+    /// the object still checks each ping's credential, and an entry it
+    /// refuses is dropped and looked up again.
+    static REMEMBERED: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
 }
 
 /// The ping URL, on `PW_PUBLIC_URL` or else on the origin the request came to.
@@ -50,7 +54,20 @@ pub async fn ingest(ctx: &Ctx, mut req: Request, token: &str, suffix: Option<&st
         message,
         field: None,
     })?;
-    let rid = match query(&req)?.remove("rid") {
+    let message = read_ping(&mut req, kind, exit_code).await?;
+    deliver(ctx, &Credential::Token(token), message).await?;
+    let mut response = Response::ok("OK\n")?;
+    response
+        .headers_mut()
+        .set("Content-Type", "text/plain; charset=utf-8")?;
+    Ok(response)
+}
+
+/// A ping request as its monitor's object takes it, the monitor and the
+/// credential still to be set: its `rid` (1 to 64 characters), and what
+/// of its body is kept.
+pub(super) async fn read_ping(req: &mut Request, kind: PingKind, exit_code: Option<u8>) -> ApiResult<PingMessage> {
+    let rid = match query(req)?.remove("rid") {
         Some(rid) if rid.is_empty() || rid.len() > 64 => {
             return Err(ApiError::bad_query(&FieldError::new(
                 "rid",
@@ -61,68 +78,129 @@ pub async fn ingest(ctx: &Ctx, mut req: Request, token: &str, suffix: Option<&st
     };
     let method = req.method();
     let body = if method == Method::Post {
-        read_body(&mut req).await?
+        read_body(req).await?
     } else {
         Vec::new()
     };
     let captured = capture_body(&body);
-    let message = PingMessage {
+    Ok(PingMessage {
         monitor_id: String::new(),
-        token_hash: sha256_hex(token),
+        token_hash: String::new(),
         config: None,
         kind: kind.as_str().to_string(),
         exit_code,
         rid,
         method: method.to_string(),
-        source_ip: header(&req, "CF-Connecting-IP", 64),
-        user_agent: header(&req, "User-Agent", 256),
+        source_ip: header(req, "CF-Connecting-IP", 64),
+        user_agent: header(req, "User-Agent", 256),
         body: captured.text,
         body_truncated: captured.truncated,
         body_binary: captured.binary,
-    };
-    deliver(ctx, token, message).await?;
-    let mut response = Response::ok("OK\n")?;
-    response
-        .headers_mut()
-        .set("Content-Type", "text/plain; charset=utf-8")?;
-    Ok(response)
+        alias: None,
+    })
+}
+
+/// How a ping names its monitor.
+pub(super) enum Credential<'a> {
+    /// `/p/{token}`.
+    Token(&'a str),
+    /// `/ping/{uuid}`: a heartbeat's `hc_uuid`.
+    HcUuid(&'a str),
+    /// `/ping/{ping_key}/{slug}`.
+    Slug { ping_key: &'a str, slug: &'a str },
+}
+
+impl Credential<'_> {
+    /// The key this isolate remembers the credential's monitor under (a
+    /// hash, never the secret), and what the object checks.
+    fn remembered_as(&self, message: &mut PingMessage) -> String {
+        match self {
+            Credential::Token(token) => {
+                message.token_hash = sha256_hex(token);
+                message.token_hash.clone()
+            }
+            Credential::HcUuid(uuid) => {
+                message.alias = Some(PingAlias::HcUuid(uuid.to_string()));
+                format!("hc:{uuid}")
+            }
+            Credential::Slug { ping_key, slug } => {
+                let key_hash = sha256_hex(ping_key);
+                let remembered = format!("slug:{key_hash}/{slug}");
+                message.alias = Some(PingAlias::Slug {
+                    key_hash,
+                    slug: slug.to_string(),
+                });
+                remembered
+            }
+        }
+    }
+
+    /// The monitor as D1 has it, with what its object needs to check this
+    /// credential; 409 for a slug two monitors have.
+    async fn look_up(&self, ctx: &Ctx) -> ApiResult<Option<ObjectConfig>> {
+        let row = match self {
+            Credential::Token(token) => store::monitors::by_ping_token(&ctx.db, &sha256_hex(token)).await?,
+            Credential::HcUuid(uuid) => store::monitors::by_hc_uuid(&ctx.db, uuid).await?,
+            Credential::Slug { ping_key, slug } => {
+                let mut rows = store::monitors::by_slug(&ctx.db, ping_key, slug).await?;
+                if rows.len() > 1 {
+                    return Err(ApiError::conflict("ambiguous_slug", "ambiguous slug"));
+                }
+                rows.pop()
+            }
+        };
+        let Some(row) = row else { return Ok(None) };
+        let mut config = ObjectConfig::of(&row)?;
+        if let Credential::Slug { ping_key, .. } = self {
+            config.ping_key_hash = Some(sha256_hex(ping_key));
+        }
+        Ok(Some(config))
+    }
 }
 
 /// Hands the ping to its monitor's object: straight there when the token
-/// names it (or was looked up before), else, or when the object does not
-/// know its token yet, after reading the monitor from D1.
-async fn deliver(ctx: &Ctx, token: &str, mut message: PingMessage) -> ApiResult<()> {
-    let named = ping_token::monitor_of(token);
+/// names it (or the credential was looked up before in this isolate),
+/// else, or when the object does not know the credential yet or refuses a
+/// remembered one (a UUID or slug may have moved), after reading the
+/// monitor from D1.
+pub(super) async fn deliver(ctx: &Ctx, credential: &Credential<'_>, mut message: PingMessage) -> ApiResult<()> {
+    let remembered = credential.remembered_as(&mut message);
+    let named = match credential {
+        Credential::Token(token) => ping_token::monitor_of(token),
+        _ => None,
+    };
     let known = named
         .clone()
-        .or_else(|| OLD_TOKENS.with(|old| old.borrow().get(&message.token_hash).cloned()));
+        .or_else(|| REMEMBERED.with(|old| old.borrow().get(&remembered).cloned()));
     let mut outcome = PingOutcome::Unconfigured;
     if let Some(monitor_id) = known {
         message.monitor_id = monitor_id;
         outcome = stub::ping(&ctx.env, &message).await?;
+        if matches!(outcome, PingOutcome::NotFound) && named.is_none() {
+            REMEMBERED.with(|old| old.borrow_mut().remove(&remembered));
+            outcome = PingOutcome::Unconfigured;
+        }
     }
     if let PingOutcome::Unconfigured = outcome {
-        let row = store::monitors::by_ping_token(&ctx.db, &message.token_hash)
+        let config = credential
+            .look_up(ctx)
             .await?
             // A token naming one monitor is never another's.
-            .filter(|row| named.as_ref().is_none_or(|id| *id == row.id))
+            .filter(|config| named.as_ref().is_none_or(|id| *id == config.monitor_id))
             .ok_or(ApiError::NotFound("heartbeat"))?;
-        message.monitor_id = row.id.clone();
-        message.config = Some(ObjectConfig::of(&row)?);
+        message.monitor_id = config.monitor_id.clone();
+        message.config = Some(config);
         outcome = stub::ping(&ctx.env, &message).await?;
     }
     match outcome {
         PingOutcome::Recorded => {
             if named.is_none() {
-                OLD_TOKENS.with(|old| old.borrow_mut().insert(message.token_hash, message.monitor_id));
+                REMEMBERED.with(|old| old.borrow_mut().insert(remembered, message.monitor_id));
             }
             Ok(())
         }
         // Rotated, or the monitor deleted (maybe while this ping was on its way).
-        PingOutcome::NotFound => {
-            OLD_TOKENS.with(|old| old.borrow_mut().remove(&message.token_hash));
-            Err(ApiError::NotFound("heartbeat"))
-        }
+        PingOutcome::NotFound => Err(ApiError::NotFound("heartbeat")),
         PingOutcome::Limited(retry_after_seconds) => Err(ApiError::RateLimited {
             message: format!(
                 "rate limit reached: this heartbeat takes {} pings a minute; retry in {retry_after_seconds} s",
@@ -137,7 +215,7 @@ async fn deliver(ctx: &Ctx, token: &str, mut message: PingMessage) -> ApiResult<
     }
 }
 
-fn ping_json(monitor_id: &str, row: &PingRow) -> Value {
+pub(super) fn ping_json(monitor_id: &str, row: &PingRow) -> Value {
     json!({
         "id": row.id,
         "monitor_id": monitor_id,
@@ -177,7 +255,7 @@ pub async fn index(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     if kind.is_some_and(|kind| PingKind::parse(kind).is_none()) {
         return Err(ApiError::bad_query(&FieldError::new(
             "kind",
-            "kind must be one of success, start, fail, missed",
+            "kind must be one of success, start, fail, log, missed",
         )));
     }
     let before_seq = cursor
@@ -205,5 +283,6 @@ pub async fn rotate_token(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Respon
     // token, the old one fails, whatever happens to D1's copy.
     stub::set_ping_token(&ctx.env, id, &token_hash).await?;
     store::monitors::set_ping_token(&ctx.db, &principal.org_id, id, &token_hash).await?;
+    super::audit_log::record(ctx, &principal, &req, Action::MonitorTokenRotated, id, None, None).await;
     created(json!({ "monitor_id": id, "token": token, "ping_url": ping_url(ctx, &req, &token)? }))
 }

@@ -1,8 +1,10 @@
 //! `/api/v1/incidents`: automatic incidents (opened and resolved by monitors'
 //! status changes) and manual ones, each with its timeline of updates.
 
+use super::audit_log::record;
 use super::{created, list, next_page, ok, page_params, query, read_json, Ctx};
 use crate::auth::authenticate;
+use crate::domain::audit::Action;
 use crate::domain::ids::new_id;
 use crate::domain::incident::{IncidentChange, IncidentUpdate, NewIncident, STATUSES};
 use crate::domain::time::millis_from_iso;
@@ -101,6 +103,7 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     incident_store::create(&ctx.db, &id, &principal.org_id, &incident, &ctx.now()).await?;
     ctx.pages_changed(&principal.org_id).await;
     let shown = one(ctx, &principal.org_id, &id).await?;
+    record(ctx, &principal, &req, Action::IncidentCreated, &id, None, Some(&shown)).await;
     super::channels::incident_updated(ctx, &principal, &shown).await;
     created(shown)
 }
@@ -109,12 +112,20 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
     let principal = authenticate(ctx, &req, None).await?;
     principal.require_write()?;
     let change = IncidentChange::from_input(&read_json(&mut req).await?)?;
-    incident_store::get(&ctx.db, &principal.org_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("incident"))?;
+    let before = one(ctx, &principal.org_id, id).await?;
     incident_store::change(&ctx.db, &principal.org_id, id, &change, &ctx.now()).await?;
     ctx.pages_changed(&principal.org_id).await;
     let shown = one(ctx, &principal.org_id, id).await?;
+    record(
+        ctx,
+        &principal,
+        &req,
+        Action::IncidentUpdated,
+        id,
+        Some(&before),
+        Some(&shown),
+    )
+    .await;
     super::channels::incident_updated(ctx, &principal, &shown).await;
     ok(shown)
 }
@@ -124,12 +135,20 @@ pub async fn add_update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Resp
     let principal = authenticate(ctx, &req, None).await?;
     principal.require_write()?;
     let update = IncidentUpdate::from_input(&read_json(&mut req).await?)?;
-    incident_store::get(&ctx.db, &principal.org_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("incident"))?;
+    let before = one(ctx, &principal.org_id, id).await?;
     incident_store::add_update(&ctx.db, &principal.org_id, id, &update, &ctx.now()).await?;
     ctx.pages_changed(&principal.org_id).await;
     let shown = one(ctx, &principal.org_id, id).await?;
+    record(
+        ctx,
+        &principal,
+        &req,
+        Action::IncidentUpdatePosted,
+        id,
+        Some(&before),
+        Some(&shown),
+    )
+    .await;
     super::channels::incident_updated(ctx, &principal, &shown).await;
     created(shown)
 }

@@ -5,11 +5,13 @@
 //! answer is the same whether or not it has an account (or already is a
 //! member: accepting then answers 409).
 
+use super::audit_log::record;
 use super::members::{member_json, require_owner_for};
 use super::{created, list, no_content, read_json, required_str, Ctx};
 use crate::auth::authenticate;
-use crate::domain::access::{Denied, Role};
+use crate::domain::access::{Denied, Principal, Role};
 use crate::domain::account::normalize_email;
+use crate::domain::audit::Action;
 use crate::domain::ids::{new_id, sha256_hex};
 use crate::domain::invitation::{self, Closed, MAX_OPEN};
 use crate::error::{ApiError, ApiResult};
@@ -58,6 +60,16 @@ pub async fn create(ctx: &Ctx, mut req: Request, org_id: &str) -> ApiResult<Resp
         ));
     }
     let mut data = invitation_json(&invitation);
+    record(
+        ctx,
+        &principal,
+        &req,
+        Action::InvitationCreated,
+        &invitation.id,
+        None,
+        Some(&data),
+    )
+    .await;
     data["accept_url"] = json!(format!("{}/api/v1/invitations/{token}/accept", ctx.public_base(&req)?));
     data["token"] = json!(token);
     created(data)
@@ -76,6 +88,17 @@ pub async fn revoke(ctx: &Ctx, req: Request, org_id: &str, id: &str) -> ApiResul
     if !store::invitations::revoke(&ctx.db, &principal.org_id, id, &ctx.now()).await? {
         return Err(not_found());
     }
+    let before = invitation_json(&invitation);
+    record(
+        ctx,
+        &principal,
+        &req,
+        Action::InvitationRevoked,
+        id,
+        Some(&before),
+        None,
+    )
+    .await;
     no_content()
 }
 
@@ -115,6 +138,21 @@ pub async fn accept(ctx: &Ctx, req: Request, token: &str) -> ApiResult<Response>
         .await?
         .ok_or_else(|| ApiError::Internal("an accepted invitation left no membership".into()))?;
     let mut data = member_json(&member);
+    // Recorded in the organization joined, not the one the token acts in.
+    let joined = Principal {
+        org_id: invitation.org_id.clone(),
+        ..principal
+    };
+    record(
+        ctx,
+        &joined,
+        &req,
+        Action::InvitationAccepted,
+        &invitation.id,
+        None,
+        Some(&data),
+    )
+    .await;
     data["org_id"] = json!(invitation.org_id);
     created(data)
 }

@@ -5,7 +5,7 @@
 //! (`objects/live.rs`), which keeps the connection.
 
 use super::{public_pages, Ctx};
-use crate::auth::{self, authenticate_with};
+use crate::auth::{self, authenticate_with, session};
 use crate::domain::live::{Filter, Listener, SUBPROTOCOL};
 use crate::domain::time::iso_from_millis;
 use crate::error::{ApiError, ApiResult};
@@ -16,8 +16,6 @@ use futures_util::StreamExt;
 use serde_json::json;
 use worker::{Request, Response};
 
-/// The dashboard's session cookie, accepted only from the same origin.
-const SESSION_COOKIE: &str = "pw_session";
 /// Monitors told at once that a member listens.
 const WAKE_AT_ONCE: usize = 6;
 
@@ -56,27 +54,16 @@ fn live_credential(ctx: &Ctx, req: &Request, offered: &[String]) -> ApiResult<Op
             return Ok(Some(token.clone()));
         }
     }
-    let Some(session) = cookie(req, SESSION_COOKIE)? else {
+    let Some(token) = session::cookie(req, session::SESSION_COOKIE)? else {
         return Ok(None);
     };
-    // A cookie goes along with any page's request: only ours may use it.
-    let origin = req.headers().get("Origin")?;
-    let ours = ctx.public_base(req)?;
-    if origin.as_deref() != Some(ours.trim_end_matches('/')) {
-        return Err(ApiError::Unauthorized(
-            "the session cookie is accepted only from this site's own pages",
-        ));
+    // A cookie goes along with any page's request: only ours may use it (a
+    // browser always names the page's origin in a WebSocket handshake).
+    if req.headers().get("Origin")?.is_none() {
+        return Err(ApiError::Unauthorized("a session cookie needs the page's Origin"));
     }
-    Ok(Some(session))
-}
-
-fn cookie(req: &Request, name: &str) -> ApiResult<Option<String>> {
-    Ok(req.headers().get("Cookie")?.and_then(|header| {
-        header.split(';').find_map(|pair| {
-            let (key, value) = pair.trim().split_once('=')?;
-            (key == name && !value.is_empty()).then(|| value.to_string())
-        })
-    }))
+    session::require_same_origin(req, &ctx.public_base(req)?)?;
+    Ok(Some(token))
 }
 
 /// `GET /live`, `GET /api/v1/live`: the organization's stream.
@@ -84,7 +71,10 @@ pub async fn member_stream(ctx: &Ctx, req: Request) -> ApiResult<Response> {
     require_upgrade(&req)?;
     let offered = offered_protocols(&req)?;
     let credential = live_credential(ctx, &req, &offered)?;
-    let principal = authenticate_with(ctx, &req, credential, None).await?;
+    // A browser cannot set X-Organization-Id on a WebSocket: the dashboard
+    // names the organization it shows in the query instead.
+    let organization = super::query(&req)?.remove("organization");
+    let principal = authenticate_with(ctx, &req, credential, organization.as_deref()).await?;
     let plan = ctx.plan(&principal.plan);
     let (key_id, user_id) = match &principal.actor {
         crate::domain::access::Actor::Key { key_id, .. } => (Some(key_id.clone()), None),

@@ -5,20 +5,17 @@
 //! through the router (`domain::mcp`), so scopes, validation and limits are
 //! the API's own.
 
+use super::on_behalf::{self, Dispatch};
 use super::{read_body, Ctx};
 use crate::auth::authenticate;
 use crate::config::VERSION;
 use crate::domain::mcp::{
-    api_call, error, negotiate, result, tool_list, tool_result, ApiCall, INVALID_PARAMS, INVALID_REQUEST,
-    METHOD_NOT_FOUND, PARSE_ERROR,
+    api_call, error, negotiate, result, tool_list, tool_result, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND,
+    PARSE_ERROR,
 };
-use crate::error::{ApiError, ApiResult};
-use futures_util::future::LocalBoxFuture;
+use crate::error::ApiResult;
 use serde_json::{json, Map, Value};
-use worker::{Headers, Method, Request, RequestInit, Response};
-
-/// The router's dispatch, handed in so that this module need not import the router.
-pub type Dispatch = for<'a> fn(&'a Ctx, Request) -> LocalBoxFuture<'a, ApiResult<Response>>;
+use worker::{Request, Response};
 
 pub async fn handle(ctx: &Ctx, mut req: Request, dispatch: Dispatch) -> ApiResult<Response> {
     authenticate(ctx, &req, None).await?;
@@ -85,33 +82,6 @@ async fn call_tool(
         Ok(call) => call,
         Err(why) => return Ok(error(id, INVALID_PARAMS, &why)),
     };
-    let (status, answer) = api(ctx, req, &call, dispatch).await?;
+    let (status, answer) = on_behalf::call(ctx, req, &call, dispatch).await?;
     Ok(result(id, tool_result(status, answer)))
-}
-
-/// Makes the API request with the caller's credential: its status and JSON.
-async fn api(ctx: &Ctx, req: &Request, call: &ApiCall, dispatch: Dispatch) -> ApiResult<(u16, Value)> {
-    let headers = Headers::new();
-    for name in ["Authorization", "X-Api-Key", "X-Organization-Id"] {
-        if let Some(value) = req.headers().get(name)? {
-            headers.set(name, &value)?;
-        }
-    }
-    let mut init = RequestInit::new();
-    init.with_method(Method::from(call.method.to_string()))
-        .with_headers(headers);
-    if let Some(body) = &call.body {
-        init.headers.set("Content-Type", "application/json")?;
-        init.with_body(Some(body.to_string().into()));
-    }
-    let internal = Request::new_with_init(&format!("https://mcp.internal{}", call.path), &init)?;
-    match dispatch(ctx, internal).await {
-        Ok(mut response) => {
-            let status = response.status_code();
-            let text = response.text().await?;
-            Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
-        }
-        Err(ApiError::Internal(detail)) => Err(ApiError::Internal(detail)),
-        Err(refused) => Ok((refused.status(), refused.body(""))),
-    }
 }

@@ -14,14 +14,17 @@ pub async fn show(ctx: &Ctx, req: Request) -> ApiResult<Response> {
     let plan = ctx.plan(&principal.plan);
     let monitors_used = store::monitors::cost(&ctx.db, &principal.org_id).await?;
     let (user, organizations, api_key) = identity(ctx, &principal).await?;
+    // Shown to every member, as Healthchecks shows a project's ping key.
+    let ping_key = store::organizations::ping_key(&ctx.db, &principal.org_id).await?;
     ok(json!({
         "user": user,
         "organization": {
             "id": principal.org_id,
             "plan": plan.name,
             "role": role_of(&principal),
+            "ping_key": ping_key,
             "usage": { "monitors": { "used": monitors_used, "allowed": plan.max_monitors } },
-            "limits": { "max_monitors": plan.max_monitors, "min_interval_seconds": plan.interval_floor(ctx.config.min_interval_seconds), "max_status_pages": plan.max_status_pages, "max_channels": plan.max_channels, "max_live_connections": plan.max_live_connections, "requests_per_minute": ctx.config.requests_per_minute(&plan), "live_checks_per_hour": ctx.config.live_checks_per_hour(Some(&plan)), "pings_per_minute": ctx.config.pings_per_minute },
+            "limits": { "max_monitors": plan.max_monitors, "min_interval_seconds": plan.interval_floor(ctx.config.min_interval_seconds), "max_status_pages": plan.max_status_pages, "max_channels": plan.max_channels, "max_live_connections": plan.max_live_connections, "requests_per_minute": ctx.config.requests_per_minute(&plan), "live_checks_per_hour": ctx.config.live_checks_per_hour(Some(&plan)), "pings_per_minute": ctx.config.pings_per_minute, "audit_retention_days": plan.audit_retention_days },
         },
         "organizations": organizations,
         "api_key": api_key,

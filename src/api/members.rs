@@ -3,9 +3,11 @@
 //! grant, change or remove the owner role; an organization always keeps at
 //! least one owner.
 
+use super::audit_log::record;
 use super::{list, no_content, ok, read_json, Ctx};
 use crate::auth::authenticate;
 use crate::domain::access::{Principal, Role};
+use crate::domain::audit::Action;
 use crate::domain::live::user_tag;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, memberships::Member};
@@ -42,7 +44,21 @@ pub async fn update(ctx: &Ctx, mut req: Request, org_id: &str, user_id: &str) ->
     if !store::memberships::change_role(&ctx.db, &principal.org_id, user_id, role.as_str()).await? {
         return Err(last_owner());
     }
-    ok(member_json(&find(ctx, &principal, user_id).await?))
+    let (before, after) = (
+        member_json(&member),
+        member_json(&find(ctx, &principal, user_id).await?),
+    );
+    record(
+        ctx,
+        &principal,
+        &req,
+        Action::MemberRoleChanged,
+        user_id,
+        Some(&before),
+        Some(&after),
+    )
+    .await;
+    ok(after)
 }
 
 /// Removes a member; any member may also leave by removing themselves.
@@ -56,6 +72,16 @@ pub async fn remove(ctx: &Ctx, req: Request, org_id: &str, user_id: &str) -> Api
     if !store::memberships::remove(&ctx.db, &principal.org_id, user_id).await? {
         return Err(last_owner());
     }
+    record(
+        ctx,
+        &principal,
+        &req,
+        Action::MemberRemoved,
+        user_id,
+        Some(&member_json(&member)),
+        None,
+    )
+    .await;
     let reason = "removed from the organization";
     super::live::close(ctx, &principal.org_id, user_tag(user_id), 1008, reason).await;
     no_content()

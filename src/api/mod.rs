@@ -2,22 +2,33 @@
 //! context, reading JSON bodies and query strings, and shaping responses in the
 //! `{"data": …}` / `{"data": […], "count": N}` envelopes.
 
+pub mod account;
 pub mod api_keys;
+pub mod apply;
+pub mod audit_log;
 pub mod auth;
 pub mod catalogue;
 pub mod channels;
 pub mod checks;
+pub mod forum;
+pub mod forum_posts;
+pub mod forum_reports;
 pub mod health;
+pub mod healthchecks;
 pub mod heartbeats;
 pub mod hosts;
+pub mod import;
 pub mod incidents;
 pub mod invitations;
 pub mod limits;
 pub mod live;
+pub mod maintenances;
 pub mod mcp;
 pub mod me;
 pub mod members;
+pub mod metrics;
 pub mod monitors;
+pub mod on_behalf;
 pub mod public_pages;
 pub mod status_pages;
 pub mod tools;

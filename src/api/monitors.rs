@@ -1,10 +1,13 @@
 //! `/api/v1/monitors`: create, list, show, change, pause, resume and delete
 //! the organization's monitors.
 
+use super::audit_log::record;
 use super::heartbeats;
 use super::{created, list, next_page, no_content, ok, page_params, query, read_json, Ctx};
 use crate::auth::authenticate;
+use crate::domain::audit::Action;
 use crate::domain::ids::{new_id, sha256_hex};
+use crate::domain::metrics;
 use crate::domain::monitor::{MonitorSpec, MonitorStatus, KINDS};
 use crate::domain::ping_token;
 use crate::domain::plan::Plan;
@@ -33,6 +36,20 @@ fn monitor_json(row: &MonitorRow) -> ApiResult<Value> {
         fields.insert(key.into(), Value::from(value.as_str()));
     }
     Ok(Value::Object(fields))
+}
+
+/// `GET /api/v1/monitors/summary`: each monitor's uptime and response times
+/// for the dashboard's list, in the one D1 batch the metrics read
+/// (`store::metrics`), not a request per monitor.
+pub async fn summary(ctx: &Ctx, req: Request) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    let figures = store::metrics::figures(&ctx.db, &principal.org_id, ctx.now_ms).await?;
+    let summaries = figures
+        .monitors
+        .iter()
+        .map(|m| metrics::summary(m, ctx.now_ms))
+        .collect();
+    list(summaries, None)
 }
 
 pub async fn index(ctx: &Ctx, req: Request) -> ApiResult<Response> {
@@ -78,30 +95,57 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     principal.require_write()?;
     let body = read_json(&mut req).await?;
     let spec = MonitorSpec::from_input(&body, &ctx.config.monitor_rules())?;
-    let plan = ctx.plan(&principal.plan);
-    check_interval(ctx, &plan, &spec)?;
-    let (id, now) = (new_id("mon"), ctx.now());
-    // A heartbeat is pinged with a secret token, shown in this answer only.
-    let token = spec.settings.is_heartbeat().then(|| ping_token::new(&id));
-    let token_hash = token.as_deref().map(sha256_hex);
-    let monitor = NewMonitor {
-        id: &id,
-        org_id: &principal.org_id,
-        spec: &spec,
-        ping_token_hash: token_hash.as_deref(),
-        now: &now,
-    };
-    if !store::monitors::create(&ctx.db, &monitor, plan.max_monitors).await? {
-        return Err(monitor_limit(&plan));
-    }
-    let row = ctx.monitor(&principal.org_id, &id).await?;
+    let (row, token) = insert(ctx, &principal.org_id, &ctx.plan(&principal.plan), &spec).await?;
+    let id = row.id.clone();
     start_object(ctx, &row).await;
     let mut answer = monitor_json(&row)?;
+    record(ctx, &principal, &req, Action::MonitorCreated, &id, None, Some(&answer)).await;
     if let Some(token) = token {
         answer["ping_url"] = json!(heartbeats::ping_url(ctx, &req, &token)?);
         answer["token"] = json!(token);
     }
     created(answer)
+}
+
+/// Inserts the organization's new monitor within its plan: the row, and a
+/// heartbeat's ping token (a secret, shown once by the caller).
+pub(super) async fn insert(
+    ctx: &Ctx,
+    org_id: &str,
+    plan: &Plan,
+    spec: &MonitorSpec,
+) -> ApiResult<(MonitorRow, Option<String>)> {
+    check_interval(ctx, plan, spec)?;
+    check_hc_uuid(ctx, spec, None).await?;
+    let id = new_id("mon");
+    let token = spec.settings.is_heartbeat().then(|| ping_token::new(&id));
+    let token_hash = token.as_deref().map(sha256_hex);
+    let monitor = NewMonitor {
+        id: &id,
+        org_id,
+        spec,
+        ping_token_hash: token_hash.as_deref(),
+        now: &ctx.now(),
+    };
+    if !store::monitors::create(&ctx.db, &monitor, plan.max_monitors).await? {
+        return Err(monitor_limit(plan));
+    }
+    Ok((ctx.monitor(org_id, &id).await?, token))
+}
+
+/// A Healthchecks UUID pings one monitor in the whole deployment (its URL
+/// names no organization): 409 when another monitor than `id` has it.
+async fn check_hc_uuid(ctx: &Ctx, spec: &MonitorSpec, id: Option<&str>) -> ApiResult<()> {
+    let Some(uuid) = spec.settings.heartbeat().and_then(|b| b.hc_uuid.as_deref()) else {
+        return Ok(());
+    };
+    match store::monitors::by_hc_uuid(&ctx.db, uuid).await? {
+        Some(other) if Some(other.id.as_str()) != id => Err(ApiError::conflict(
+            "hc_uuid_taken",
+            format!("hc_uuid {uuid} is another monitor's"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 pub async fn show(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
@@ -116,12 +160,14 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
     principal.require_write()?;
     let patch = read_json(&mut req).await?;
     let row = ctx.monitor(&principal.org_id, id).await?;
+    let before = monitor_json(&row)?;
     let current = row
         .spec()
         .map_err(|e| ApiError::Internal(format!("monitor {id} has unreadable settings: {e}")))?;
     let spec = current.patched(patch, &ctx.config.monitor_rules())?;
     let plan = ctx.plan(&principal.plan);
     check_interval(ctx, &plan, &spec)?;
+    check_hc_uuid(ctx, &spec, Some(id)).await?;
     match store::monitors::update(&ctx.db, &principal.org_id, id, &spec, &ctx.now(), plan.max_monitors).await? {
         Updated::Done => {}
         Updated::NotFound => return Err(ApiError::NotFound("monitor")),
@@ -132,13 +178,25 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
         start_object(ctx, &row).await;
     }
     ctx.pages_changed(&principal.org_id).await;
-    ok(monitor_json(&row)?)
+    let after = monitor_json(&row)?;
+    record(
+        ctx,
+        &principal,
+        &req,
+        Action::MonitorUpdated,
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await;
+    ok(after)
 }
 
 pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     principal.require_write()?;
-    ctx.monitor(&principal.org_id, id).await?;
+    // Unreadable settings are no reason to keep a monitor: its entry then has no before values.
+    let before = monitor_json(&ctx.monitor(&principal.org_id, id).await?).ok();
     // The object first: if it cannot be stopped, the monitor is not deleted.
     // Once it is, its tombstone keeps anything from starting it again, and
     // should the D1 delete below fail, the reconciler finishes it.
@@ -148,6 +206,7 @@ pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
         return Err(ApiError::NotFound("monitor"));
     }
     ctx.pages_changed(&principal.org_id).await;
+    record(ctx, &principal, &req, Action::MonitorDeleted, id, before.as_ref(), None).await;
     no_content()
 }
 
@@ -179,10 +238,26 @@ pub async fn set_paused(ctx: &Ctx, req: Request, id: &str, paused: bool) -> ApiR
         .await?;
         start_object(ctx, &ctx.monitor(&principal.org_id, id).await?).await;
     }
+    let after = monitor_json(&ctx.monitor(&principal.org_id, id).await?)?;
     if paused != is_paused {
         ctx.pages_changed(&principal.org_id).await;
+        let action = if paused {
+            Action::MonitorPaused
+        } else {
+            Action::MonitorResumed
+        };
+        record(
+            ctx,
+            &principal,
+            &req,
+            action,
+            id,
+            Some(&monitor_json(&row)?),
+            Some(&after),
+        )
+        .await;
     }
-    ok(monitor_json(&ctx.monitor(&principal.org_id, id).await?)?)
+    ok(after)
 }
 
 /// Hands the monitor's configuration to its object, which checks at once.

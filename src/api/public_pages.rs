@@ -10,10 +10,11 @@
 use super::{json_response, query, Ctx};
 use crate::domain::badge;
 use crate::domain::ids::sha256_hex;
+use crate::domain::maintenance::status_at;
 use crate::domain::monitor::MonitorStatus;
 use crate::domain::status_page::{
-    days, overall_status, rollups_uptime_pct, DayFigures, PublicIncident, PublicMonitor, PublicPage, PublicSection,
-    PublicUpdate, DAYS,
+    days, overall_status, rollups_uptime_pct, DayFigures, PublicIncident, PublicMaintenance, PublicMonitor, PublicPage,
+    PublicSection, PublicUpdate, DAYS, MAINTENANCE_NOTICE_DAYS,
 };
 use crate::domain::time::{day_of, DAY_MS};
 use crate::domain::validation::FieldError;
@@ -203,6 +204,7 @@ async fn gather(ctx: &Ctx, page: &PageRow) -> ApiResult<PublicPage> {
         let figures = DayFigures {
             downtime_seconds: row.downtime_seconds,
             observed_seconds: row.observed_seconds,
+            maintenance_seconds: row.maintenance_seconds,
         };
         rollups
             .entry(row.monitor_id.as_str())
@@ -252,9 +254,44 @@ async fn gather(ctx: &Ctx, page: &PageRow) -> ApiResult<PublicPage> {
                 monitor_ids: s.monitors.iter().map(|m| m.id.clone()).collect(),
             })
             .collect(),
-        monitors,
         incidents: incidents(ctx, &page.org_id, &ids_json).await?,
+        maintenances: maintenances(ctx, page, &ids).await?,
+        monitors,
     })
+}
+
+/// The windows that cover the page or its monitors, going on or starting
+/// within `MAINTENANCE_NOTICE_DAYS`, soonest first.
+async fn maintenances(ctx: &Ctx, page: &PageRow, ids: &[String]) -> ApiResult<Vec<PublicMaintenance>> {
+    let rows = store::maintenances::unended(&ctx.db, &page.org_id, ctx.now_ms).await?;
+    let mut shown = Vec::new();
+    for row in &rows {
+        let Ok(spec) = row.spec() else { continue };
+        let on_page = spec.status_page_ids.contains(&page.id);
+        let covered: Vec<String> = ids
+            .iter()
+            .filter(|id| on_page || spec.monitor_ids.contains(id))
+            .cloned()
+            .collect();
+        let (status, next) = status_at(&row.window(&spec), ctx.now_ms);
+        let Some(next) = next.filter(|n| n.start_ms < ctx.now_ms + MAINTENANCE_NOTICE_DAYS * DAY_MS) else {
+            continue;
+        };
+        if covered.is_empty() {
+            continue;
+        }
+        shown.push(PublicMaintenance {
+            id: row.id.clone(),
+            title: spec.title,
+            description: spec.description,
+            status: status.into(),
+            starts_at: ctx.iso(next.start_ms),
+            ends_at: ctx.iso(next.end_ms),
+            monitor_ids: covered,
+        });
+    }
+    shown.sort_by(|a, b| a.starts_at.cmp(&b.starts_at));
+    Ok(shown)
 }
 
 /// Open incidents and the last 5 resolved. An automatic incident's first
@@ -272,6 +309,7 @@ async fn incidents(ctx: &Ctx, org_id: &str, ids_json: &str) -> ApiResult<Vec<Pub
             impact: row.impact.clone(),
             started_at: row.started_at.clone(),
             resolved_at: row.resolved_at.clone(),
+            discussions: format!("/api/v1/forum/threads?incident_id={}", row.id),
             updates: updates
                 .iter()
                 .filter(|u| u.incident_id == row.id)

@@ -1,7 +1,9 @@
 //! `/api/v1/status-pages`: the organization's public status pages.
 
-use super::{created, list, monitors::plan_limit, no_content, ok, read_json, Ctx};
+use super::audit_log::record;
+use super::{created, list, maintenances, monitors::plan_limit, no_content, ok, read_json, Ctx};
 use crate::auth::authenticate;
+use crate::domain::audit::Action;
 use crate::domain::ids::new_id;
 use crate::domain::live::page_tag;
 use crate::domain::status_page::PageSpec;
@@ -77,7 +79,18 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     }
     // Its slug may be kept as "no such page".
     ctx.pages_changed(&principal.org_id).await;
-    created(page_json(ctx, &req, &fetch(ctx, &principal.org_id, &id).await?)?)
+    let after = page_json(ctx, &req, &fetch(ctx, &principal.org_id, &id).await?)?;
+    record(
+        ctx,
+        &principal,
+        &req,
+        Action::StatusPageCreated,
+        &id,
+        None,
+        Some(&after),
+    )
+    .await;
+    created(after)
 }
 
 pub async fn show(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
@@ -91,6 +104,7 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
     principal.require_write()?;
     let patch = read_json(&mut req).await?;
     let row = fetch(ctx, &principal.org_id, id).await?;
+    let before = page_json(ctx, &req, &row)?;
     let mut input = row.spec().map_err(|e| ApiError::Internal(e.to_string()))?.to_input();
     if patch.contains_key("monitor_ids") {
         input.remove("sections");
@@ -98,16 +112,29 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
     input.extend(patch);
     let spec = PageSpec::from_input(&input)?;
     check_monitors(ctx, &principal.org_id, &spec).await?;
+    // Windows that name the page cover its monitors: those may change.
+    let windows_before = maintenances::covering(ctx, &principal.org_id).await?;
     match store::status_pages::update(&ctx.db, &principal.org_id, id, &spec, &ctx.now()).await {
         Ok(_) => {}
         Err(error) if store::is_unique_violation(&error) => return Err(slug_taken()),
         Err(error) => return Err(error.into()),
     }
+    let after = page_json(ctx, &req, &fetch(ctx, &principal.org_id, id).await?)?;
+    record(
+        ctx,
+        &principal,
+        &req,
+        Action::StatusPageUpdated,
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await;
     // A new slug leaves the old one behind: it is dropped too.
     if row.slug != spec.slug {
         page_cache::forget(&[row.slug]).await;
     }
-    ctx.pages_changed(&principal.org_id).await;
+    maintenances::changed(ctx, &principal.org_id, windows_before).await?;
     super::live::close(
         ctx,
         &principal.org_id,
@@ -116,17 +143,30 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
         "the page changed; reconnect",
     )
     .await;
-    ok(page_json(ctx, &req, &fetch(ctx, &principal.org_id, id).await?)?)
+    ok(after)
 }
 
 pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     principal.require_write()?;
     let row = fetch(ctx, &principal.org_id, id).await?;
+    let windows_before = maintenances::covering(ctx, &principal.org_id).await?;
     if !store::status_pages::delete(&ctx.db, &principal.org_id, id).await? {
         return Err(ApiError::NotFound("status page"));
     }
+    let before = page_json(ctx, &req, &row).ok();
+    record(
+        ctx,
+        &principal,
+        &req,
+        Action::StatusPageDeleted,
+        id,
+        before.as_ref(),
+        None,
+    )
+    .await;
     page_cache::forget(&[row.slug]).await;
+    maintenances::changed(ctx, &principal.org_id, windows_before).await?;
     super::live::close(ctx, &principal.org_id, page_tag(id), 1008, "the page was deleted").await;
     no_content()
 }

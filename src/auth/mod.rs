@@ -2,6 +2,7 @@
 //! (`Authorization: Bearer pw_live_…` or `X-Api-Key`) or a user's JWT.
 
 pub mod password;
+pub mod session;
 
 use crate::api::{limits, Ctx};
 use crate::domain::access::{Actor, KeyScopes, Principal, Role};
@@ -32,9 +33,14 @@ pub fn credential(req: &Request) -> Option<String> {
 }
 
 /// Authenticates the request for `org_id` (from the path), or else for the
-/// organization its header names, or else the credential's own.
+/// organization its header names, or else the credential's own. Without a
+/// credential in the headers, the dashboard's session cookie is one.
 pub async fn authenticate(ctx: &Ctx, req: &Request, org_id: Option<&str>) -> ApiResult<Principal> {
-    authenticate_with(ctx, req, credential(req), org_id).await
+    let found = match credential(req) {
+        Some(credential) => Some(credential),
+        None => session::credential(req, &ctx.public_base(req)?)?,
+    };
+    authenticate_with(ctx, req, found, org_id).await
 }
 
 /// As `authenticate`, with a credential found elsewhere than in the headers

@@ -3,8 +3,8 @@
 //! is kept as.
 
 use super::validation::FieldError;
+use super::zone::Zone;
 use chrono::{TimeZone, Utc};
-use chrono_tz::Tz;
 use croner::parser::{CronParser, Seconds};
 use croner::Cron;
 
@@ -12,7 +12,7 @@ use croner::Cron;
 #[derive(Debug, Clone)]
 pub enum Period {
     Every { seconds: u32 },
-    Schedule { cron: Box<Cron>, zone: Tz },
+    Schedule { cron: Box<Cron>, zone: Zone },
 }
 
 pub fn parse_schedule(expression: &str) -> Result<Cron, FieldError> {
@@ -28,8 +28,8 @@ pub fn parse_schedule(expression: &str) -> Result<Cron, FieldError> {
         })
 }
 
-pub fn parse_timezone(name: &str) -> Result<Tz, FieldError> {
-    name.trim().parse::<Tz>().map_err(|_| {
+pub fn parse_timezone(name: &str) -> Result<Zone, FieldError> {
+    Zone::named(name.trim()).ok_or_else(|| {
         FieldError::new(
             "timezone",
             format!("timezone {name:?} is not an IANA time zone such as Europe/Paris"),
@@ -87,6 +87,9 @@ pub enum PingKind {
     Success,
     Start,
     Fail,
+    /// A message from the job (Healthchecks' `/log`): recorded, changing
+    /// neither status nor deadline.
+    Log,
     /// Recorded by the monitor when an expected ping did not come.
     Missed,
 }
@@ -97,14 +100,21 @@ impl PingKind {
             PingKind::Success => "success",
             PingKind::Start => "start",
             PingKind::Fail => "fail",
+            PingKind::Log => "log",
             PingKind::Missed => "missed",
         }
     }
 
     pub fn parse(value: &str) -> Option<PingKind> {
-        [PingKind::Success, PingKind::Start, PingKind::Fail, PingKind::Missed]
-            .into_iter()
-            .find(|k| k.as_str() == value)
+        [
+            PingKind::Success,
+            PingKind::Start,
+            PingKind::Fail,
+            PingKind::Log,
+            PingKind::Missed,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == value)
     }
 }
 

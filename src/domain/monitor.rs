@@ -1,6 +1,7 @@
 //! Monitors: their kinds, statuses and settings, and the validation that turns
 //! a JSON body into settings or names the first field that is wrong.
 
+use super::healthchecks;
 use super::heartbeat::{parse_schedule, parse_timezone, Period};
 use super::secrets;
 use super::target::{is_valid_host, is_valid_hostname, refusal, url_refusal};
@@ -99,6 +100,13 @@ impl Settings {
         matches!(self, Settings::Heartbeat(_))
     }
 
+    pub fn heartbeat(&self) -> Option<&HeartbeatSettings> {
+        match self {
+            Settings::Heartbeat(beat) => Some(beat),
+            _ => None,
+        }
+    }
+
     /// The host the monitor watches, in lower case: its URL's host, or its
     /// TCP or DNS host; none for a heartbeat.
     pub fn watched_host(&self) -> Option<String> {
@@ -161,6 +169,9 @@ pub struct HttpSettings {
     pub keyword: Option<String>,
     pub keyword_mode: KeywordMode,
     pub follow_redirects: bool,
+    /// Monitors stored before the option existed are timed over sockets too.
+    #[serde(default)]
+    pub timing: Timing,
     #[serde(flatten)]
     pub probe: ProbeOptions,
 }
@@ -190,6 +201,17 @@ impl HttpSettings {
 pub enum KeywordMode {
     Contains,
     Absent,
+}
+
+/// How an HTTP check is sent: over `connect()` sockets, which time every
+/// phase (DNS, connect, TLS, first byte), or through the runtime's `fetch`,
+/// which hides all but the first byte (see `domain::http1`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Timing {
+    #[default]
+    Sockets,
+    Fetch,
 }
 
 /// An expected status: one code (`200`) or a class (`"2xx"`).
@@ -256,6 +278,16 @@ pub struct HeartbeatSettings {
     /// before schedules existed).
     #[serde(default = "utc")]
     pub timezone: String,
+    /// What the job is, for people (a Healthchecks check's `desc`).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The Healthchecks check this heartbeat replaces: `/ping/{hc_uuid}`
+    /// reaches it (`domain::healthchecks`).
+    #[serde(default)]
+    pub hc_uuid: Option<String>,
+    /// Its name in `/ping/{ping_key}/{slug}` pings.
+    #[serde(default)]
+    pub slug: Option<String>,
 }
 
 impl HeartbeatSettings {
@@ -427,6 +459,11 @@ fn http(fields: &mut Fields, rules: &Rules, stored: Option<&Settings>) -> Result
         Some(_) => return Err(one_of("keyword_mode", &["contains", "absent"])),
     };
     let follow_redirects = fields.bool("follow_redirects")?.unwrap_or(true);
+    let timing = match fields.string("timing")? {
+        None | Some("sockets") => Timing::Sockets,
+        Some("fetch") => Timing::Fetch,
+        Some(_) => return Err(one_of("timing", &["sockets", "fetch"])),
+    };
     let probe = probe_options(fields, 10_000)?;
     Ok(HttpSettings {
         url,
@@ -437,6 +474,7 @@ fn http(fields: &mut Fields, rules: &Rules, stored: Option<&Settings>) -> Result
         keyword,
         keyword_mode,
         follow_redirects,
+        timing,
         probe,
     })
 }
@@ -493,12 +531,22 @@ fn heartbeat(fields: &mut Fields, rules: &Rules) -> Result<HeartbeatSettings, Fi
                 "timezone applies to a schedule; give a schedule too",
             ))
         }
-        Some(zone) => parse_timezone(zone)?.name().to_string(),
+        Some(zone) => parse_timezone(zone)?.name(),
     };
+    let description = fields
+        .string("description")?
+        .map(|d| trimmed_text("description", d, 0, 500))
+        .transpose()?
+        .filter(|d| !d.is_empty());
+    let hc_uuid = fields.string("hc_uuid")?.map(healthchecks::parse_uuid).transpose()?;
+    let slug = fields.string("slug")?.map(healthchecks::parse_slug).transpose()?;
     Ok(HeartbeatSettings {
         grace_seconds,
         schedule,
         timezone,
+        description,
+        hc_uuid,
+        slug,
     })
 }
 

@@ -22,6 +22,8 @@ pub struct Plan {
     /// Live checks of hosts that are not the caller's monitors, an hour
     /// (`PW_LIVE_CHECKS_PER_HOUR` overrides).
     pub live_checks_per_hour: u32,
+    /// How long an audit log entry is kept, from when it is written.
+    pub audit_retention_days: i64,
 }
 
 pub const PLANS: [Plan; 3] = [
@@ -34,6 +36,7 @@ pub const PLANS: [Plan; 3] = [
         max_live_connections: 5,
         requests_per_minute: 60,
         live_checks_per_hour: 3,
+        audit_retention_days: 30,
     },
     Plan {
         name: "pro",
@@ -44,6 +47,7 @@ pub const PLANS: [Plan; 3] = [
         max_live_connections: 50,
         requests_per_minute: 600,
         live_checks_per_hour: 30,
+        audit_retention_days: 365,
     },
     Plan {
         name: "business",
@@ -54,6 +58,7 @@ pub const PLANS: [Plan; 3] = [
         max_live_connections: 2000,
         requests_per_minute: 1000,
         live_checks_per_hour: 100,
+        audit_retention_days: 730,
     },
 ];
 
@@ -70,6 +75,16 @@ impl Plan {
 
     /// The shortest interval allowed: the plan's, unless the deployment sets
     /// `PW_MIN_INTERVAL_SECONDS` (for example 1 for local testing).
+    /// The retention of every plan, by name, as JSON (`{"free": 30, …}`):
+    /// what the audit log's insert reads its organization's plan against.
+    pub fn audit_retention_json() -> String {
+        let days: serde_json::Map<String, serde_json::Value> = PLANS
+            .iter()
+            .map(|plan| (plan.name.to_string(), plan.audit_retention_days.into()))
+            .collect();
+        serde_json::Value::Object(days).to_string()
+    }
+
     pub fn interval_floor(&self, deployment_floor: Option<u32>) -> u32 {
         deployment_floor.unwrap_or(self.min_interval_seconds)
     }
@@ -108,6 +123,13 @@ mod tests {
             let spec = MonitorSpec::from_input(body.as_object().unwrap(), &rules).unwrap();
             assert_eq!(monitor_cost(&spec.settings), cost, "{body}");
         }
+    }
+
+    #[test]
+    fn higher_plans_keep_the_audit_log_longer() {
+        let days: Vec<i64> = PLANS.iter().map(|p| p.audit_retention_days).collect();
+        assert_eq!(days, [30, 365, 730]);
+        assert_eq!(Plan::audit_retention_json(), r#"{"business":730,"free":30,"pro":365}"#);
     }
 
     #[test]

@@ -3,13 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Milliseconds spent in each phase, where the Workers runtime lets it be
-/// measured: `dns_ms` for DNS monitors (the query's round trip), `connect_ms`
-/// for TCP monitors (until the socket is open, the runtime's own name lookup
-/// included), `ttfb_ms` for HTTP monitors (until the response headers), and
-/// `total_ms` always. An HTTP request's DNS, connect and TLS phases happen
-/// inside the runtime's `fetch` and are not observable, so they are `null`
-/// rather than guessed.
+/// Milliseconds spent in each phase, where it can be measured: `dns_ms` for
+/// DNS monitors (the query's round trip), `connect_ms` for TCP monitors
+/// (until the socket is open, the runtime's own name lookup included), every
+/// phase for HTTP checks sent over sockets (one after the other, so
+/// `total_ms` is at least their sum), and `total_ms` always. An HTTP check
+/// sent through `fetch` has its DNS, connect and TLS hidden inside the
+/// runtime: `null` rather than guessed, and in its `ttfb_ms`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     pub dns_ms: Option<u32>,

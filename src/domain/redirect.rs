@@ -8,7 +8,8 @@
 //! body; `Authorization` is not sent on once the chain leaves the origin.
 
 use super::probe::Failure;
-use super::target::url_refusal;
+use super::target::{refusal, url_refusal};
+use std::net::IpAddr;
 use url::Url;
 
 /// At most this many redirects per check. Real chains are short (http →
@@ -62,14 +63,30 @@ impl Hop {
     /// allowed: its host is in a refused network or has a refused name.
     pub fn refused(&self) -> Option<Failure> {
         let reason = format!("host {} {}", self.url.host_str()?, url_refusal(&self.url)?);
-        Some(if self.redirects == 0 {
+        Some(self.refusal(reason))
+    }
+
+    /// Why this request must not be sent when private targets are not
+    /// allowed, though its host passed: one of the addresses the probe
+    /// resolved it to is in a refused network (a public name pointed at a
+    /// private address).
+    pub fn refused_address(&self, addresses: &[IpAddr]) -> Option<Failure> {
+        let (address, why) = addresses
+            .iter()
+            .find_map(|address| Some((address, refusal(&address.to_string())?)))?;
+        let host = self.url.host_str()?;
+        Some(self.refusal(format!("host {host} resolves to {address}, which {why}")))
+    }
+
+    fn refusal(&self, reason: String) -> Failure {
+        if self.redirects == 0 {
             Failure::TargetRefused { reason }
         } else {
             Failure::RedirectRefused {
                 to: shown(&self.url),
                 reason,
             }
-        })
+        }
     }
 
     /// Where an answer with `status` and `location` leads: `Ok(None)` when
@@ -234,6 +251,28 @@ mod tests {
             current.next(302, Some("/again"), true),
             Err(Failure::TooManyRedirects { limit: MAX_REDIRECTS })
         );
+    }
+
+    #[test]
+    fn a_public_name_resolving_to_a_private_address_is_refused() {
+        let public: IpAddr = "93.184.215.14".parse().unwrap();
+        let private: IpAddr = "127.0.0.1".parse().unwrap();
+        let start = hop("http://web.example/", "GET");
+        assert_eq!(start.refused_address(&[public]), None);
+        assert_eq!(
+            start.refused_address(&[public, private]),
+            Some(Failure::TargetRefused {
+                reason: "host web.example resolves to 127.0.0.1, which is in 127.0.0.0/8 (loopback), a network this deployment does not reach".into()
+            })
+        );
+        let next = start
+            .next(302, Some("http://other.example:8080/x"), false)
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            next.refused_address(&[private]),
+            Some(Failure::RedirectRefused { to, .. }) if to == "http://other.example:8080"
+        ));
     }
 
     #[test]

@@ -214,6 +214,7 @@ pub fn overall_status(statuses: &[MonitorStatus]) -> &'static str {
 pub struct DayFigures {
     pub downtime_seconds: i64,
     pub observed_seconds: i64,
+    pub maintenance_seconds: i64,
 }
 
 /// Statuses are `Cow`: written from constants, read back from a cached page.
@@ -245,7 +246,10 @@ pub fn days(now_ms: i64, rollups: &BTreeMap<String, DayFigures>, current: Monito
             let uptime_pct = rollups
                 .get(&date)
                 .and_then(|f| super::uptime::uptime_pct(f.downtime_seconds, f.observed_seconds));
+            let in_maintenance = rollups.get(&date).is_some_and(|f| f.maintenance_seconds > 0);
             let status = match (uptime_pct, back, current) {
+                // A day whose only trouble was maintenance says so.
+                (Some(100.0) | None, _, _) if in_maintenance => Some("maintenance".into()),
                 (Some(pct), _, _) => Some(day_status(pct).into()),
                 (None, 0, MonitorStatus::Up) => Some("operational".into()),
                 (None, 0, MonitorStatus::Down) => Some("outage".into()),
@@ -303,6 +307,20 @@ pub struct PublicMonitor {
     pub days: Vec<Day>,
 }
 
+/// A maintenance window going on or coming up, as a page shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PublicMaintenance {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// `active` or `scheduled`.
+    pub status: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    /// The page's monitors it covers.
+    pub monitor_ids: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PublicSection {
     pub name: Option<String>,
@@ -325,6 +343,9 @@ pub struct PublicIncident {
     pub started_at: String,
     pub resolved_at: Option<String>,
     pub updates: Vec<PublicUpdate>,
+    /// Where the forum threads linked to the incident are listed.
+    #[serde(default)]
+    pub discussions: String,
 }
 
 /// What a public page shows. Never a target's URL, host, port, headers or
@@ -338,7 +359,13 @@ pub struct PublicPage {
     pub sections: Vec<PublicSection>,
     pub monitors: Vec<PublicMonitor>,
     pub incidents: Vec<PublicIncident>,
+    /// Windows going on, then those starting within `MAINTENANCE_NOTICE_DAYS`.
+    #[serde(default)]
+    pub maintenances: Vec<PublicMaintenance>,
 }
+
+/// How far ahead a page announces maintenance.
+pub const MAINTENANCE_NOTICE_DAYS: i64 = 14;
 
 #[cfg(test)]
 mod tests;

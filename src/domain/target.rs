@@ -17,7 +17,7 @@
 //! be caught where the probe resolves and connects by itself.
 
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use url::{Host, Url};
 
 /// A refused network: its first address, prefix length and registry name,
@@ -103,6 +103,45 @@ const REFUSED_V6: &[Block<Ipv6Addr>] = &[
     v6([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10, "site-local (deprecated)"),
     v6([0xff00, 0, 0, 0, 0, 0, 0, 0], 8, "multicast"),
 ];
+
+/// Cloudflare's own networks (https://www.cloudflare.com/ips/), which
+/// `connect()` refuses to reach from a Worker: an HTTP probe sends a hop to
+/// one of them through `fetch` instead (see `domain::http1`).
+const CLOUDFLARE_V4: &[Block<Ipv4Addr>] = &[
+    v4(173, 245, 48, 0, 20, "Cloudflare"),
+    v4(103, 21, 244, 0, 22, "Cloudflare"),
+    v4(103, 22, 200, 0, 22, "Cloudflare"),
+    v4(103, 31, 4, 0, 22, "Cloudflare"),
+    v4(141, 101, 64, 0, 18, "Cloudflare"),
+    v4(108, 162, 192, 0, 18, "Cloudflare"),
+    v4(190, 93, 240, 0, 20, "Cloudflare"),
+    v4(188, 114, 96, 0, 20, "Cloudflare"),
+    v4(197, 234, 240, 0, 22, "Cloudflare"),
+    v4(198, 41, 128, 0, 17, "Cloudflare"),
+    v4(162, 158, 0, 0, 15, "Cloudflare"),
+    v4(104, 16, 0, 0, 13, "Cloudflare"),
+    v4(104, 24, 0, 0, 14, "Cloudflare"),
+    v4(172, 64, 0, 0, 13, "Cloudflare"),
+    v4(131, 0, 72, 0, 22, "Cloudflare"),
+];
+
+const CLOUDFLARE_V6: &[Block<Ipv6Addr>] = &[
+    v6([0x2400, 0xcb00, 0, 0, 0, 0, 0, 0], 32, "Cloudflare"),
+    v6([0x2606, 0x4700, 0, 0, 0, 0, 0, 0], 32, "Cloudflare"),
+    v6([0x2803, 0xf800, 0, 0, 0, 0, 0, 0], 32, "Cloudflare"),
+    v6([0x2405, 0xb500, 0, 0, 0, 0, 0, 0], 32, "Cloudflare"),
+    v6([0x2405, 0x8100, 0, 0, 0, 0, 0, 0], 32, "Cloudflare"),
+    v6([0x2a06, 0x98c0, 0, 0, 0, 0, 0, 0], 29, "Cloudflare"),
+    v6([0x2c0f, 0xf248, 0, 0, 0, 0, 0, 0], 32, "Cloudflare"),
+];
+
+/// Whether `address` is in one of Cloudflare's own networks.
+pub fn is_cloudflare(address: IpAddr) -> bool {
+    match address {
+        IpAddr::V4(ip) => most_specific(CLOUDFLARE_V4, ip).is_some(),
+        IpAddr::V6(ip) => most_specific(CLOUDFLARE_V6, ip).is_some(),
+    }
+}
 
 /// Special-use names (RFC 6761, 6762, 8375; ICANN's `.internal`) that only
 /// ever mean this machine or a local network: the name and its subdomains.
@@ -361,7 +400,6 @@ mod tests {
             ("LOCALHOST", "localhost"),
             ("localhost.", "localhost"),
             ("api.localhost", "localhost"),
-            ("ｌｏｃａｌｈｏｓｔ", "localhost"),
             ("printer.local", "local"),
             ("nas.home.arpa", "home.arpa"),
             ("metadata.google.internal", "internal"),
@@ -377,6 +415,9 @@ mod tests {
     #[test]
     fn hosts_the_parser_cannot_read_are_refused() {
         for host in [
+            // Host names are ASCII only (idna_adapter 1.0, Cargo.toml): a
+            // full-width spelling of localhost is not mapped to it but refused.
+            "ｌｏｃａｌｈｏｓｔ",
             "1.2.3.4.5",
             "256.1.1.1",
             "0x100000000",
@@ -451,6 +492,21 @@ mod tests {
             refusal("db.internal").unwrap().to_string(),
             "is a .internal name (private-use), which this deployment does not reach"
         );
+    }
+
+    #[test]
+    fn cloudflares_own_networks_are_known() {
+        for (address, cloudflare) in [
+            ("104.16.132.229", true),
+            ("172.67.1.1", true),
+            ("1.1.1.1", false),
+            ("2606:4700::6810:84e5", true),
+            ("2a06:98c7::1", true),
+            ("2a06:98c8::1", false),
+            ("93.184.215.14", false),
+        ] {
+            assert_eq!(is_cloudflare(address.parse().unwrap()), cloudflare, "{address}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Uptime arithmetic: downtime from status flips over a window, uptime
 //! percentages, response-time averages and Apdex.
 
+use super::maintenance::{uncovered, Span};
 use super::monitor::MonitorStatus;
 use super::time::DAY_MS;
 
@@ -23,6 +24,19 @@ pub fn observed_ms(flips: &[Flip], from_ms: i64, to_ms: i64) -> i64 {
     time_in(flips, from_ms, to_ms, |status| {
         matches!(status, MonitorStatus::Up | MonitorStatus::Down)
     })
+}
+
+/// `downtime_ms` and `observed_ms` of `[from, to)` leaving out maintenance
+/// (`spans`, merged): time in a window counts neither way.
+pub fn outside_maintenance(flips: &[Flip], from_ms: i64, to_ms: i64, spans: &[Span]) -> (i64, i64) {
+    uncovered(from_ms, to_ms, spans)
+        .iter()
+        .fold((0, 0), |(down, observed), gap| {
+            (
+                down + downtime_ms(flips, gap.start_ms, gap.end_ms),
+                observed + observed_ms(flips, gap.start_ms, gap.end_ms),
+            )
+        })
 }
 
 /// Milliseconds within `[from, to)` spent in a status that `counts`.
@@ -132,6 +146,23 @@ mod tests {
             200,
             "repeated downs count once"
         );
+    }
+
+    #[test]
+    fn maintenance_counts_neither_as_downtime_nor_as_observed() {
+        let flips = [flip(0, Up), flip(100, Down), flip(300, Up)];
+        let spans = [
+            Span {
+                start_ms: 150,
+                end_ms: 250,
+            },
+            Span {
+                start_ms: 900,
+                end_ms: 2000,
+            },
+        ];
+        assert_eq!(outside_maintenance(&flips, 0, 1000, &spans), (100, 800));
+        assert_eq!(outside_maintenance(&flips, 0, 1000, &[]), (200, 1000));
     }
 
     #[test]

@@ -9,9 +9,10 @@
 
 use super::at;
 use super::monitor::MonitorObject;
-use super::stub::{ObjectConfig, PingMessage, PingsQuery};
+use super::stub::{ObjectConfig, PingAlias, PingMessage, PingsQuery};
 use crate::domain::heartbeat::{exit_code_hint, missed_hint, unfinished_hint, PingKind};
 use crate::domain::ids::new_id;
+use crate::domain::maintenance::postpone;
 use crate::domain::monitor::{MonitorStatus, Settings};
 use crate::domain::rate_limit::MINUTE_MS;
 use crate::store::history::{History, PingRow};
@@ -24,8 +25,22 @@ const PRUNE_EVERY: i64 = 100;
 impl MonitorObject {
     /// When the monitor must next hear from its job, if it is waiting: the
     /// start's grace for an unfinished run, else the next expected ping
-    /// (after the last ping or the last missed one) plus grace.
+    /// (after the last ping or the last missed one) plus grace; a deadline
+    /// inside a maintenance window moves past it (`maintenance::postpone`).
     pub(super) fn heartbeat_deadline(&self, config: &ObjectConfig, history: &History) -> Result<Option<i64>> {
+        let Settings::Heartbeat(beat) = &config.spec.settings else {
+            return Ok(None);
+        };
+        let grace_ms = i64::from(beat.grace_seconds) * 1000;
+        let period = beat.period(config.spec.interval_seconds);
+        Ok(self.raw_heartbeat_deadline(config, history)?.and_then(|deadline| {
+            postpone(deadline, config.windows(), |end| {
+                period.next_expected(end).map(|expected| expected + grace_ms)
+            })
+        }))
+    }
+
+    fn raw_heartbeat_deadline(&self, config: &ObjectConfig, history: &History) -> Result<Option<i64>> {
         let Settings::Heartbeat(beat) = &config.spec.settings else {
             return Ok(None);
         };
@@ -55,27 +70,39 @@ impl MonitorObject {
     pub(super) async fn ping(&self, message: PingMessage) -> Result<Response> {
         let now = Self::now();
         let stored = self.stored_config().await?;
-        let before = stored.as_ref().map(|s| (s.version.clone(), s.ping_token_hash.clone()));
+        let before = stored
+            .as_ref()
+            .map(|s| (s.version.clone(), s.ping_token_hash.clone(), s.ping_key_hash.clone()));
         // The object is the authority on its token once it holds one.
         let mut config = match (stored, message.config.clone()) {
             (Some(stored), None) => stored,
             (Some(stored), Some(incoming)) if stored.version == incoming.version => ObjectConfig {
                 ping_token_hash: stored.ping_token_hash.clone().or(incoming.ping_token_hash),
+                ping_key_hash: stored.ping_key_hash.clone().or(incoming.ping_key_hash),
                 ..stored
             },
-            (stored, Some(incoming)) => ObjectConfig {
-                ping_token_hash: stored.and_then(|s| s.ping_token_hash).or(incoming.ping_token_hash),
-                start_ms: now,
-                ..incoming
-            },
+            (stored, Some(incoming)) => {
+                let (token, key, windows) = stored
+                    .map(|s| (s.ping_token_hash, s.ping_key_hash, s.maintenance))
+                    .unwrap_or_default();
+                ObjectConfig {
+                    ping_token_hash: token.or(incoming.ping_token_hash),
+                    ping_key_hash: key.or(incoming.ping_key_hash),
+                    maintenance: windows.or(incoming.maintenance),
+                    start_ms: now,
+                    ..incoming
+                }
+            }
             (None, None) => return Response::error("this monitor's object is not configured yet", 409),
         };
-        let adopted = before != Some((config.version.clone(), config.ping_token_hash.clone()));
-        match config.ping_token_hash.as_deref() {
-            None => return Response::error("this monitor's object does not know its token yet", 409),
-            // Hashes are compared, not tokens: timing reveals nothing of the token.
-            Some(hash) if hash != message.token_hash => return Response::error("not this monitor's token", 403),
-            Some(_) => {}
+        let adopted = before
+            != Some((
+                config.version.clone(),
+                config.ping_token_hash.clone(),
+                config.ping_key_hash.clone(),
+            ));
+        if let Err((status, why)) = credential_check(&config, &message) {
+            return Response::error(why, status);
         }
         if let Some(retry_after_seconds) = self.over_ping_limit(now)? {
             return Response::error(retry_after_seconds.to_string(), 429);
@@ -115,11 +142,14 @@ impl MonitorObject {
             },
         )?;
         let (status, reason) = match kind {
-            PingKind::Fail => (MonitorStatus::Down, exit_code_hint(message.exit_code)),
+            PingKind::Fail => (
+                Self::held_in_maintenance(&config, MonitorStatus::Down, now),
+                exit_code_hint(message.exit_code),
+            ),
             PingKind::Start if config.status == MonitorStatus::Paused => {
                 (MonitorStatus::Pending, "a run started".to_string())
             }
-            PingKind::Start => (config.status, String::new()),
+            PingKind::Start | PingKind::Log => (config.status, String::new()),
             _ => (MonitorStatus::Up, "ping received".to_string()),
         };
         let before = config.status;
@@ -172,6 +202,16 @@ impl MonitorObject {
     pub(super) async fn set_ping_token(&self, token_hash: String) -> Result<Response> {
         if let Some(mut config) = self.stored_config().await? {
             config.ping_token_hash = Some(token_hash);
+            self.save_config(&config).await?;
+        }
+        Response::empty()
+    }
+
+    /// `PUT /ping-key` with the organization's new ping key's hash: slug
+    /// pings with the old key fail from the next one on.
+    pub(super) async fn set_ping_key(&self, key_hash: String) -> Result<Response> {
+        if let Some(mut config) = self.stored_config().await? {
+            config.ping_key_hash = Some(key_hash);
             self.save_config(&config).await?;
         }
         Response::empty()
@@ -246,6 +286,34 @@ impl MonitorObject {
                 .history()?
                 .pings(query.kind.as_deref(), query.before_seq, query.limit)?,
         )
+    }
+}
+
+/// Whether the ping names this monitor: by its token, or by its
+/// Healthchecks UUID or slug (with its organization's ping key). Else the
+/// status to answer: 409 when the object does not know the credential yet
+/// (the Worker then reads D1 and sends the monitor along), 403 for another.
+fn credential_check(config: &ObjectConfig, message: &PingMessage) -> std::result::Result<(), (u16, &'static str)> {
+    let beat = match &config.spec.settings {
+        Settings::Heartbeat(beat) => Some(beat),
+        _ => None,
+    };
+    let wrong = Err((403, "not this monitor's credential"));
+    // Hashes are compared, not secrets: timing reveals nothing of them.
+    let held = match &message.alias {
+        None => config.ping_token_hash.as_deref().map(|held| held == message.token_hash),
+        Some(PingAlias::HcUuid(uuid)) => Some(beat.and_then(|b| b.hc_uuid.as_ref()) == Some(uuid)),
+        Some(PingAlias::Slug { key_hash, slug }) => {
+            if beat.and_then(|b| b.slug.as_ref()) != Some(slug) {
+                return wrong;
+            }
+            config.ping_key_hash.as_deref().map(|held| held == key_hash)
+        }
+    };
+    match held {
+        None => Err((409, "this monitor's object does not know its credential yet")),
+        Some(true) => Ok(()),
+        Some(false) => wrong,
     }
 }
 

@@ -78,12 +78,12 @@ impl MonitorObject {
         };
         let history = self.history()?;
         let flips = history.flips_since(*first)?;
-        due.into_iter()
-            .map(|day_start| {
-                let stats = day_stats(config, &history, &flips, day_start, now.min(day_start + DAY_MS))?;
-                rollups::upsert(db, &config.monitor_id, &day_of(day_start), &stats)
-            })
-            .collect()
+        let mut statements = Vec::new();
+        for day_start in due {
+            let stats = day_stats(config, &history, &flips, day_start, now.min(day_start + DAY_MS))?;
+            statements.extend(rollups::upsert(db, &config.monitor_id, &day_of(day_start), &stats)?);
+        }
+        Ok(statements)
     }
 }
 

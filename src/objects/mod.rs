@@ -6,6 +6,7 @@ pub mod hub;
 mod lease;
 pub mod limiter;
 pub mod live;
+mod maintenance;
 pub mod monitor;
 mod outbox;
 mod storage;

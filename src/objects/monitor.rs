@@ -13,17 +13,18 @@ use super::storage::Storage;
 use super::stub::{EnsureRequest, ObjectConfig, ProbeRequest};
 use crate::config::Config;
 use crate::domain::ids::new_id;
+use crate::domain::maintenance::covered_ms;
 use crate::domain::monitor::MonitorStatus;
 use crate::domain::probe::ProbeResult;
 use crate::domain::schedule::{current_due, next_due};
 use crate::domain::status::{next_status, RegionTally};
 use crate::domain::time::{day_of, duration_words, DAY_MS};
-use crate::domain::uptime::{downtime_ms, observed_ms, uptime_pct, Apdex, Flip};
+use crate::domain::uptime::{outside_maintenance, uptime_pct, Apdex, Flip};
 use crate::probe::{self, ProbeContext};
-use crate::store::history::{History, Page, ResultRow};
+use crate::store::history::{History, Page, ResultRow, PHASES};
 use crate::store::rollups;
 use crate::store::status_changes::PendingFlip;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::cell::{Cell, OnceCell};
 use worker::{console_error, durable_object, DurableObject, Env, Method, Request, Response, Result, State};
 
@@ -92,8 +93,10 @@ impl MonitorObject {
             (Method::Post, "/probe") => self.probe_here(req.json().await?).await,
             (Method::Post, "/ping") => self.ping(req.json().await?).await,
             (Method::Put, "/ping-token") => self.set_ping_token(req.json().await?).await,
+            (Method::Put, "/ping-key") => self.set_ping_key(req.json().await?).await,
             (Method::Post, "/pings") => self.pings(req.json().await?),
             (Method::Put, "/live") => self.set_live(req.json().await?).await,
+            (Method::Put, "/maintenance") => self.set_maintenance(req.json().await?).await,
             _ => Response::error("no such object route", 404),
         }
     }
@@ -193,7 +196,16 @@ impl MonitorObject {
         restart: bool,
     ) -> Result<bool> {
         let changed = stored.as_ref().is_none_or(|s| s.version != incoming.version);
-        if let Some(stored) = stored.as_ref().filter(|_| !restart && !changed) {
+        let held_windows = stored.as_ref().and_then(|s| s.maintenance.clone());
+        // Holding none is holding an empty list: only a real change re-arms.
+        let new_windows = incoming
+            .maintenance
+            .take()
+            .filter(|w| w.as_slice() != held_windows.as_deref().unwrap_or_default());
+        if let Some(stored) = stored
+            .as_ref()
+            .filter(|_| !restart && !changed && new_windows.is_none())
+        {
             let interval_ms = i64::from(incoming.spec.interval_seconds) * 1000;
             let alarm = self.storage().get_alarm().await?;
             let healthy = match alarm {
@@ -219,6 +231,9 @@ impl MonitorObject {
         if let Some(hash) = stored.as_ref().and_then(|s| s.ping_token_hash.clone()) {
             incoming.ping_token_hash = Some(hash);
         }
+        incoming.ping_key_hash = stored.as_ref().and_then(|s| s.ping_key_hash.clone());
+        incoming.maintenance = held_windows;
+        self.adopt_windows(&mut incoming, new_windows)?;
         incoming.start_ms = if restart || changed {
             now
         } else {
@@ -318,7 +333,7 @@ impl MonitorObject {
                     .map(|consecutive_failures| RegionTally { consecutive_failures })
             })
             .collect::<Result<Vec<_>>>()?;
-        let status = next_status(config.status, &tallies, threshold);
+        let status = Self::held_in_maintenance(&config, next_status(config.status, &tallies, threshold), now);
         let before = config.status;
         let reason = regional_failure_hint(&results).unwrap_or_else(|| "checks succeed".into());
         if status != before && !self.flip(&mut config, &history, status, &reason, now).await? {
@@ -400,9 +415,11 @@ impl MonitorObject {
         let history = self.history()?;
         let now = Self::now();
         let flips = history.flips_since(now - 30 * DAY_MS)?;
+        let maintenance = Self::maintenance_spans(&config, &history, now - 30 * DAY_MS, now)?;
         let mut windows = serde_json::Map::new();
         for (name, days) in [("24h", 1), ("7d", 7), ("30d", 30)] {
             let from = now - days * DAY_MS;
+            let (downtime, observed) = outside_maintenance(&flips, from, now, &maintenance);
             let stats = history.window(from, now, apdex_ms)?;
             let apdex = Apdex {
                 satisfied: stats.satisfied.unwrap_or(0) as u64,
@@ -412,7 +429,8 @@ impl MonitorObject {
             windows.insert(
                 name.into(),
                 json!({
-                    "uptime_pct": uptime_pct(downtime_ms(&flips, from, now), observed_ms(&flips, from, now)),
+                    "uptime_pct": uptime_pct(downtime, observed),
+                    "maintenance_seconds": covered_ms(from, now, &maintenance) / 1000,
                     "checks": stats.checks,
                     "failures": stats.failures.unwrap_or(0),
                     "avg_response_ms": stats.avg_ms.map(f64::round),
@@ -420,10 +438,18 @@ impl MonitorObject {
                 }),
             );
         }
+        let phases: serde_json::Map<String, Value> = PHASES
+            .iter()
+            .zip(history.phase_medians(now - DAY_MS, now)?)
+            .map(|(phase, ms)| (phase.to_string(), json!(ms)))
+            .collect();
         let day_start = now.div_euclid(DAY_MS) * DAY_MS;
-        Response::from_json(
-            &json!({ "windows": windows, "today": day_stats(&config, &history, &flips, day_start, now)?, "today_day": day_of(day_start) }),
-        )
+        Response::from_json(&json!({
+            "windows": windows,
+            "timings_p50_24h": phases,
+            "today": day_stats(&config, &history, &flips, day_start, now)?,
+            "today_day": day_of(day_start),
+        }))
     }
 
     /// A region's object: run the probe here and answer with the result.
@@ -490,15 +516,19 @@ pub(super) fn day_stats(
 ) -> Result<rollups::DayStats> {
     let stats = history.window(from, to, i64::from(config.spec.settings.apdex_threshold_ms()))?;
     let failures = stats.failures.unwrap_or(0);
+    let maintenance = MonitorObject::maintenance_spans(config, history, from, to)?;
+    let (downtime_ms, observed_ms) = outside_maintenance(flips, from, to, &maintenance);
     Ok(rollups::DayStats {
         checks: stats.checks,
         failures,
         // Rounded up: a sub-second outage still shows on the day's bar.
-        downtime_seconds: (downtime_ms(flips, from, to) + 999).div_euclid(1000),
-        observed_seconds: observed_ms(flips, from, to) / 1000,
+        downtime_seconds: (downtime_ms + 999).div_euclid(1000),
+        observed_seconds: observed_ms / 1000,
+        maintenance_seconds: covered_ms(from, to, &maintenance) / 1000,
         avg_response_ms: stats.avg_ms.map(|ms| ms.round() as i64),
         p95_response_ms: history.p95_ms(from, to, stats.checks - failures)?,
         apdex_satisfied: stats.satisfied.unwrap_or(0),
         apdex_tolerating: stats.tolerating.unwrap_or(0),
+        through_ms: to,
     })
 }

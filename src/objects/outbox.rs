@@ -74,7 +74,7 @@ impl MonitorObject {
             // `now + 1`: the window is half-open, and a check taken at `now` may have flipped.
             let to = (now + 1).min(day_start + DAY_MS);
             let stats = super::monitor::day_stats(config, &history, &flips, day_start, to)?;
-            statements.push(rollups::upsert(&db, &config.monitor_id, &day_of(day_start), &stats)?);
+            statements.extend(rollups::upsert(&db, &config.monitor_id, &day_of(day_start), &stats)?);
         }
         statements.push(lease_with_change(&db, config, now)?);
         statements.push(monitors::existence(&db, &config.monitor_id)?);

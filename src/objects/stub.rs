@@ -6,6 +6,7 @@ use super::hub::{DeliveryQuery, HubEvent, TestSend};
 use super::limiter::{Take, DECISION_HEADER, TAKE_HEADER};
 use super::live::CloseRequest;
 use crate::domain::live::{Listener, Report};
+use crate::domain::maintenance::Window;
 use crate::domain::monitor::{MonitorSpec, MonitorStatus, Settings};
 use crate::domain::probe::{Failure, ProbeResult, Timings};
 use crate::domain::rate_limit::{Decision, Rule};
@@ -34,6 +35,23 @@ pub struct ObjectConfig {
     /// one it is the authority on it (rotation tells it first).
     #[serde(default)]
     pub ping_token_hash: Option<String>,
+    /// The maintenance windows that cover the monitor, when the sender
+    /// knows them (`None`: keep the ones the object holds). The API pushes
+    /// them when a window is written; the reconciler's visit brings them too.
+    #[serde(default)]
+    pub maintenance: Option<Vec<Window>>,
+    /// The SHA-256 of its organization's ping key, once a slug ping brought
+    /// it (`PingAlias::Slug`); a rotation tells the object first, as for
+    /// its token.
+    #[serde(default)]
+    pub ping_key_hash: Option<String>,
+}
+
+impl ObjectConfig {
+    /// The windows the object holds.
+    pub fn windows(&self) -> &[Window] {
+        self.maintenance.as_deref().unwrap_or_default()
+    }
 }
 
 impl ObjectConfig {
@@ -47,6 +65,8 @@ impl ObjectConfig {
             version: row.updated_at.clone(),
             start_ms: 0,
             ping_token_hash: row.ping_token_hash.clone(),
+            maintenance: None,
+            ping_key_hash: None,
         })
     }
 }
@@ -69,6 +89,18 @@ pub struct PingMessage {
     pub body: Option<String>,
     pub body_truncated: bool,
     pub body_binary: bool,
+    /// A Healthchecks-style ping names the monitor otherwise than by its
+    /// token; `token_hash` is then unused.
+    #[serde(default)]
+    pub alias: Option<PingAlias>,
+}
+
+/// How a Healthchecks-style ping names its monitor, checked by its object
+/// against the monitor's settings (and, for a slug, the ping key's hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PingAlias {
+    HcUuid(String),
+    Slug { key_hash: String, slug: String },
 }
 
 /// The reconciler's visit: the monitor as D1 has it, and the cron event's
@@ -212,6 +244,13 @@ pub async fn pause(env: &Env, monitor_id: &str) -> Result<()> {
         .map(drop)
 }
 
+/// Gives the monitor's object the maintenance windows that now cover it.
+pub async fn set_maintenance(env: &Env, monitor_id: &str, windows: &[Window]) -> Result<()> {
+    call_done(env, monitor_id, Method::Put, "/maintenance", Some(&windows))
+        .await
+        .map(drop)
+}
+
 /// Deletes the monitor's object, leaving a tombstone.
 pub async fn bury(env: &Env, monitor_id: &str) -> Result<()> {
     call_done(env, monitor_id, Method::Delete, "/", None::<&()>)
@@ -261,6 +300,14 @@ pub async fn set_ping_token(env: &Env, monitor_id: &str, token_hash: &str) -> Re
         true => Ok(()),
         false => Err(gone(monitor_id)),
     }
+}
+
+/// The organization's new ping key (its SHA-256) for a monitor pinged by
+/// slug: the old key fails at once.
+pub async fn set_ping_key(env: &Env, monitor_id: &str, key_hash: &str) -> Result<()> {
+    call_done(env, monitor_id, Method::Put, "/ping-key", Some(&key_hash))
+        .await
+        .map(drop)
 }
 
 /// A page of pings.

@@ -1,10 +1,15 @@
 //! DNS probe: one RFC 1035 query to the configured resolver, over
 //! DNS-over-HTTPS (`https://…`, the default) or over TCP (`host:port`).
+//! Also a target's addresses, resolved here before anything connects, so
+//! that every one can be checked against the refused networks (no DNS
+//! rebinding inside): the public tools' and the HTTP probe's.
 
 use super::{elapsed_since, network_failure, Outcome};
 use crate::domain::dns::{check_expected, decode_answer, encode_query};
 use crate::domain::monitor::DnsSettings;
 use crate::domain::probe::Failure;
+use futures_util::future::join;
+use std::net::IpAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use worker::{Fetch, Headers, Method, Request, RequestInit, Socket};
 
@@ -94,4 +99,22 @@ async fn over_tcp(resolver: &str, query: &[u8]) -> Result<Vec<u8>, Failure> {
     let answer = exchange.await.map_err(network_failure);
     let _ = socket.close().await;
     answer
+}
+
+/// The addresses a target names: itself when it is an address (in any
+/// spelling the URL parser reads), else its A and AAAA records.
+pub async fn addresses(resolver: &str, host: &str) -> Result<Vec<IpAddr>, String> {
+    if let Some(address) = crate::domain::tools::literal_address(host) {
+        return Ok(vec![address]);
+    }
+    let ((_, v4), (_, v6)) = join(lookup(resolver, host, "A"), lookup(resolver, host, "AAAA")).await;
+    let found: Vec<IpAddr> = [v4, v6]
+        .into_iter()
+        .flat_map(|answer| answer.unwrap_or_default())
+        .filter_map(|text| text.parse().ok())
+        .collect();
+    if found.is_empty() {
+        return Err(format!("{host} does not resolve to any address"));
+    }
+    Ok(found)
 }

@@ -5,6 +5,7 @@
 pub mod dns;
 mod http;
 pub mod scan;
+mod sockets;
 mod tcp;
 
 use crate::domain::monitor::Settings;
@@ -24,16 +25,24 @@ pub struct ProbeContext {
     pub allow_private_targets: bool,
 }
 
-/// What one kind's probe found; timings are added around it.
+/// What one kind's probe found; `total_ms` is added around it. HTTP probes
+/// time consecutive phases, each its own duration (summed over redirect
+/// hops), so `total_ms` is at least their sum; a phase `fetch` hides is
+/// `null` and its time falls into the first byte's.
 #[derive(Debug, Default)]
 struct Outcome {
     failure: Option<Failure>,
     status_code: Option<u16>,
-    /// DNS probes: until the resolver's answer arrived.
+    /// DNS probes: until the resolver's answer arrived. HTTP over sockets:
+    /// the name's A and AAAA lookups.
     dns_ms: Option<u32>,
-    /// TCP probes: until the connection was open (the runtime's name lookup included).
+    /// TCP probes: until the connection was open (the runtime's name lookup
+    /// included). HTTP over sockets: until the socket to the address was open.
     connect_ms: Option<u32>,
-    /// HTTP probes: until the response headers arrived.
+    /// HTTP over sockets, https: the TLS handshake.
+    tls_ms: Option<u32>,
+    /// HTTP probes: from sending the request to the answer's first byte
+    /// (through `fetch`: from the start of the hop).
     ttfb_ms: Option<u32>,
 }
 
@@ -49,13 +58,7 @@ impl Outcome {
 pub async fn run(settings: &Settings, context: &ProbeContext) -> ProbeResult {
     let started = now_ms();
     let outcome = match settings {
-        Settings::Http(http) => {
-            within(
-                http.probe.timeout_ms,
-                http::probe(http, context.allow_private_targets, started),
-            )
-            .await
-        }
+        Settings::Http(http) => within(http.probe.timeout_ms, http::probe(http, context)).await,
         Settings::Tcp(tcp) => {
             within(
                 tcp.probe.timeout_ms,
@@ -72,9 +75,9 @@ pub async fn run(settings: &Settings, context: &ProbeContext) -> ProbeResult {
     let timings = Timings {
         dns_ms: outcome.dns_ms,
         connect_ms: outcome.connect_ms,
+        tls_ms: outcome.tls_ms,
         ttfb_ms: outcome.ttfb_ms,
         total_ms: elapsed_since(started),
-        ..Timings::default()
     };
     ProbeResult {
         failure: outcome.failure,
@@ -106,6 +109,12 @@ pub fn now_ms() -> f64 {
 
 fn elapsed_since(started: f64) -> u32 {
     (now_ms() - started).max(0.0) as u32
+}
+
+/// Adds the time since `started` to a phase: one met on several redirect
+/// hops counts each time.
+fn add_phase(phase: &mut Option<u32>, started: f64) {
+    *phase = Some(phase.unwrap_or(0) + elapsed_since(started));
 }
 
 /// A platform error as a failure (see `Failure::from_platform_message`).

@@ -68,6 +68,17 @@ pub async fn list_active(db: &Db, org_id: &str) -> Result<Vec<ApiKey>> {
     .await
 }
 
+/// An active key of the organization.
+pub async fn get_active(db: &Db, org_id: &str, id: &str) -> Result<Option<ApiKey>> {
+    first(
+        db,
+        "SELECT id, name, prefix, scopes, created_at, last_used_at FROM api_keys
+         WHERE id = ?1 AND org_id = ?2 AND revoked_at IS NULL",
+        &[id.into(), org_id.into()],
+    )
+    .await
+}
+
 pub async fn find_active(db: &Db, hash: &str) -> Result<Option<ActiveKey>> {
     first(
         db,

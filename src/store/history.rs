@@ -1,7 +1,9 @@
 //! A monitor's raw history, in its Durable Object's own SQLite storage:
-//! check results (one row per result and region) and status flips.
+//! check results (one row per result and region), status flips, pings and
+//! the maintenance spans of windows no longer held.
 
 use super::object_sql::ObjectSql;
+use crate::domain::maintenance::Span;
 use crate::domain::monitor::MonitorStatus;
 use crate::domain::uptime::Flip;
 use serde::{Deserialize, Serialize};
@@ -43,7 +45,16 @@ CREATE TABLE IF NOT EXISTS pings (
     at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS pings_by_kind ON pings (kind, seq);
+CREATE TABLE IF NOT EXISTS maintenance (
+    window_id TEXT NOT NULL,
+    start_ms INTEGER NOT NULL,
+    end_ms INTEGER NOT NULL,
+    PRIMARY KEY (window_id, start_ms)
+) WITHOUT ROWID;
 ";
+// `maintenance` keeps the spans of windows that were edited or deleted:
+// the windows the object holds give their own spans, and an edit must not
+// give back to the uptime arithmetic the time an earlier version took out.
 // `pings.seq` has no AUTOINCREMENT, which writes a counter row on every
 // insert (a row billed like any other): pruning never deletes the newest
 // ping, so SQLite's next rowid still only grows.
@@ -67,6 +78,9 @@ pub struct PingRow {
     pub expected_at: Option<i64>,
     pub at: i64,
 }
+
+/// The phases a check result times, as columns of `checks`.
+pub const PHASES: [&str; 5] = ["dns_ms", "connect_ms", "tls_ms", "ttfb_ms", "total_ms"];
 
 /// One stored check result. `region` is empty for a monitor without regions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -344,6 +358,31 @@ impl History {
         Ok(rows.first().map(|r| r.total_ms))
     }
 
+    /// The median (the lower middle value) of each timed phase over the
+    /// successes in `[from, to)` that measured it, `None` for a phase none
+    /// did, in `PHASES` order.
+    pub fn phase_medians(&self, from_ms: i64, to_ms: i64) -> Result<Vec<Option<i64>>> {
+        #[derive(Deserialize)]
+        struct Ms {
+            ms: i64,
+        }
+        PHASES
+            .iter()
+            .map(|phase| {
+                // `phase` is one of PHASES, never input.
+                let timed = format!("up = 1 AND {phase} IS NOT NULL AND checked_at >= ? AND checked_at < ?");
+                let rows: Vec<Ms> = self.sql.rows(
+                    &format!(
+                        "SELECT {phase} AS ms FROM checks WHERE {timed} ORDER BY {phase}
+                         LIMIT 1 OFFSET (SELECT (COUNT(*) - 1) / 2 FROM checks WHERE {timed})"
+                    ),
+                    vec![int(from_ms), int(to_ms), int(from_ms), int(to_ms)],
+                )?;
+                Ok(rows.first().map(|row| row.ms))
+            })
+            .collect()
+    }
+
     pub fn insert_ping(&self, ping: &PingRow) -> Result<i64> {
         let opt_int = |v: Option<i64>| v.map_or(SqlStorageValue::Null, int);
         #[derive(Deserialize)]
@@ -382,7 +421,8 @@ impl History {
         let sql = if missed {
             "SELECT * FROM pings WHERE kind = 'missed' ORDER BY seq DESC LIMIT 1"
         } else {
-            "SELECT * FROM pings WHERE kind <> 'missed' ORDER BY seq DESC LIMIT 1"
+            // A log ping says nothing of the job's schedule.
+            "SELECT * FROM pings WHERE kind NOT IN ('missed', 'log') ORDER BY seq DESC LIMIT 1"
         };
         let rows: Vec<PingRow> = self.sql.rows(sql, None)?;
         Ok(rows.into_iter().next())
@@ -428,6 +468,25 @@ impl History {
         Ok(())
     }
 
+    /// Keeps a window's past spans: it is being edited or deleted.
+    pub fn keep_maintenance(&self, window_id: &str, spans: &[Span]) -> Result<()> {
+        for span in spans {
+            self.sql.run(
+                "INSERT OR REPLACE INTO maintenance (window_id, start_ms, end_ms) VALUES (?, ?, ?)",
+                vec![window_id.into(), int(span.start_ms), int(span.end_ms)],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The kept spans overlapping `[from_ms, to_ms)`.
+    pub fn kept_maintenance(&self, from_ms: i64, to_ms: i64) -> Result<Vec<Span>> {
+        self.sql.rows(
+            "SELECT start_ms, end_ms FROM maintenance WHERE end_ms > ? AND start_ms < ?",
+            vec![int(from_ms), int(to_ms)],
+        )
+    }
+
     /// Drops the results and flips older than `before_ms`, but the last flip
     /// before it: the status the retained history starts in.
     pub fn prune(&self, before_ms: i64) -> Result<()> {
@@ -437,6 +496,8 @@ impl History {
             "DELETE FROM flips WHERE at < (SELECT MAX(at) FROM flips WHERE at < ?1)",
             vec![int(before_ms)],
         )?;
+        self.sql
+            .run("DELETE FROM maintenance WHERE end_ms < ?", vec![int(before_ms)])?;
         Ok(())
     }
 }

@@ -192,6 +192,14 @@ pub async fn get(db: &Db, org_id: &str, id: &str) -> Result<Option<IncidentRow>>
     .await
 }
 
+/// Whether an incident exists, in any organization: forum threads link to
+/// incidents of public status pages by id.
+pub async fn exists(db: &Db, id: &str) -> Result<bool> {
+    let found: Option<serde_json::Value> =
+        first(db, "SELECT 1 AS found FROM incidents WHERE id = ?1", &[id.into()]).await?;
+    Ok(found.is_some())
+}
+
 #[derive(Debug, Default)]
 pub struct ListFilter {
     pub status: Option<String>,

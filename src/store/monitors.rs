@@ -49,6 +49,9 @@ struct SpecColumns {
     interval: i64,
     cost: i64,
     host: Option<String>,
+    /// A heartbeat's Healthchecks UUID and slug, for the pings that name them.
+    hc_uuid: Option<String>,
+    slug: Option<String>,
 }
 
 impl SpecColumns {
@@ -59,6 +62,8 @@ impl SpecColumns {
             interval: i64::from(spec.interval_seconds),
             cost: monitor_cost(&spec.settings),
             host: spec.settings.watched_host(),
+            hc_uuid: spec.settings.heartbeat().and_then(|b| b.hc_uuid.clone()),
+            slug: spec.settings.heartbeat().and_then(|b| b.slug.clone()),
         }
     }
 }
@@ -94,10 +99,10 @@ pub async fn create(db: &Db, monitor: &NewMonitor<'_>, max_monitors: i64) -> Res
     let columns = SpecColumns::of(spec);
     let insert = statement(
         db,
-        &format!("INSERT INTO monitors (id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at, ping_token_hash, cost, host)
-         SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?8, ?10, ?11, ?12
+        &format!("INSERT INTO monitors (id, org_id, name, type, status, interval_seconds, tags, settings, created_at, updated_at, ping_token_hash, cost, host, hc_uuid, slug)
+         SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?8, ?10, ?11, ?12, ?13, ?14
          WHERE {COST_OF_OTHERS} + ?11 <= ?9"),
-        &[id.into(), org_id.into(), (&spec.name).into(), spec.settings.kind().into(), columns.interval.into(), (&columns.tags).into(), (&columns.settings).into(), now.into(), max_monitors.into(), ping_token_hash.into(), columns.cost.into(), columns.host.as_deref().into()],
+        &[id.into(), org_id.into(), (&spec.name).into(), spec.settings.kind().into(), columns.interval.into(), (&columns.tags).into(), (&columns.settings).into(), now.into(), max_monitors.into(), ping_token_hash.into(), columns.cost.into(), columns.host.as_deref().into(), columns.hc_uuid.as_deref().into(), columns.slug.as_deref().into()],
     )?;
     let results = db
         .batch(vec![insert, statement(db, INSERT_TAGS, &[id.into()])?])
@@ -127,7 +132,7 @@ pub async fn update(
     let update = statement(
         db,
         &format!(
-            "UPDATE monitors SET name = ?3, interval_seconds = ?4, tags = ?5, settings = ?6, updated_at = ?7, cost = ?8, host = ?10
+            "UPDATE monitors SET name = ?3, interval_seconds = ?4, tags = ?5, settings = ?6, updated_at = ?7, cost = ?8, host = ?10, hc_uuid = ?11, slug = ?12
          WHERE id = ?1 AND org_id = ?2 AND {COST_OF_OTHERS} + ?8 <= ?9"
         ),
         &[
@@ -141,6 +146,8 @@ pub async fn update(
             columns.cost.into(),
             max_monitors.into(),
             columns.host.as_deref().into(),
+            columns.hc_uuid.as_deref().into(),
+            columns.slug.as_deref().into(),
         ],
     )?;
     let results = db
@@ -318,6 +325,12 @@ pub async fn requeue(db: &Db, ids_json: &str, now_ms: i64) -> Result<()> {
     execute(db, sql, &[ids_json.into(), now_ms.into()]).await.map(drop)
 }
 
+/// Makes these monitors (a JSON list of ids) due for the reconciler's next run.
+pub async fn expire_leases(db: &Db, ids_json: &str) -> Result<()> {
+    let sql = "UPDATE monitors SET lease_until = 0 WHERE id IN (SELECT value FROM json_each(?1))";
+    execute(db, sql, &[ids_json.into()]).await.map(drop)
+}
+
 /// Which of these ids (a JSON list) are the organization's monitors.
 pub async fn existing_ids(db: &Db, org_id: &str, ids_json: &str) -> Result<Vec<String>> {
     #[derive(Deserialize)]
@@ -341,6 +354,56 @@ pub async fn by_ping_token(db: &Db, token_hash: &str) -> Result<Option<MonitorRo
         &[token_hash.into()],
     )
     .await
+}
+
+/// The heartbeat monitor that took over the Healthchecks check `uuid`, in any organization.
+pub async fn by_hc_uuid(db: &Db, uuid: &str) -> Result<Option<MonitorRow>> {
+    first(
+        db,
+        &format!("SELECT {COLUMNS} FROM monitors WHERE hc_uuid = ?1"),
+        &[uuid.into()],
+    )
+    .await
+}
+
+/// The organization's heartbeats with the Healthchecks UUIDs (a `/api/v3` list).
+pub async fn with_hc_uuid(db: &Db, org_id: &str) -> Result<Vec<MonitorRow>> {
+    all(
+        db,
+        &format!("SELECT {COLUMNS} FROM monitors WHERE org_id = ?1 AND hc_uuid IS NOT NULL ORDER BY created_at, id"),
+        &[org_id.into()],
+    )
+    .await
+}
+
+/// The monitors with this slug in the organization of this ping key (two
+/// or more: the slug is ambiguous).
+pub async fn by_slug(db: &Db, ping_key: &str, slug: &str) -> Result<Vec<MonitorRow>> {
+    all(
+        db,
+        &format!(
+            "SELECT {COLUMNS} FROM monitors WHERE slug = ?2
+             AND org_id = (SELECT id FROM organizations WHERE ping_key = ?1) LIMIT 2"
+        ),
+        &[ping_key.into(), slug.into()],
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct Id {
+    id: String,
+}
+
+/// The organization's monitors pinged by slug (told of a new ping key).
+pub async fn slugged(db: &Db, org_id: &str) -> Result<Vec<String>> {
+    let rows: Vec<Id> = all(
+        db,
+        "SELECT id FROM monitors WHERE org_id = ?1 AND slug IS NOT NULL",
+        &[org_id.into()],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Replaces a heartbeat's token: the old one stops working at once.

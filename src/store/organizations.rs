@@ -34,3 +34,42 @@ pub async fn name(db: &Db, org_id: &str) -> Result<Option<String>> {
     let row: Option<Name> = super::first(db, "SELECT name FROM organizations WHERE id = ?1", &[org_id.into()]).await?;
     Ok(row.map(|r| r.name))
 }
+
+#[derive(Deserialize)]
+pub struct PingKeyOwner {
+    pub id: String,
+    pub plan: String,
+}
+
+/// The organization whose ping key this is (slug pings with `?create=1`).
+pub async fn by_ping_key(db: &Db, ping_key: &str) -> Result<Option<PingKeyOwner>> {
+    super::first(
+        db,
+        "SELECT id, plan FROM organizations WHERE ping_key = ?1",
+        &[ping_key.into()],
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct PingKey {
+    ping_key: Option<String>,
+}
+
+/// The organization's ping key, if it made one.
+pub async fn ping_key(db: &Db, org_id: &str) -> Result<Option<String>> {
+    let row: Option<PingKey> =
+        super::first(db, "SELECT ping_key FROM organizations WHERE id = ?1", &[org_id.into()]).await?;
+    Ok(row.and_then(|r| r.ping_key))
+}
+
+/// Sets (creates or replaces) the organization's ping key.
+pub async fn set_ping_key(db: &Db, org_id: &str, ping_key: &str) -> Result<()> {
+    super::execute(
+        db,
+        "UPDATE organizations SET ping_key = ?2 WHERE id = ?1",
+        &[org_id.into(), ping_key.into()],
+    )
+    .await
+    .map(drop)
+}

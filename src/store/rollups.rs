@@ -1,5 +1,6 @@
 //! `daily_rollups`: one row per monitor and UTC day (checks, failures,
-//! downtime, response times), the source of long-range uptime.
+//! downtime, response times), the source of long-range uptime; and the
+//! running counts of checks its writes add to `monitors` (the metrics').
 
 use super::{execute, first, statement, Db};
 use serde::{Deserialize, Serialize};
@@ -19,18 +20,36 @@ pub struct DayStats {
     /// Apdex counts against the monitor's `apdex_threshold_ms`.
     pub apdex_satisfied: i64,
     pub apdex_tolerating: i64,
+    /// Time in maintenance windows, left out of downtime and observed time.
+    #[serde(default)]
+    pub maintenance_seconds: i64,
+    /// The moment (epoch ms) these figures count up to, exclusive.
+    #[serde(default)]
+    pub through_ms: i64,
 }
 
-pub fn upsert(db: &Db, monitor_id: &str, day: &str, stats: &DayStats) -> Result<D1PreparedStatement> {
-    statement(
+/// Writes a day's figures, in two statements for one batch: first the
+/// monitor's running counts grow by what the day gained since its last
+/// write (never shrinking: a counter, `domain::metrics`), then the day's row.
+pub fn upsert(db: &Db, monitor_id: &str, day: &str, stats: &DayStats) -> Result<[D1PreparedStatement; 2]> {
+    let counted = statement(
+        db,
+        "UPDATE monitors SET
+           checks_recorded = checks_recorded + MAX(0, ?3 - COALESCE((SELECT checks FROM daily_rollups WHERE monitor_id = ?1 AND day = ?2), 0)),
+           failures_recorded = failures_recorded + MAX(0, ?4 - COALESCE((SELECT failures FROM daily_rollups WHERE monitor_id = ?1 AND day = ?2), 0))
+         WHERE id = ?1",
+        &[monitor_id.into(), day.into(), stats.checks.into(), stats.failures.into()],
+    )?;
+    let row = statement(
         db,
         "INSERT INTO daily_rollups (monitor_id, day, checks, failures, downtime_seconds, observed_seconds, avg_response_ms,
-           p95_response_ms, apdex_satisfied, apdex_tolerating)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+           p95_response_ms, apdex_satisfied, apdex_tolerating, maintenance_seconds, through_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT (monitor_id, day) DO UPDATE SET checks = excluded.checks, failures = excluded.failures,
            downtime_seconds = excluded.downtime_seconds, observed_seconds = excluded.observed_seconds,
            avg_response_ms = excluded.avg_response_ms, p95_response_ms = excluded.p95_response_ms,
-           apdex_satisfied = excluded.apdex_satisfied, apdex_tolerating = excluded.apdex_tolerating",
+           apdex_satisfied = excluded.apdex_satisfied, apdex_tolerating = excluded.apdex_tolerating,
+           maintenance_seconds = excluded.maintenance_seconds, through_ms = excluded.through_ms",
         &[
             monitor_id.into(),
             day.into(),
@@ -42,8 +61,11 @@ pub fn upsert(db: &Db, monitor_id: &str, day: &str, stats: &DayStats) -> Result<
             stats.p95_response_ms.map_or(super::Arg::Null, super::Arg::Int),
             stats.apdex_satisfied.into(),
             stats.apdex_tolerating.into(),
+            stats.maintenance_seconds.into(),
+            stats.through_ms.into(),
         ],
-    )
+    )?;
+    Ok([counted, row])
 }
 
 /// The sums over the monitor's days from `from_day` up to, not including, `to_day`.

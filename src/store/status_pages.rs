@@ -127,6 +127,7 @@ pub struct RollupRow {
     pub day: String,
     pub downtime_seconds: i64,
     pub observed_seconds: i64,
+    pub maintenance_seconds: i64,
 }
 
 /// Everything a page shows but its incidents, in one batch of reads:
@@ -142,7 +143,7 @@ pub async fn shown(
             statement(db, "SELECT id, name, status FROM monitors WHERE org_id = ?1 AND id IN (SELECT value FROM json_each(?2))", &[org_id.into(), ids_json.into()])?,
             statement(
                 db,
-                "SELECT r.monitor_id, r.day, r.downtime_seconds, r.observed_seconds FROM daily_rollups r
+                "SELECT r.monitor_id, r.day, r.downtime_seconds, r.observed_seconds, r.maintenance_seconds FROM daily_rollups r
                  WHERE r.monitor_id IN (SELECT m.id FROM monitors m WHERE m.org_id = ?1 AND m.id IN (SELECT value FROM json_each(?2))) AND r.day >= ?3",
                 &[org_id.into(), ids_json.into(), Arg::Text(from_day)],
             )?,

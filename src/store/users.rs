@@ -11,6 +11,8 @@ pub struct User {
     pub name: String,
     pub personal_org_id: String,
     pub created_at: String,
+    /// Knowledge Points earned in the forums (`domain::points`).
+    pub forum_points: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,20 +59,29 @@ pub async fn credentials_by_email(db: &Db, email: &str) -> Result<Option<Credent
     .await
 }
 
+const COLUMNS: &str = "id, email, name, personal_org_id, created_at, forum_points";
+
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<User>> {
-    first(
-        db,
-        "SELECT id, email, name, personal_org_id, created_at FROM users WHERE id = ?1",
-        &[id.into()],
-    )
-    .await
+    first(db, &format!("SELECT {COLUMNS} FROM users WHERE id = ?1"), &[id.into()]).await
 }
 
 pub async fn by_email(db: &Db, email: &str) -> Result<Option<User>> {
     first(
         db,
-        "SELECT id, email, name, personal_org_id, created_at FROM users WHERE email = ?1",
+        &format!("SELECT {COLUMNS} FROM users WHERE email = ?1"),
         &[email.into()],
+    )
+    .await
+}
+
+/// The user who made an API key (a key made before keys recorded their
+/// maker has none).
+pub async fn by_key(db: &Db, key_id: &str) -> Result<Option<User>> {
+    first(
+        db,
+        "SELECT u.id, u.email, u.name, u.personal_org_id, u.created_at, u.forum_points
+         FROM api_keys k JOIN users u ON u.id = k.created_by WHERE k.id = ?1",
+        &[key_id.into()],
     )
     .await
 }

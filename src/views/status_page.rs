@@ -4,13 +4,13 @@
 //! as one wider bar, and each bar is ~28 bytes, so a page of 20 monitors stays
 //! under 60 KB even when all 1,800 days differ.
 
-use crate::domain::status_page::{runs, PublicIncident, PublicMonitor, PublicPage, Run};
+use crate::domain::status_page::{runs, PublicIncident, PublicMaintenance, PublicMonitor, PublicPage, Run};
 use crate::domain::time::{duration_words, millis_from_iso};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 const STYLE: &str = r#"
-:root{--bg:#f6f8fa;--card:#fff;--text:#1f2328;--muted:#59636e;--line:#d1d9e0;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--none:#d1d9e0;--on:#fff}
-@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--card:#151b23;--text:#e6edf3;--muted:#9198a1;--line:#3d444d;--ok:#3fb950;--warn:#d29922;--bad:#f85149;--none:#3d444d;--on:#0d1117}}
+:root{--bg:#f6f8fa;--card:#fff;--text:#1f2328;--muted:#59636e;--line:#d1d9e0;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--mnt:#0969da;--none:#d1d9e0;--on:#fff}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--card:#151b23;--text:#e6edf3;--muted:#9198a1;--line:#3d444d;--ok:#3fb950;--warn:#d29922;--bad:#f85149;--mnt:#4493f8;--none:#3d444d;--on:#0d1117}}
 *{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:52rem;margin:0 auto;padding:2rem 1rem}h1{font-size:1.75rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:2rem 0 .75rem}
 .muted{color:var(--muted)}.banner{margin:1.5rem 0;padding:1rem 1.25rem;border-radius:.5rem;color:var(--on);font-weight:600;font-size:1.1rem}
@@ -19,7 +19,7 @@ main{max-width:52rem;margin:0 auto;padding:2rem 1rem}h1{font-size:1.75rem;margin
 .row{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap}.name{font-weight:600}
 .state-up{color:var(--ok)}.state-down{color:var(--bad)}.state-pending,.state-paused{color:var(--muted)}
 .bars{--g:2px;display:flex;gap:var(--g);height:2rem;margin:.6rem 0 .25rem}.bars>*{--c:var(--none);flex:1;min-width:1px;background:var(--c)}
-.bars i{--c:var(--ok)}.bars b{--c:var(--warn)}.bars s{--c:var(--bad)}
+.bars i{--c:var(--ok)}.bars b{--c:var(--warn)}.bars s{--c:var(--bad)}.bars q{--c:var(--mnt)}
 .bars>[style]{flex:var(--n) 0 calc((var(--n) - 1)*var(--g));background:repeating-linear-gradient(90deg,var(--c) 0 calc((100% + var(--g))/var(--n) - var(--g)),#0000 0 calc((100% + var(--g))/var(--n)))}
 @media (max-width:40rem){.bars{--g:1px}}
 .scale{display:flex;justify-content:space-between;font-size:.8rem}
@@ -65,7 +65,7 @@ fn state_words(status: &str) -> &'static str {
 
 /// One bar: a run of like days. Its markup is kept to ~28 bytes, since a page
 /// of 20 monitors can hold 1,800 bars: the element's name is its colour
-/// (`i` up, `b` degraded, `s` down, `u` no data) instead of a class, dates
+/// (`i` up, `b` degraded, `s` down, `q` maintenance, `u` no data) instead of a class, dates
 /// are `MM-DD`, and a style is written only when the bar stands for several days.
 fn bar(run: &Run) -> Markup {
     let day = |d: &str| d.get(5..).unwrap_or(d).to_string();
@@ -78,6 +78,7 @@ fn bar(run: &Run) -> Markup {
     // (The 1e-6 keeps 99.95, stored as 99.94999…, at 99.95.)
     let percent = |pct: f64| format!("{}%", (pct * 100.0 + 1e-6).floor() / 100.0);
     let (tag, figure) = match (run.last.uptime_pct, run.last.status.as_deref()) {
+        (_, Some("maintenance")) => ('q', "maintenance".to_string()),
         (Some(pct), Some("operational")) => ('i', percent(pct)),
         (Some(pct), Some("degraded")) => ('b', percent(pct)),
         (Some(pct), _) => ('s', percent(pct)),
@@ -110,6 +111,20 @@ fn monitor(m: &PublicMonitor) -> Markup {
                 span { @match m.uptime_pct { Some(pct) => { (pct) "% uptime" }, None => { "No uptime data yet" } } }
                 span { "Today" }
             }
+        }
+    }
+}
+
+fn maintenance(m: &PublicMaintenance) -> Markup {
+    let when = |iso: &str| iso.get(..16).unwrap_or(iso).replace('T', " ");
+    html! {
+        article {
+            h3 { (m.title) " · " span class="muted" { @if m.status == "active" { "in progress" } @else { "scheduled" } } }
+            p class="muted" {
+                time datetime=(m.starts_at) { (when(&m.starts_at)) } " to "
+                time datetime=(m.ends_at) { (when(&m.ends_at)) } " UTC"
+            }
+            @if let Some(description) = &m.description { p style="margin:.25rem 0 0" { (description) } }
         }
     }
 }
@@ -158,6 +173,10 @@ pub fn render(page: &PublicPage, now_ms: i64) -> String {
                         ul class="card" style="list-style:none;margin:0;padding:0" {
                             @for m in section.monitor_ids.iter().filter_map(by_id) { (monitor(m)) }
                         }
+                    }
+                    @if !page.maintenances.is_empty() {
+                        h2 { "Maintenance" }
+                        div class="card" { @for m in &page.maintenances { (maintenance(m)) } }
                     }
                     h2 { "Incidents" }
                     div class="card" {

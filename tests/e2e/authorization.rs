@@ -174,6 +174,7 @@ fn routes(owner: &Account, colleague: &Account) -> Vec<Route> {
             true,
         ),
         route(Method::DELETE, format!("{invitations}/{invitation}"), None, Admin, true),
+        route(Method::GET, "/api/v1/audit-log".into(), None, Admin, false),
     ]
 }
 

@@ -209,3 +209,92 @@ fn tail_follows_the_live_stream() {
         "{event}"
     );
 }
+
+#[test]
+fn apply_and_export_keep_monitors_as_code() {
+    let account = Account::register("cli-apply");
+    let key = account.api_key(&["read", "write"]);
+    let config = TempDir::new("cli-apply");
+    let url = base_url();
+    let env = [
+        ("PINGWARDEN_API_URL", url.as_str()),
+        ("PINGWARDEN_API_KEY", key.as_str()),
+    ];
+    let run = |args: &[&str], stdin: &str| cli(&env, &config, args, stdin);
+    let file = config.0.join("monitors.yaml");
+    std::fs::write(
+        &file,
+        "monitors:\n  - key: api\n    type: tcp\n    name: db\n    host: 127.0.0.1\n    port: 5432\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+
+    let planned = run(&["apply", "-f", file, "--dry-run"], "");
+    assert!(text(&planned).contains("would: 1 create"), "{}", text(&planned));
+    assert_eq!(Client::bearer(&key).get("/api/v1/monitors").body["count"], 0);
+    let applied = json_of(&run(&["apply", "-f", file, "--json"], ""));
+    assert_eq!(applied["data"]["summary"]["create"], 1);
+    // What export writes, applied from stdin, changes nothing.
+    let exported = text(&run(&["export"], ""));
+    assert!(exported.contains("key: api"), "{exported}");
+    let again = run(&["apply", "-f", "-"], &exported);
+    assert!(
+        text(&again).contains("did: 0 create, 0 update, 0 delete, 1 unchanged"),
+        "{}",
+        text(&again)
+    );
+    // A bad document fails with its path.
+    std::fs::write(config.0.join("bad.yaml"), "monitors:\n  - key: api\n    port: 0\n").unwrap();
+    let failed = run(&["apply", "-f", config.0.join("bad.yaml").to_str().unwrap()], "");
+    assert!(!failed.status.success());
+    assert!(
+        String::from_utf8_lossy(&failed.stderr).contains("monitors[0].port"),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+}
+
+#[test]
+fn forum_commands_open_list_show_and_reply_to_a_thread() {
+    let account = Account::register("cli-forum");
+    let key = account.api_key(&["read", "write"]);
+    let config = TempDir::new("cli-forum");
+    let url = base_url();
+    let env = [
+        ("PINGWARDEN_API_URL", url.as_str()),
+        ("PINGWARDEN_API_KEY", key.as_str()),
+    ];
+    let run = |args: &[&str]| cli(&env, &config, args, "");
+    let title = format!("CLI outage report {}", std::process::id());
+    let opened = json_of(&run(&[
+        "forum",
+        "open",
+        &title,
+        "--body",
+        "Seeing **503** from the API",
+        "--category",
+        "outages",
+        "--json",
+    ]));
+    let id = opened["data"]["id"].as_str().expect("the thread's id").to_string();
+    json_of(&run(&[
+        "forum",
+        "reply",
+        &id,
+        "--body",
+        "Same here since 10:02",
+        "--json",
+    ]));
+
+    // Reading needs no credential: the list finds it by title, and the thread shows both posts.
+    let public = [("PINGWARDEN_API_URL", url.as_str())];
+    let listed = cli(&public, &config, &["forum", "--search", &title, "--sort", "active"], "");
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    assert!(text(&listed).contains(&id), "{}", text(&listed));
+    let shown = text(&cli(&public, &config, &["forum", "show", &id], ""));
+    assert!(
+        shown.contains("Seeing **503** from the API") && shown.contains("Same here since 10:02"),
+        "{shown}"
+    );
+    assert!(shown.contains("[outages]"), "{shown}");
+}

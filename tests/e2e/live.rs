@@ -252,7 +252,7 @@ fn credentials_are_checked_before_the_upgrade_in_every_place_they_may_be() {
         &[("Cookie", &cookie), ("Origin", "https://evil.example")],
         &[],
     );
-    assert_eq!(foreign.expect_event("rejected")["status"], 401);
+    assert_eq!(foreign.expect_event("rejected")["status"], 403);
     let mut own = Live::connect("/api/v1/live", &[("Cookie", &cookie), ("Origin", &base_url())], &[]);
     own.expect_event("open");
 }

@@ -98,19 +98,22 @@ fn first_check(client: &Client, id: &str) -> Value {
     })
 }
 
+/// An HTTP monitor of `url` on `client`'s Worker, checked every second.
+fn checked_every_second(client: &Client, url: &str) -> String {
+    let body = json!({ "type": "http", "name": "hop", "url": url, "interval_seconds": 1, "failure_threshold": 1 });
+    client.post("/api/v1/monitors", body).data(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 #[test]
 fn each_redirect_hop_is_checked_before_it_is_followed() {
     let (_state, server) = guarded_server("redirects");
     let client = Account::register_on(&server.url, "redirects").client().on(&server.url);
     let public = HttpTarget::start_on(&public_ip());
     let private = HttpTarget::start();
-    let monitor = |url: String| {
-        let body = json!({ "type": "http", "name": "hop", "url": url, "interval_seconds": 1, "failure_threshold": 1 });
-        client.post("/api/v1/monitors", body).data(201)["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let monitor = |url: String| checked_every_second(&client, &url);
 
     let to_loopback = monitor(public.url(&format!("/redirect?{}", private.url("/ok"))));
     let to_metadata = monitor(public.url("/redirect?http://169.254.169.254/latest/meta-data/"));
@@ -151,6 +154,39 @@ fn each_redirect_hop_is_checked_before_it_is_followed() {
         (json!("down"), json!("too many redirects (more than 10)"))
     );
 
+    assert!(public.requests() > 0, "the public host was probed");
+    assert_eq!(private.requests(), 0, "the private target was never reached");
+}
+
+/// What only a probe that resolves names itself can catch: a name that the
+/// guard lets through at save time, pointed at a private address.
+#[test]
+fn a_name_resolving_to_a_private_address_is_refused_before_anything_connects() {
+    let (_state, server) = guarded_server("rebinding");
+    let client = Account::register_on(&server.url, "rebinding").client().on(&server.url);
+    let public = HttpTarget::start_on(&public_ip());
+    let private = HttpTarget::start();
+    let monitor = |url: String| checked_every_second(&client, &url);
+    let direct = monitor(private.url_by_name("/ok"));
+    let redirected = monitor(public.url(&format!("/redirect?{}", private.url_by_name("/ok"))));
+
+    let refusal = "host web.test resolves to 127.0.0.1, which is in 127.0.0.0/8 (loopback), a network this deployment does not reach";
+    let check = first_check(&client, &direct);
+    assert_eq!(
+        (check["status"].clone(), check["error"].clone()),
+        (json!("down"), json!(format!("not probed: {refusal}")))
+    );
+    let check = first_check(&client, &redirected);
+    assert_eq!(
+        (check["status_code"].clone(), check["error"].clone()),
+        (
+            json!(302),
+            json!(format!(
+                "redirect to http://web.test:{} not followed: {refusal}",
+                private.port
+            ))
+        )
+    );
     assert!(public.requests() > 0, "the public host was probed");
     assert_eq!(private.requests(), 0, "the private target was never reached");
 }

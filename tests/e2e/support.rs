@@ -106,6 +106,8 @@ pub struct Client {
     /// Sent as `X-Forwarded-For`, which a local Worker trusts from
     /// loopback: the caller's address, for rate limits.
     pub address: Option<String>,
+    /// More headers sent with every request (a `User-Agent`, say).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Client {
@@ -115,6 +117,7 @@ impl Client {
             credential: Credential::None,
             organization: None,
             address: None,
+            headers: Vec::new(),
         }
     }
 
@@ -140,6 +143,13 @@ impl Client {
         }
     }
 
+    /// Sends `name: value` with every request too.
+    pub fn with_header(&self, name: &str, value: &str) -> Client {
+        let mut client = self.clone();
+        client.headers.push((name.to_string(), value.to_string()));
+        client
+    }
+
     pub fn on(&self, base: &str) -> Client {
         Client {
             base: base.to_string(),
@@ -159,6 +169,9 @@ impl Client {
         }
         if let Some(address) = &self.address {
             request = request.header("X-Forwarded-For", address);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
         }
         if let Some(body) = body {
             request = request.json(body);
@@ -264,6 +277,9 @@ impl Server {
         command
             .env("PORT", port.to_string())
             .env("STATE_DIR", state_dir)
+            // `fire_cron` needs workerd's own trigger, which the dashboard's
+            // static files would take (scripts/serve.sh).
+            .env("SERVE_API_ONLY", "1")
             .envs(settings.iter().copied())
             .stdout(output.try_clone().expect("the log file"))
             .stderr(output);

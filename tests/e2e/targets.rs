@@ -15,7 +15,8 @@ pub const BIG_BODY_BYTES: u64 = 50 * 1024 * 1024;
 /// running until the process ends. Paths: `/ok` (200 "all systems healthy"),
 /// `/status/{code}`, `/slow/{ms}`, `/big` (50 MB), `/redirect` (302 to
 /// `/ok`), `/redirect?{location}` (302 to that location), `/loop` (302 to
-/// itself) and `/switch` (answers with the code set by `set_switch`). It
+/// itself), `/switch` (answers with the code set by `set_switch`) and
+/// `/chunked` ("all systems healthy" in chunks that split "healthy"). It
 /// records each request's `Authorization`.
 #[derive(Clone)]
 pub struct HttpTarget {
@@ -55,6 +56,11 @@ impl HttpTarget {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}:{}{path}", self.ip, self.port)
+    }
+
+    /// The URL by the test zone's name for 127.0.0.1 (scripts/e2e.sh).
+    pub fn url_by_name(&self, path: &str) -> String {
+        format!("http://web.test:{}{path}", self.port)
     }
 
     pub fn requests(&self) -> usize {
@@ -108,6 +114,11 @@ impl HttpTarget {
             ["loop"] => respond(&mut stream, 302, "see /loop", &[("Location", "/loop")]),
             ["switch"] => respond(&mut stream, self.switch.load(Ordering::SeqCst), "switched", &[]),
             ["big"] => self.send_big(&mut stream),
+            ["chunked"] => write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+                 c\r\nall systems \r\n4\r\nheal\r\n3\r\nthy\r\n0\r\n\r\n"
+            ),
             _ => respond(&mut stream, 404, "no such path", &[]),
         };
     }

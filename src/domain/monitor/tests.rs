@@ -38,6 +38,7 @@ fn an_http_monitor_gets_sensible_defaults() {
         }
     );
     assert!(http.follow_redirects);
+    assert_eq!(http.timing, Timing::Sockets);
     assert!(http.expected_status_codes.iter().any(|r| r.matches(204)));
     assert!(http.expected_status_codes.iter().any(|r| r.matches(301)));
     assert!(!http.expected_status_codes.iter().any(|r| r.matches(404)));
@@ -86,6 +87,7 @@ fn each_invalid_field_is_named() {
         (http(json!({"timeout_ms": 30_001})), "timeout_ms"),
         (http(json!({"timeout_ms": "fast"})), "timeout_ms"),
         (http(json!({"follow_redirects": "yes"})), "follow_redirects"),
+        (http(json!({"timing": "curl"})), "timing"),
         (http(json!({"regions": ["mars"]})), "regions"),
         (http(json!({"regions": ["weur", "weur"]})), "regions"),
         (http(json!({"failure_threshold": 0})), "failure_threshold"),
@@ -217,7 +219,10 @@ fn the_other_kinds_validate_and_normalise() {
         Settings::Heartbeat(HeartbeatSettings {
             grace_seconds: 600,
             schedule: None,
-            timezone: "UTC".into()
+            timezone: "UTC".into(),
+            description: None,
+            hc_uuid: None,
+            slug: None,
         })
     );
     assert_eq!(beat.tags, vec!["ops", "nightly"]);
@@ -286,7 +291,10 @@ fn an_interval_heartbeat_patches_without_restating_its_zone() {
         Settings::Heartbeat(HeartbeatSettings {
             grace_seconds: 120,
             schedule: None,
-            timezone: "UTC".into()
+            timezone: "UTC".into(),
+            description: None,
+            hc_uuid: None,
+            slug: None,
         })
     );
 }
@@ -303,6 +311,15 @@ fn a_heartbeat_stored_before_schedules_reads_in_utc() {
     let stored = json!({"type": "heartbeat", "grace_seconds": 60, "schedule": null});
     let settings: Settings = serde_json::from_value(stored).unwrap();
     assert!(matches!(settings, Settings::Heartbeat(beat) if beat.timezone == "UTC"));
+}
+
+#[test]
+fn an_http_monitor_stored_before_timing_options_is_timed_over_sockets() {
+    let stored = json!({"type": "http", "url": "https://example.com/", "method": "GET", "headers": {}, "body": null,
+        "expected_status_codes": ["2xx"], "keyword": null, "keyword_mode": "contains", "follow_redirects": true,
+        "timeout_ms": 10000, "failure_threshold": 2, "regions": []});
+    let settings: Settings = serde_json::from_value(stored).unwrap();
+    assert!(matches!(settings, Settings::Http(http) if http.timing == Timing::Sockets));
 }
 
 /// An HTTP monitor with a secret in every place one can hide.

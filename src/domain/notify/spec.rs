@@ -34,6 +34,23 @@ impl ChannelSpec {
         ChannelSpec::common(input, settings, None)
     }
 
+    /// The channel as answers show it (and `export` writes it): its fields, secrets masked.
+    pub fn shown(&self) -> Map<String, Value> {
+        let mut fields = self.settings.shown();
+        let events: Vec<&str> = self.events.iter().map(|e| e.as_str()).collect();
+        for (key, value) in [
+            ("kind", Value::from(self.settings.kind())),
+            ("name", Value::from(self.name.as_str())),
+            ("events", Value::from(events)),
+            ("monitor_ids", serde_json::json!(self.monitor_ids)),
+            ("enabled", Value::from(self.enabled)),
+            ("remind_every_minutes", serde_json::json!(self.remind_every_minutes)),
+        ] {
+            fields.insert(key.into(), value);
+        }
+        fields
+    }
+
     /// Applies a PATCH: fields left out keep their values; `kind` cannot change.
     pub fn patched(&self, patch: &Map<String, Value>, rules: &NotifyRules) -> Result<ChannelSpec, FieldError> {
         if let Some(kind) = patch.get("kind").filter(|k| k.as_str() != Some(self.settings.kind())) {

@@ -97,13 +97,16 @@ fn ninety_days_come_from_rollups_with_today_from_the_current_status() {
         DayFigures {
             downtime_seconds: 0,
             observed_seconds: 86_400,
+            maintenance_seconds: 0,
         },
     );
+
     rollups.insert(
         "2026-05-13".to_string(),
         DayFigures {
             downtime_seconds: 864,
             observed_seconds: 86_400,
+            maintenance_seconds: 0,
         },
     );
     let days = days(now, &rollups, MonitorStatus::Up);
@@ -138,4 +141,26 @@ fn ninety_days_come_from_rollups_with_today_from_the_current_status() {
     let runs = runs(&days);
     assert_eq!(runs.len(), 4, "no data ×87, 100 %, 99 %, today");
     assert_eq!(runs[0].days, 87);
+}
+
+#[test]
+fn a_day_whose_only_trouble_was_maintenance_says_so() {
+    let now = crate::domain::time::millis_from_iso("2026-05-14T12:00:00Z").unwrap();
+    let figures = |downtime_seconds, maintenance_seconds| DayFigures {
+        downtime_seconds,
+        observed_seconds: 86_400 - maintenance_seconds,
+        maintenance_seconds,
+    };
+    let rollups = BTreeMap::from([
+        ("2026-05-12".to_string(), figures(0, 3_600)),
+        ("2026-05-13".to_string(), figures(8_280, 3_600)),
+    ]);
+    let days = days(now, &rollups, MonitorStatus::Up);
+    assert_eq!(days[87].status.as_deref(), Some("maintenance"));
+    assert_eq!(days[87].uptime_pct, Some(100.0), "the window is not downtime");
+    assert_eq!(
+        days[88].status.as_deref(),
+        Some("outage"),
+        "downtime outside the window still shows"
+    );
 }

@@ -1,0 +1,208 @@
+//! `POST /api/v1/import/healthchecks` and `POST /api/v1/import/uptime-kuma`:
+//! another tool's checks as monitors (`domain::healthchecks`,
+//! `domain::uptime_kuma`). An import is an `apply` (`api::apply`) of the
+//! entries that map, keyed by the other tool's ids (`hc-{uuid}`,
+//! `kuma-{id}`) so that running it again updates instead of duplicating:
+//! every entry is checked before anything changes, `?dry_run=true` answers
+//! the report alone, and what does not map is reported as skipped.
+
+use super::apply::{self, flag};
+use super::on_behalf::Dispatch;
+use super::{ok, query, read_body, read_json, required_str, Ctx};
+use crate::auth::authenticate;
+use crate::domain::access::Principal;
+use crate::domain::apply::{Document, Entry, Kind};
+use crate::domain::healthchecks::{self, Mapped};
+use crate::domain::target::url_refusal;
+use crate::domain::uptime_kuma;
+use crate::domain::validation::FieldError;
+use crate::error::{ApiError, ApiResult};
+use crate::store;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+
+/// The largest checks answer read from a Healthchecks instance.
+const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
+/// `{"api_url", "api_key"}` (fetched here) or a `GET /api/v3/checks/` answer.
+pub async fn healthchecks(ctx: &Ctx, mut req: Request, dispatch: Dispatch) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    principal.require_write()?;
+    let dry_run = flag(&query(&req)?, "dry_run")?;
+    let body = read_json(&mut req).await?;
+    let answer = if body.contains_key("checks") {
+        Value::Object(body)
+    } else {
+        let api_url = required_str(&body, "api_url")?;
+        let api_key = required_str(&body, "api_key")?;
+        fetch_checks(ctx, api_url, api_key).await?
+    };
+    let mut mapped = Vec::new();
+    for (index, check) in healthchecks::checks_of(&answer)?.iter().enumerate() {
+        mapped.push(healthchecks::from_check(index, check)?);
+    }
+    let mapped = claim_uuids(ctx, &principal, mapped).await?;
+    import(ctx, &req, &principal, mapped, "checks", dry_run, dispatch).await
+}
+
+/// An Uptime Kuma backup file (`monitorList`, `notificationList`).
+pub async fn uptime_kuma(ctx: &Ctx, mut req: Request, dispatch: Dispatch) -> ApiResult<Response> {
+    let principal = authenticate(ctx, &req, None).await?;
+    principal.require_write()?;
+    let dry_run = flag(&query(&req)?, "dry_run")?;
+    let bytes = read_body(&mut req).await?;
+    let backup: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest {
+        code: "malformed_json",
+        message: format!("the backup is not valid JSON: {e}"),
+        field: None,
+    })?;
+    let floor = ctx
+        .plan(&principal.plan)
+        .interval_floor(ctx.config.min_interval_seconds);
+    let mut mapped = Vec::new();
+    for (index, monitor) in uptime_kuma::monitors_of(&backup)?.iter().enumerate() {
+        mapped.push(uptime_kuma::from_monitor(index, monitor, floor)?);
+    }
+    // Notifications are not channels yet: each is reported, not dropped silently.
+    for notification in backup["notificationList"].as_array().into_iter().flatten() {
+        mapped.push(Mapped::Skipped {
+            name: notification["name"].as_str().unwrap_or("notification").to_string(),
+            reason: "notifications are not imported; add them as channels (POST /api/v1/channels)".into(),
+        });
+    }
+    import(ctx, &req, &principal, mapped, "monitorList", dry_run, dispatch).await
+}
+
+/// Applies the entries that map; the report lists each change and each skip.
+async fn import(
+    ctx: &Ctx,
+    req: &Request,
+    principal: &Principal,
+    mapped: Vec<Mapped>,
+    list: &str,
+    dry_run: bool,
+    dispatch: Dispatch,
+) -> ApiResult<Response> {
+    let mut entries = Vec::new();
+    let mut skipped = Vec::new();
+    for (index, item) in mapped.into_iter().enumerate() {
+        match item {
+            Mapped::Monitor { key, fields } => entries.push(Entry {
+                kind: Kind::Monitor,
+                index,
+                key,
+                fields,
+            }),
+            Mapped::Skipped { name, reason } => skipped.push(json!({ "name": name, "reason": reason })),
+        }
+    }
+    let document = Document {
+        entries,
+        kinds: BTreeSet::from([Kind::Monitor]),
+    };
+    // Errors name the other tool's list, not the apply document's.
+    let renamed = |error: ApiError| match error {
+        ApiError::Invalid(e) => ApiError::Invalid(FieldError::new(
+            e.field.replacen("monitors[", &format!("{list}["), 1),
+            e.message.replacen("monitors[", &format!("{list}["), 1),
+        )),
+        other => other,
+    };
+    // Planned first: an import the plan cannot hold changes nothing.
+    let planned = apply::run(ctx, req, principal, &document, true, false, dispatch)
+        .await
+        .map_err(renamed)?;
+    let creates = planned["summary"]["create"].as_i64().unwrap_or_default();
+    let plan = ctx.plan(&principal.plan);
+    let used = store::monitors::cost(&ctx.db, &principal.org_id).await?;
+    if used + creates > plan.max_monitors {
+        return Err(super::monitors::plan_limit(
+            format!(
+                "this import creates {creates} monitors; the {} plan allows {} and {used} are used",
+                plan.name, plan.max_monitors
+            ),
+            None,
+        ));
+    }
+    let mut report = if dry_run {
+        planned
+    } else {
+        apply::run(ctx, req, principal, &document, false, false, dispatch)
+            .await
+            .map_err(renamed)?
+    };
+    report["summary"]["skip"] = json!(skipped.len());
+    report["skipped"] = json!(skipped);
+    ok(report)
+}
+
+/// A check whose UUID a monitor of this organization already has updates
+/// that monitor (its id is the key); one another organization's monitor
+/// has is skipped: a UUID pings one monitor only.
+async fn claim_uuids(ctx: &Ctx, principal: &Principal, mapped: Vec<Mapped>) -> ApiResult<Vec<Mapped>> {
+    let mut claimed = Vec::new();
+    for item in mapped {
+        let uuid = match &item {
+            Mapped::Monitor { fields, .. } => fields["hc_uuid"].as_str().unwrap_or_default().to_string(),
+            Mapped::Skipped { .. } => {
+                claimed.push(item);
+                continue;
+            }
+        };
+        let owner = store::monitors::by_hc_uuid(&ctx.db, &uuid).await?;
+        claimed.push(match (owner, item) {
+            (Some(row), Mapped::Monitor { fields, .. }) if row.org_id == principal.org_id => {
+                Mapped::Monitor { key: row.id, fields }
+            }
+            (Some(_), Mapped::Monitor { fields, .. }) => Mapped::Skipped {
+                name: fields["name"].as_str().unwrap_or_default().to_string(),
+                reason: format!("hc_uuid {uuid} belongs to a monitor of another organization"),
+            },
+            (None, item) => item,
+            (_, skipped) => skipped,
+        });
+    }
+    Ok(claimed)
+}
+
+/// `GET {api_url}/api/v3/checks/` with the key, the URL passing the same
+/// guard as monitors' targets; redirects are not followed (a hop would
+/// escape the guard).
+async fn fetch_checks(ctx: &Ctx, api_url: &str, api_key: &str) -> ApiResult<Value> {
+    let invalid = |field: &str, message: String| ApiError::Invalid(FieldError::new(field, message));
+    let base = api_url.trim().trim_end_matches('/');
+    let base = base.strip_suffix("/checks").unwrap_or(base);
+    let base = base.strip_suffix("/api/v3").unwrap_or(base);
+    let url = url::Url::parse(&format!("{base}/api/v3/checks/"))
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| invalid("api_url", "api_url must be an http:// or https:// URL".into()))?;
+    if let Some(why) = url_refusal(&url).filter(|_| !ctx.config.allow_private_targets) {
+        return Err(invalid(
+            "api_url",
+            format!("api_url host {} {why}", url.host_str().unwrap_or_default()),
+        ));
+    }
+    let headers = Headers::new();
+    headers.set("X-Api-Key", api_key)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get)
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual);
+    crate::meter::subrequest();
+    let mut response = Fetch::Request(Request::new_with_init(url.as_str(), &init)?)
+        .send()
+        .await
+        .map_err(|e| invalid("api_url", format!("{url} could not be fetched: {e}")))?;
+    match response.status_code() {
+        200 => {}
+        401 | 403 => return Err(invalid("api_key", format!("{url} refused the api_key"))),
+        code => return Err(invalid("api_url", format!("{url} answered {code}, not the checks"))),
+    }
+    let bytes = response.bytes().await?;
+    if bytes.len() > MAX_ANSWER_BYTES {
+        return Err(invalid("api_url", format!("{url} answered more than 4 MiB")));
+    }
+    serde_json::from_slice(&bytes).map_err(|_| invalid("api_url", format!("{url} did not answer JSON")))
+}

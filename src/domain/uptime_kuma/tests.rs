@@ -1,0 +1,117 @@
+use super::*;
+use serde_json::json;
+
+fn fixture() -> Value {
+    serde_json::from_str(include_str!("../../../tests/fixtures/uptime-kuma/backup.json")).unwrap()
+}
+
+fn mapped(index: usize) -> Mapped {
+    from_monitor(index, &fixture()["monitorList"][index], 30).unwrap()
+}
+
+fn fields(index: usize) -> Value {
+    match mapped(index) {
+        Mapped::Monitor { fields, .. } => Value::Object(fields),
+        Mapped::Skipped { reason, .. } => panic!("skipped: {reason}"),
+    }
+}
+
+#[test]
+fn an_http_monitor_keeps_interval_retries_timeout_codes_and_tags() {
+    let Mapped::Monitor { key, .. } = mapped(0) else {
+        panic!()
+    };
+    assert_eq!(key, "kuma-1");
+    assert_eq!(
+        fields(0),
+        json!({
+            "type": "http", "name": "Website", "url": "https://www.example.com/", "method": "GET",
+            "tags": ["env:prod"], "expected_status_codes": ["2xx", 301], "headers": {},
+            "interval_seconds": 60, "timeout_ms": 24000, "failure_threshold": 3,
+        })
+    );
+}
+
+#[test]
+fn a_keyword_monitor_keeps_method_body_headers_and_basic_auth() {
+    let fields = fields(1);
+    assert_eq!(fields["keyword"], "\"ok\"");
+    assert_eq!(fields["keyword_mode"], "contains");
+    assert_eq!(fields["method"], "POST");
+    assert_eq!(fields["body"], "{\"probe\": true}");
+    assert_eq!(fields["headers"]["X-Token"], "s3cret");
+    assert_eq!(fields["headers"]["Authorization"], "Basic a3VtYTpodW50ZXIy");
+}
+
+#[test]
+fn port_dns_and_push_monitors_map_to_tcp_dns_and_heartbeat() {
+    let (tcp, dns, push) = (fields(2), fields(3), fields(4));
+    assert_eq!(
+        (tcp["type"].as_str(), tcp["host"].as_str(), tcp["port"].as_u64()),
+        (Some("tcp"), Some("db.example.com"), Some(5432))
+    );
+    assert_eq!(
+        (dns["type"].as_str(), dns["record_type"].as_str()),
+        (Some("dns"), Some("MX"))
+    );
+    assert_eq!(push["type"], "heartbeat");
+    assert_eq!(
+        (push["interval_seconds"].as_u64(), push["grace_seconds"].as_u64()),
+        (Some(86_400), Some(600))
+    );
+    assert_eq!(push["description"], "pg_dump to S3");
+}
+
+#[test]
+fn other_types_are_skipped_with_the_reason() {
+    for index in [5, 6] {
+        let Mapped::Skipped { reason, .. } = mapped(index) else {
+            panic!("{index} maps")
+        };
+        assert!(reason.contains("is not supported"), "{reason}");
+    }
+}
+
+#[test]
+fn an_interval_below_the_plan_floor_is_raised_to_it() {
+    let monitor = &fixture()["monitorList"][1];
+    let Mapped::Monitor { fields, .. } = from_monitor(1, monitor, 60).unwrap() else {
+        panic!()
+    };
+    assert_eq!(fields["interval_seconds"], 60);
+}
+
+#[test]
+fn a_malformed_monitor_is_an_error_naming_its_entry() {
+    let cases = [
+        (json!([]), "monitorList[2]"),
+        (
+            json!({ "id": 3, "type": "port", "hostname": "db", "port": "5432" }),
+            "monitorList[2].port",
+        ),
+        (
+            json!({ "id": 3, "type": "http", "url": "https://x", "headers": "{not json" }),
+            "monitorList[2].headers",
+        ),
+        (json!({ "type": "http" }), "monitorList[2].id"),
+    ];
+    for (monitor, field) in cases {
+        assert_eq!(from_monitor(2, &monitor, 30).unwrap_err().field, field, "{monitor}");
+    }
+}
+
+#[test]
+fn accepted_codes_become_classes_or_codes() {
+    let cases = [
+        (json!(["200-299"]), Some(vec![json!("2xx")])),
+        (
+            json!(["200-399", "418"]),
+            Some(vec![json!("2xx"), json!("3xx"), json!(418)]),
+        ),
+        (json!([]), Some(vec![json!("2xx")])),
+        (json!(["100-450"]), None),
+    ];
+    for (accepted, expected) in cases {
+        assert_eq!(status_codes(Some(&accepted)), expected, "{accepted}");
+    }
+}

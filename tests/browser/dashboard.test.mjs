@@ -1,0 +1,193 @@
+// The dashboard in a real browser: Debian's Chromium driven by
+// playwright-core (both pinned: package.json, scripts/install-tools.sh),
+// against the Worker the end-to-end suite serves (PW_BASE_URL). Run by
+// tests/e2e/dashboard.rs; alone: `PW_BASE_URL=http://127.0.0.1:8787 node --test tests/browser/`.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.PW_BASE_URL ?? "http://127.0.0.1:8787";
+const CHROMIUM = process.env.PW_CHROMIUM ?? "/usr/bin/chromium";
+const WAIT_MS = 60_000;
+const PASSWORD = "correct horse battery";
+let browser;
+
+const unique = (label) => `${label}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@browser.test`;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // Chromium's own calls home are refused in the test namespace: off.
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+  console.log(`chromium ${browser.version()}, playwright-core ${(await import("playwright-core/package.json", { with: { type: "json" } })).default.version}`);
+});
+
+after(async () => browser?.close());
+
+/** A loopback HTTP target that answers 200 until stopped. */
+function target() {
+  return new Promise((resolve) => {
+    const server = http.createServer((_, response) => response.end("ok"));
+    server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${server.address().port}/health`, stop: () => server.close() && server.closeAllConnections() }));
+  });
+}
+
+async function api(method, path, { token, body } = {}) {
+  const headers = { "Content-Type": "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = await response.json().catch(() => null);
+  return { status: response.status, json };
+}
+
+async function signUp(page, email) {
+  await page.goto(`${BASE}/app/`);
+  await page.getByRole("link", { name: "Create account" }).first().click();
+  await page.getByLabel("Name").fill("Ada");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: "Monitors" }).waitFor();
+}
+
+async function signIn(page, email) {
+  await page.goto(`${BASE}/app/`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Monitors" }).waitFor();
+}
+
+async function newMonitor(page, { name, url, interval = "1" }) {
+  await page.getByRole("link", { name: "New monitor" }).click();
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Interval (seconds)").fill(interval);
+  await page.getByLabel("URL").fill(url);
+  await page.getByRole("button", { name: "Create monitor" }).click();
+}
+
+test("signed out, /app shows sign-in with a Create account link", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${BASE}/app`);
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.ok(await page.getByLabel("Email").isVisible());
+  assert.ok(await page.getByLabel("Password").isVisible());
+  assert.ok(await page.getByRole("link", { name: "Create account" }).first().isVisible());
+  await page.close();
+});
+
+test("sign up, watch a monitor go up and down, open its incident, publish a status page", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const site = await target();
+  await signUp(page, unique("flow"));
+
+  // The session cookie is HttpOnly, Secure and SameSite=Lax, and Chromium keeps it on http://127.0.0.1.
+  const session = (await context.cookies()).find((c) => c.name === "pw_session");
+  assert.ok(session, "the session cookie is kept");
+  assert.equal(session.httpOnly, true);
+  assert.equal(session.secure, true);
+  assert.equal(session.sameSite, "Lax");
+  assert.equal(await page.evaluate(() => document.cookie.includes("pw_session")), false, "scripts cannot read it");
+
+  assert.ok(await page.getByRole("link", { name: "Incidents", exact: true }).isVisible());
+  await newMonitor(page, { name: "Loopback API", url: site.url });
+  await page.getByRole("heading", { name: "Loopback API" }).waitFor();
+  const monitorUrl = page.url();
+
+  // Up, seen live on the list without a reload.
+  await page.getByRole("link", { name: "Monitors", exact: true }).click();
+  const row = page.locator("tr", { hasText: "Loopback API" });
+  await row.locator(".badge", { hasText: "up" }).waitFor({ timeout: WAIT_MS });
+
+  // Down once the target stops, and an incident opens.
+  site.stop();
+  await row.locator(".badge", { hasText: "down" }).waitFor({ timeout: WAIT_MS });
+  await page.goto(monitorUrl);
+  await page.getByRole("heading", { name: "Response time" }).waitFor();
+  await page.getByRole("link", { name: "Incidents", exact: true }).click();
+  await page.locator("tr", { hasText: "Loopback API" }).first().waitFor({ timeout: WAIT_MS });
+
+  // A status page with the monitor, and its public page.
+  await page.getByRole("link", { name: "Status pages", exact: true }).click();
+  await page.getByText("New status page").click();
+  await page.getByLabel("Title").fill("Acme status");
+  const slug = `acme-${Date.now()}`;
+  await page.getByLabel("Slug").fill(slug);
+  await page.getByLabel("Loopback API").check();
+  await page.getByRole("button", { name: "Create status page" }).click();
+  await page.getByRole("heading", { name: "Acme status" }).waitFor();
+  const publicPage = await context.newPage();
+  await publicPage.goto(`${BASE}/status/${slug}`);
+  await publicPage.getByText("Loopback API").first().waitFor();
+  await context.close();
+});
+
+test("a bad value shows the API's message next to its field", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signUp(page, unique("invalid"));
+  await newMonitor(page, { name: "Bad interval", url: "http://127.0.0.1:9/", interval: "0" });
+  const error = page.locator('[data-field="interval_seconds"] .field-error');
+  await error.waitFor();
+  assert.match(await error.textContent(), /interval_seconds/);
+  assert.equal(await page.getByLabel("Interval (seconds)").getAttribute("aria-invalid"), "true");
+  await context.close();
+});
+
+test("a viewer sees no edit controls, and the API refuses them anyway", async () => {
+  const owner = unique("owner"), viewer = unique("viewer");
+  const ownerToken = (await api("POST", "/api/v1/auth/register", { body: { email: owner, password: PASSWORD } })).json.data;
+  const monitor = await api("POST", "/api/v1/monitors", { token: ownerToken.token, body: { type: "http", name: "Shared", url: "http://127.0.0.1:9/", interval_seconds: 60 } });
+  assert.equal(monitor.status, 201);
+  const orgId = ownerToken.organization.id;
+  const invitation = await api("POST", `/api/v1/organizations/${orgId}/invitations`, { token: ownerToken.token, body: { email: viewer, role: "viewer" } });
+  const viewerToken = (await api("POST", "/api/v1/auth/register", { body: { email: viewer, password: PASSWORD } })).json.data.token;
+  assert.equal((await api("POST", `/api/v1/invitations/${invitation.json.data.token}/accept`, { token: viewerToken })).status, 201);
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, viewer);
+  await page.getByRole("link", { name: "Settings" }).click();
+  await page.getByLabel("Organization").selectOption(orgId);
+  await page.locator("tr", { hasText: "Shared" }).waitFor();
+  assert.equal(await page.getByRole("link", { name: "New monitor" }).count(), 0);
+  await page.getByRole("link", { name: "Shared" }).click();
+  await page.getByRole("heading", { name: "Shared" }).waitFor();
+  assert.equal(await page.getByRole("link", { name: "Edit" }).count(), 0);
+  assert.equal(await page.getByRole("button", { name: "Delete" }).count(), 0);
+
+  // The same request the form would send, from the page, with its CSRF header.
+  const refused = await page.evaluate(async ([org, id]) => {
+    const csrf = document.cookie.split("; ").find((c) => c.startsWith("pw_csrf=")).slice(8);
+    const response = await fetch(`/api/v1/monitors/${id}`, { method: "DELETE", headers: { "X-CSRF-Token": csrf, "X-Organization-Id": org } });
+    return [response.status, (await response.json()).code];
+  }, [orgId, monitor.json.data.id]);
+  assert.deepEqual(refused, [403, "insufficient_role"]);
+  await context.close();
+});
+
+test("a cookie-signed request that changes state needs the CSRF header", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signUp(page, unique("csrf"));
+  const [without, withHeader] = await page.evaluate(async () => {
+    const body = JSON.stringify({ type: "heartbeat", name: "Nightly", interval_seconds: 3600 });
+    const headers = { "Content-Type": "application/json" };
+    const bare = await fetch("/api/v1/monitors", { method: "POST", headers, body });
+    const csrf = document.cookie.split("; ").find((c) => c.startsWith("pw_csrf=")).slice(8);
+    const signed = await fetch("/api/v1/monitors", { method: "POST", headers: { ...headers, "X-CSRF-Token": csrf }, body });
+    return [[bare.status, (await bare.json()).code], signed.status];
+  });
+  assert.deepEqual(without, [403, "csrf_failed"]);
+  assert.equal(withHeader, 201);
+  // Signing out clears the session: the API no longer knows the browser.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.equal(await page.evaluate(async () => (await fetch("/api/v1/me")).status), 401);
+  await context.close();
+});
