@@ -12,4 +12,4 @@ if ! grep -qs '^PW_JWT_SECRET=' .dev.vars; then
 fi
 make -s build
 echo "Pingwarden: the API at http://127.0.0.1:${PORT:-8787}, the dashboard at http://127.0.0.1:${PORT:-8787}/app" >&2
-exec scripts/serve.sh
+SERVE_WATCH=1 exec scripts/serve.sh

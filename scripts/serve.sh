@@ -19,25 +19,37 @@ wrangler=node_modules/.bin/wrangler
 "$wrangler" d1 execute DB --local --persist-to "$STATE_DIR" \
   --command "UPDATE monitors SET lease_until = 0 WHERE lease_until > 0" >/dev/null
 
-# SERVE_API_ONLY=1 serves the Worker without the dashboard's static files.
-# With [assets] on, wrangler dev (4.86) sends workerd's own cron trigger,
+# The Worker is served as built (callers run `make -s build` first), without
+# wrangler.toml's [build] section: with it, wrangler dev rebuilds and restarts
+# workerd whenever anything under src/ changes, and a restart in the middle of
+# a test run drops requests in flight and can fail to take its port back
+# ("Address already in use"). Only `make dev` (SERVE_WATCH=1) rebuilds on edits.
+#
+# SERVE_API_ONLY=1 also leaves out the dashboard's static files ([assets]).
+# With them, wrangler dev (4.86) sends workerd's own cron trigger,
 # /cdn-cgi/handler/scheduled (the one that takes a `time`), to the assets
 # router, which has no scheduled handler: servers of tests and benchmarks
 # that fire it at chosen times serve the API alone. (`/__scheduled`, which
 # `make dev` and the suite's main server fire, works either way; deployed,
 # cron triggers reach the Worker whatever the assets.)
 config=()
-if [ "${SERVE_API_ONLY:-}" = 1 ]; then
+if [ "${SERVE_WATCH:-}" != 1 ]; then
+  left_out='build'
+  generated=wrangler.prebuilt.toml
+  if [ "${SERVE_API_ONLY:-}" = 1 ]; then
+    left_out='build|assets'
+    generated=wrangler.api-only.toml
+  fi
   # Written only when it changes: wrangler dev watches its config, and every
   # server running on this file would restart (dropping what is in flight)
   # if the next one to start rewrote it.
-  awk '/^\[assets\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' wrangler.toml >wrangler.api-only.toml.$$
-  if cmp -s wrangler.api-only.toml.$$ wrangler.api-only.toml; then
-    rm wrangler.api-only.toml.$$
+  awk -v sections="^\\[($left_out)\\]" '/^\[/ { skip = ($0 ~ sections) } !skip' wrangler.toml >"$generated.$$"
+  if cmp -s "$generated.$$" "$generated"; then
+    rm "$generated.$$"
   else
-    mv wrangler.api-only.toml.$$ wrangler.api-only.toml
+    mv "$generated.$$" "$generated"
   fi
-  config=(--config wrangler.api-only.toml)
+  config=(--config "$generated")
 fi
 
 vars=()
