@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 export PW_ALLOW_PRIVATE_TARGETS="${PW_ALLOW_PRIVATE_TARGETS:-true}"
 # The demo catalogue: three loopback targets, so nothing local probes the internet.
 export PW_CATALOGUE="${PW_CATALOGUE:-demo}"
+# Votes of accounts made a minute ago count, so the forums can be tried alone.
+export PW_FORUM_MIN_ACCOUNT_AGE_HOURS="${PW_FORUM_MIN_ACCOUNT_AGE_HOURS:-0}"
 # A JWT secret made once and kept, so tokens survive restarts.
 if ! grep -qs '^PW_JWT_SECRET=' .dev.vars; then
   echo "PW_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')" >> .dev.vars

@@ -60,6 +60,8 @@ export PW_ANONYMOUS_REQUESTS_PER_MINUTE=1000000 PW_REQUESTS_PER_MINUTE=1000000 P
 # The forums' moderator, an address tests/e2e/forum.rs registers; the forum
 # posting limit (PW_FORUM_POSTS_PER_HOUR) stays at its default of 20 an hour.
 export PW_MODERATOR_EMAILS=moderator@forum.test
+# Accounts made by the tests are seconds old: their votes count from the start.
+export PW_FORUM_MIN_ACCOUNT_AGE_HOURS=0
 
 # setsid: the server gets its own process group, so stopping it stops workerd too.
 PORT=$port STATE_DIR=$state setsid scripts/serve.sh >"$state/wrangler.log" 2>&1 &

@@ -51,7 +51,7 @@ pub struct Config {
     /// The forum moderators' addresses, lower case (`PW_MODERATOR_EMAILS`, comma separated).
     pub moderator_emails: Vec<String>,
     /// How old an account must be for its votes and accepts to earn points
-    /// (`PW_FORUM_MIN_ACCOUNT_AGE_HOURS`, default 0).
+    /// (`PW_FORUM_MIN_ACCOUNT_AGE_HOURS`, default 24; `make dev` and the tests use 0).
     pub forum_min_account_age_hours: u32,
     /// Threads, replies and reports one account may post an hour
     /// (`PW_FORUM_POSTS_PER_HOUR`, default 20).
@@ -97,7 +97,7 @@ impl Config {
             live_checks_per_hour: number("PW_LIVE_CHECKS_PER_HOUR")?,
             pings_per_minute: number("PW_PINGS_PER_MINUTE")?.unwrap_or(120).max(1),
             moderator_emails: moderator_emails(&text("PW_MODERATOR_EMAILS").unwrap_or_default()),
-            forum_min_account_age_hours: number("PW_FORUM_MIN_ACCOUNT_AGE_HOURS")?.unwrap_or(0),
+            forum_min_account_age_hours: number("PW_FORUM_MIN_ACCOUNT_AGE_HOURS")?.unwrap_or(24),
             forum_posts_per_hour: number("PW_FORUM_POSTS_PER_HOUR")?.unwrap_or(20).max(1),
         })
     }

@@ -178,6 +178,10 @@ impl From<Refusal> for ApiError {
                 "posts can be edited for an hour after they are written",
             ),
             Refusal::Locked => ApiError::conflict("thread_locked", "the thread is locked"),
+            Refusal::HasReplies => ApiError::conflict(
+                "thread_has_replies",
+                "the thread has replies: only a moderator can remove it now",
+            ),
         }
     }
 }

@@ -10,7 +10,7 @@ use super::{created, no_content, ok, read_json, Ctx};
 use crate::domain::forum::{accepted_post_of, body_of, may_edit, may_remove, reason_of, Refusal, Standing};
 use crate::domain::ids::new_id;
 use crate::domain::markdown;
-use crate::domain::points::{award, may_vote, Giving, Grant};
+use crate::domain::points::{award, may_vote, Giving, Grant, Unearned};
 use crate::domain::time::day_of;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
@@ -79,9 +79,9 @@ pub async fn edit(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response> 
 /// it (or its thread) earned are revoked.
 pub async fn delete(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
     let member = member(ctx, &req).await?;
-    let post = post(ctx, id).await?;
+    let (post, thread) = post_in_thread(ctx, id).await?;
     let standing = member.standing(post.author_id());
-    may_remove(standing)?;
+    may_remove(standing, post.opening() && thread.reply_count() > 0)?;
     let removed_by = if standing == Standing::Author {
         "author"
     } else {
@@ -117,14 +117,16 @@ pub async fn vote(ctx: &Ctx, req: Request, id: &str) -> ApiResult<Response> {
         points,
         day: &day,
     };
-    if !forum_votes::vote(&ctx.db, &grant, &ctx.now()).await? {
+    let Some(awarded) = forum_votes::vote(&ctx.db, &grant, &ctx.now()).await? else {
         return Err(ApiError::conflict(
             "already_voted",
             "you have voted on this post already",
         ));
-    }
+    };
+    // Other grants of the voter's, recorded meanwhile, reached the cap first.
+    let unearned = unearned.or((awarded < points).then_some(Unearned::DailyCapReached.as_str()));
     let score = forum_votes::score(&ctx.db, id).await?;
-    created(json!({ "post_id": id, "score": score, "points_awarded": points, "unearned": unearned }))
+    created(json!({ "post_id": id, "score": score, "points_awarded": awarded, "unearned": unearned }))
 }
 
 /// What a grant by the member earns the post's author today, and why
@@ -191,7 +193,7 @@ pub async fn accept(ctx: &Ctx, mut req: Request, thread_id: &str) -> ApiResult<R
         points,
         day: &day,
     };
-    if !forum_threads::accept(&ctx.db, thread_id, thread.accepted_post_id(), &grant).await? {
+    if !forum_threads::accept(&ctx.db, thread_id, &grant).await? {
         return Err(Refusal::Locked.into());
     }
     ok(shown(self::thread(ctx, thread_id).await?.0))

@@ -257,6 +257,9 @@ pub enum Refusal {
     EditWindowClosed,
     /// A locked thread takes no posts, edits, votes or accepts.
     Locked,
+    /// The thread has replies: its author may no longer delete it (with it
+    /// would go the replies and the points they earned); a moderator may.
+    HasReplies,
 }
 
 /// Whether `standing` may edit what was written at `created_ms`: its
@@ -292,9 +295,11 @@ pub fn may_change_thread(
 }
 
 /// Whether `standing` may delete (remove) a post: its author or a moderator,
-/// at any time, locked or not.
-pub fn may_remove(standing: Standing) -> Result<(), Refusal> {
+/// at any time, locked or not; but a thread's opening post, which takes the
+/// thread along, only a moderator once the thread has replies.
+pub fn may_remove(standing: Standing, thread_with_replies: bool) -> Result<(), Refusal> {
     match standing {
+        Standing::Author if thread_with_replies => Err(Refusal::HasReplies),
         Standing::Author | Standing::Moderator => Ok(()),
         Standing::Other => Err(Refusal::NotAuthor),
     }

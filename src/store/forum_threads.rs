@@ -38,6 +38,10 @@ impl Thread {
     pub fn accepted_post_id(&self) -> Option<&str> {
         self.0["accepted_post_id"].as_str()
     }
+
+    pub fn reply_count(&self) -> i64 {
+        self.0["reply_count"].as_i64().unwrap_or(0)
+    }
 }
 
 const THREAD_JSON: &str = "json_object('id', t.id, 'title', t.title, 'category', t.category,
@@ -193,59 +197,42 @@ pub async fn change(db: &Db, id: &str, change: &ThreadChange) -> Result<bool> {
 /// earned is revoked, and their reports are resolved.
 pub async fn remove(db: &Db, id: &str, opening_post_id: &str, removed_by: &str, now: &str) -> Result<bool> {
     let in_thread = "SELECT id FROM forum_posts WHERE thread_id = ?1";
-    let results = db
-        .batch(vec![
-            statement(
-                db,
-                "UPDATE forum_threads SET removed_at = ?2 WHERE id = ?1 AND removed_at IS NULL",
-                &[id.into(), now.into()],
-            )?,
-            statement(
-                db,
-                "UPDATE forum_posts SET removed_at = ?2, removed_by = ?3 WHERE id = ?1 AND removed_at IS NULL",
-                &[opening_post_id.into(), now.into(), removed_by.into()],
-            )?,
-            statement(
-                db,
-                "UPDATE users SET forum_points = forum_points - (SELECT COALESCE(SUM(l.points), 0)
-                    FROM forum_points l JOIN forum_posts p ON p.id = l.post_id
-                    WHERE p.thread_id = ?1 AND p.author_id = users.id)
-                 WHERE id IN (SELECT author_id FROM forum_posts WHERE thread_id = ?1)",
-                &[id.into()],
-            )?,
-            statement(
-                db,
-                &format!("DELETE FROM forum_points WHERE post_id IN ({in_thread})"),
-                &[id.into()],
-            )?,
-            statement(
-                db,
-                &format!(
-                    "UPDATE forum_reports SET resolved_at = ?2 WHERE resolved_at IS NULL AND post_id IN ({in_thread})"
-                ),
-                &[id.into(), now.into()],
-            )?,
-        ])
-        .await?;
-    Ok(changes(results.first()) == 1)
+    // The points first: they are found through the posts' authors.
+    let mut statements = forum_points::revoke_thread(db, id)?;
+    statements.extend([
+        statement(
+            db,
+            "UPDATE forum_threads SET removed_at = ?2 WHERE id = ?1 AND removed_at IS NULL",
+            &[id.into(), now.into()],
+        )?,
+        statement(
+            db,
+            "UPDATE forum_posts SET removed_at = ?2, removed_by = ?3 WHERE id = ?1 AND removed_at IS NULL",
+            &[opening_post_id.into(), now.into(), removed_by.into()],
+        )?,
+        statement(
+            db,
+            &format!(
+                "UPDATE forum_reports SET resolved_at = ?2 WHERE resolved_at IS NULL AND post_id IN ({in_thread})"
+            ),
+            &[id.into(), now.into()],
+        )?,
+    ]);
+    let results = db.batch(statements).await?;
+    Ok(changes(results.get(2)) == 1)
 }
 
-/// Makes the grant's post the thread's accepted answer in place of
-/// `previous` (whose accept points are revoked), recording the grant when
-/// it earns points; false when the thread is gone or locked meanwhile.
-pub async fn accept(db: &Db, id: &str, previous: Option<&str>, grant: &forum_points::Grant<'_>) -> Result<bool> {
+/// Makes the grant's post the thread's accepted answer in place of any
+/// before (whose accept points are revoked, however many accepts ran at
+/// once), recording the grant when it earns points; false when the thread
+/// is gone or locked meanwhile.
+pub async fn accept(db: &Db, id: &str, grant: &forum_points::Grant<'_>) -> Result<bool> {
     let mut statements = vec![statement(
         db,
         "UPDATE forum_threads SET accepted_post_id = ?2 WHERE id = ?1 AND removed_at IS NULL AND locked = 0",
         &[id.into(), grant.post_id.into()],
     )?];
-    if let Some(previous) = previous {
-        statements.extend(forum_points::revoke(
-            db,
-            previous,
-            Some((grant.giver_id, grant.reason)),
-        )?);
-    }
+    statements.extend(forum_points::revoke_replaced_accepts(db, id, grant.giver_id)?);
     if grant.points > 0 {
         statements.extend(forum_points::grant(db, grant)?);
     }

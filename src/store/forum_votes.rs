@@ -5,9 +5,10 @@ use super::{changes, first, forum_points, is_unique_violation, statement, Db};
 use serde_json::Value;
 use worker::Result;
 
-/// Records the vote and its grant (when it earns points); false when the
-/// voter had voted on the post already.
-pub async fn vote(db: &Db, grant: &forum_points::Grant<'_>, now: &str) -> Result<bool> {
+/// Records the vote and its grant (when it earns points): the points the
+/// grant earned (none when the daily cap was reached meanwhile), or None
+/// when the voter had voted on the post already.
+pub async fn vote(db: &Db, grant: &forum_points::Grant<'_>, now: &str) -> Result<Option<i64>> {
     let mut statements = vec![statement(
         db,
         "INSERT INTO forum_votes (post_id, voter_id, created_at) VALUES (?1, ?2, ?3)",
@@ -17,8 +18,8 @@ pub async fn vote(db: &Db, grant: &forum_points::Grant<'_>, now: &str) -> Result
         statements.extend(forum_points::grant(db, grant)?);
     }
     match db.batch(statements).await {
-        Ok(_) => Ok(true),
-        Err(error) if is_unique_violation(&error) => Ok(false),
+        Ok(results) => Ok(Some(if changes(results.get(1)) == 1 { grant.points } else { 0 })),
+        Err(error) if is_unique_violation(&error) => Ok(None),
         Err(error) => Err(error),
     }
 }

@@ -129,7 +129,11 @@ fn a_thread_is_opened_replied_to_listed_publicly_edited_and_deleted() {
     assert_eq!(edited["body_html"], "<p>Yes, <em>503</em></p>\n");
     assert!(edited["edited_at"].is_string());
 
-    // Deleted: the reply leaves the count; the opening post takes its thread.
+    // While it has a reply, its author cannot take the thread (and the
+    // reply's points) away; deleted, the reply leaves the count, and then
+    // the opening post takes its thread.
+    let opening_path = format!("/api/v1/forum/posts/{}", opening["id"].as_str().unwrap());
+    author.client().delete(&opening_path).error(409, "thread_has_replies");
     assert_eq!(replier.client().delete(&post_path).status, 204);
     let after = Client::anonymous()
         .get(&format!("{THREADS}/{first_id}"))
@@ -139,7 +143,6 @@ fn a_thread_is_opened_replied_to_listed_publicly_edited_and_deleted() {
         (after["reply_count"].clone(), after["posts"].as_array().unwrap().len()),
         (json!(0), 1)
     );
-    let opening_path = format!("/api/v1/forum/posts/{}", opening["id"].as_str().unwrap());
     assert_eq!(author.client().delete(&opening_path).status, 204);
     Client::anonymous()
         .get(&format!("{THREADS}/{first_id}"))
@@ -473,4 +476,76 @@ fn posting_past_the_hourly_limit_answers_429_with_retry_after() {
     assert!((1..=3600).contains(&retry_after), "{retry_after}");
     // Another account is not held back.
     reply_to(&Account::register("forum-other").client(), &id_of(&thread), "fine").data(201);
+}
+
+#[test]
+fn an_account_gives_at_most_fifty_points_a_day_even_voting_all_at_once() {
+    let (asker, helper, voter) = (
+        Account::register("forum-cap-asker"),
+        Account::register("forum-cap-helper"),
+        Account::register("forum-cap-voter"),
+    );
+    let thread_id = id_of(&open_thread(&asker.client(), "Cap", "Many answers"));
+    let replies: Vec<String> = (0..8)
+        .map(|n| id_of(reply_to(&helper.client(), &thread_id, &format!("Answer {n}")).data(201)))
+        .collect();
+    // Eight upvotes of 10 points sent at once: the cap (50) holds anyway.
+    let votes: Vec<Value> = std::thread::scope(|scope| {
+        let sent: Vec<_> = replies
+            .iter()
+            .map(|id| {
+                let client = voter.client();
+                scope.spawn(move || {
+                    let reply = client.post(&format!("/api/v1/forum/posts/{id}/vote"), json!({}));
+                    reply.data(201).clone()
+                })
+            })
+            .collect();
+        sent.into_iter().map(|vote| vote.join().unwrap()).collect()
+    });
+    let awarded: i64 = votes.iter().map(|v| v["points_awarded"].as_i64().unwrap()).sum();
+    assert_eq!(awarded, 50, "{votes:?}");
+    let capped = votes.iter().filter(|v| v["unearned"] == "daily_cap_reached").count();
+    assert_eq!(capped, 3, "{votes:?}");
+    assert!(votes.iter().all(|v| v["score"] == 1), "every vote counts: {votes:?}");
+    assert_eq!(points_of(&helper), 50);
+}
+
+#[test]
+fn votes_of_accounts_younger_than_the_minimum_age_earn_nothing() {
+    let state = TempDir::new("forum-age");
+    let server = Server::start(&state.0, &[("PW_FORUM_MIN_ACCOUNT_AGE_HOURS", "1")]);
+    let (asker, helper) = (
+        Account::register_on(&server.url, "forum-age-asker"),
+        Account::register_on(&server.url, "forum-age-helper"),
+    );
+    let (asker_client, helper_client) = (asker.client().on(&server.url), helper.client().on(&server.url));
+    let thread = asker_client
+        .post(
+            THREADS,
+            json!({ "title": "New here", "body": "Hello", "category": "general" }),
+        )
+        .data(201)
+        .clone();
+    let answer = helper_client
+        .post(
+            &format!("{THREADS}/{}/posts", id_of(&thread)),
+            json!({ "body": "Welcome" }),
+        )
+        .data(201)
+        .clone();
+    let vote = asker_client
+        .post(&format!("/api/v1/forum/posts/{}/vote", id_of(&answer)), json!({}))
+        .data(201)
+        .clone();
+    assert_eq!(
+        (
+            vote["score"].clone(),
+            vote["points_awarded"].clone(),
+            vote["unearned"].clone()
+        ),
+        (json!(1), json!(0), json!("account_too_new"))
+    );
+    let me = helper_client.get("/api/v1/account/me");
+    assert_eq!(me.body["points"], 0);
 }

@@ -114,9 +114,11 @@ fn authors_edit_within_the_window_and_nobody_else_does() {
             "{standing:?} {created} {locked}"
         );
     }
-    assert_eq!(may_remove(Standing::Author), Ok(()));
-    assert_eq!(may_remove(Standing::Moderator), Ok(()));
-    assert_eq!(may_remove(Standing::Other), Err(Refusal::NotAuthor));
+    assert_eq!(may_remove(Standing::Author, false), Ok(()));
+    assert_eq!(may_remove(Standing::Author, true), Err(Refusal::HasReplies));
+    assert_eq!(may_remove(Standing::Moderator, false), Ok(()));
+    assert_eq!(may_remove(Standing::Moderator, true), Ok(()));
+    assert_eq!(may_remove(Standing::Other, false), Err(Refusal::NotAuthor));
 }
 
 #[test]
