@@ -25,6 +25,8 @@ const PROBE_HEADERS: [&str; 5] = [
 
 /// The most an answer's head may take; real ones are a few KB.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// The longest chunk size line (size and extensions) read.
+const MAX_CHUNK_SIZE_LINE: usize = 4096;
 
 /// The URL to send a hop to, without its `user:pass@`, and the headers it
 /// carries, whichever way it is sent: the User-Agent, the URL's credentials
@@ -235,6 +237,12 @@ impl Body {
                     Ok(httparse::Status::Complete((used, size))) => {
                         at += used;
                         self.chunk = if size == 0 { Chunk::Done } else { Chunk::Data(size) };
+                    }
+                    // httparse takes any bytes of a chunk extension until the
+                    // CRLF: a target that never sends one would have `pending`
+                    // grow (and be parsed again) until the timeout.
+                    Ok(httparse::Status::Partial) if left.len() > MAX_CHUNK_SIZE_LINE => {
+                        return Err("invalid HTTP response: chunk size line too long".into())
                     }
                     Ok(httparse::Status::Partial) => return Ok(at),
                     Err(_) => return Err("invalid HTTP response: bad chunk size".into()),

@@ -192,6 +192,12 @@ fn chunked_bodies_are_decoded_however_the_bytes_arrive() {
     for bad in ["zz\r\n", "4\r\nhealXX"] {
         assert!(read(Framing::Chunked, 1024, &[bad]).is_err(), "{bad:?}");
     }
+    // A size line whose extension never ends is refused, not kept growing.
+    let endless = format!("4;{}", "x".repeat(MAX_CHUNK_SIZE_LINE));
+    assert_eq!(
+        read(Framing::Chunked, 1024, &[&endless]),
+        Err("invalid HTTP response: chunk size line too long".into())
+    );
 }
 
 #[test]

@@ -41,7 +41,14 @@ export async function api(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  const json = text ? JSON.parse(text) : null;
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    // Not the API's JSON (a proxy's or the platform's error page): the
+    // status alone still makes a message.
+    if (response.ok) throw new ApiError(response.status, null);
+  }
   if (!response.ok) throw new ApiError(response.status, json);
   return json;
 }
