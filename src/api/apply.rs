@@ -10,7 +10,7 @@ use super::on_behalf::{self, Dispatch};
 use super::{ok, query, read_body, Ctx};
 use crate::auth::authenticate;
 use crate::domain::access::Principal;
-use crate::domain::apply::{parse, resolve_monitors, write, Action, Document, Entry, Format, Kind};
+use crate::domain::apply::{monitor_references, parse, resolve_monitors, write, Action, Document, Entry, Format, Kind};
 use crate::domain::mcp::ApiCall;
 use crate::domain::monitor::MonitorSpec;
 use crate::domain::notify::spec::ChannelSpec;
@@ -150,6 +150,14 @@ fn plan(ctx: &Ctx, document: &Document, current: &Current, prune: bool) -> Resul
     for entry in &document.entries {
         let mut fields = entry.fields.clone();
         resolve_monitors(&mut fields, &monitor_ids);
+        // Checked here, not left to the API when the entry is made: the
+        // entries before it would have been applied by then.
+        for (path, id) in monitor_references(&fields) {
+            if !current.monitors.contains_key(id) && !monitor_ids.values().any(|planned| planned == id) {
+                let message = format!("{id} is neither a monitor of this document nor an existing one");
+                return Err(entry.locate(FieldError::new(path, message)));
+            }
+        }
         let id = current.find(entry.kind, &entry.key);
         let action = match &id {
             Some(id)
@@ -268,7 +276,7 @@ pub(super) async fn run(
             }
             store::applied_keys::forget(&ctx.db, &principal.org_id, kind.name(), id).await?;
         }
-        changes.push(json!({ "kind": kind.name(), "key": current.key_of(*kind, id), "action": "delete", "id": id }));
+        changes.push(json!({ "kind": kind.name(), "key": current.key_of(*kind, id), "action": Action::Delete.as_str(), "id": id }));
     }
     let count = |action: &str| changes.iter().filter(|c| c["action"] == action).count();
     let summary = json!({ "create": count("create"), "update": count("update"), "delete": count("delete"), "unchanged": count("unchanged") });

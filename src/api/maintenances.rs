@@ -50,17 +50,31 @@ async fn fetch(ctx: &Ctx, org_id: &str, id: &str) -> ApiResult<MaintenanceRow> {
         .ok_or(ApiError::NotFound("maintenance window"))
 }
 
-/// Every monitor and status page named must be the organization's own.
-async fn check_targets(ctx: &Ctx, org_id: &str, spec: &MaintenanceSpec) -> ApiResult<()> {
+/// Every monitor and status page the spec adds to `before`'s must be the
+/// organization's own. Those it named already are not checked again: one
+/// deleted since stays named, harmlessly, and must not block an edit.
+async fn check_targets(
+    ctx: &Ctx,
+    org_id: &str,
+    spec: &MaintenanceSpec,
+    before: Option<&MaintenanceSpec>,
+) -> ApiResult<()> {
+    let added = |ids: &[String], old: Option<&[String]>| -> Vec<String> {
+        ids.iter()
+            .filter(|id| !old.is_some_and(|old| old.contains(id)))
+            .cloned()
+            .collect()
+    };
+    let monitors = added(&spec.monitor_ids, before.map(|b| b.monitor_ids.as_slice()));
+    let pages = added(&spec.status_page_ids, before.map(|b| b.status_page_ids.as_slice()));
     let json = |ids: &[String]| serde_json::to_string(ids).unwrap_or_default();
-    let owned =
-        store::maintenances::owned_ids(&ctx.db, org_id, &json(&spec.monitor_ids), &json(&spec.status_page_ids)).await?;
+    let owned = store::maintenances::owned_ids(&ctx.db, org_id, &json(&monitors), &json(&pages)).await?;
     let unknown = |field: &str, ids: &[String]| {
         ids.iter()
             .find(|id| !owned.contains(id))
             .map(|id| FieldError::new(field, format!("{field} names {id}, which is not found")))
     };
-    match unknown("monitor_ids", &spec.monitor_ids).or_else(|| unknown("status_page_ids", &spec.status_page_ids)) {
+    match unknown("monitor_ids", &monitors).or_else(|| unknown("status_page_ids", &pages)) {
         Some(error) => Err(error.into()),
         None => Ok(()),
     }
@@ -88,7 +102,7 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, None).await?;
     principal.require_write()?;
     let spec = MaintenanceSpec::from_input(&read_json(&mut req).await?)?;
-    check_targets(ctx, &principal.org_id, &spec).await?;
+    check_targets(ctx, &principal.org_id, &spec, None).await?;
     let before = covering(ctx, &principal.org_id).await?;
     let id = new_id("mnt");
     if !store::maintenances::create(&ctx.db, &id, &principal.org_id, &spec, MAX_WINDOWS, &ctx.now()).await? {
@@ -115,8 +129,9 @@ pub async fn update(ctx: &Ctx, mut req: Request, id: &str) -> ApiResult<Response
     principal.require_write()?;
     let patch = read_json(&mut req).await?;
     let row = fetch(ctx, &principal.org_id, id).await?;
-    let spec = spec_of(&row)?.patched(&patch)?;
-    check_targets(ctx, &principal.org_id, &spec).await?;
+    let old = spec_of(&row)?;
+    let spec = old.patched(&patch)?;
+    check_targets(ctx, &principal.org_id, &spec, Some(&old)).await?;
     let before = covering(ctx, &principal.org_id).await?;
     if !store::maintenances::update(&ctx.db, &principal.org_id, id, &spec, &ctx.now()).await? {
         return Err(ApiError::NotFound("maintenance window"));

@@ -234,6 +234,28 @@ pub fn resolve_monitors(fields: &mut Map<String, Value>, ids: &BTreeMap<String, 
     }
 }
 
+/// The monitors an entry's fields name (`monitor_ids`, and the pages'
+/// `sections[].monitors[].id`), each with its path in the entry.
+pub fn monitor_references(fields: &Map<String, Value>) -> Vec<(String, &str)> {
+    let mut found = Vec::new();
+    if let Some(Value::Array(list)) = fields.get("monitor_ids") {
+        for (i, id) in list.iter().enumerate() {
+            found.extend(id.as_str().map(|id| (format!("monitor_ids[{i}]"), id)));
+        }
+    }
+    if let Some(Value::Array(sections)) = fields.get("sections") {
+        for (i, section) in sections.iter().enumerate() {
+            if let Some(Value::Array(monitors)) = section.get("monitors") {
+                for (j, monitor) in monitors.iter().enumerate() {
+                    let id = monitor.get("id").and_then(Value::as_str);
+                    found.extend(id.map(|id| (format!("sections[{i}].monitors[{j}].id"), id)));
+                }
+            }
+        }
+    }
+    found
+}
+
 /// What applying an entry (or pruning a resource) does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {

@@ -163,6 +163,21 @@ fn an_invalid_document_changes_nothing_and_names_the_path() {
         (422, Some("monitors[0].port")),
         "{refused}"
     );
+    // A page naming a monitor that is nowhere: refused before the monitor
+    // ahead of it in the document is made.
+    let (status, refused) = send(
+        &account,
+        "/api/v1/apply",
+        "application/json",
+        r#"{"monitors": [{"key": "db", "type": "tcp", "name": "db", "host": "127.0.0.1", "port": 5432}],
+            "status_pages": [{"key": "p", "title": "P", "slug": "apply-typo", "monitor_ids": ["db", "dbb"]}]}"#,
+    );
+    assert_eq!(
+        (status, refused["field"].as_str()),
+        (422, Some("status_pages[0].monitor_ids[1]")),
+        "{refused}"
+    );
+    assert_eq!(count(&account, "/api/v1/monitors"), 0, "nothing half-applied");
     let (status, _) = send(&account, "/api/v1/apply?dry_run=maybe", "application/json", "{}");
     assert_eq!(status, 400);
     let reader = account.api_key(&["read"]);

@@ -219,12 +219,25 @@ fn windows_are_validated_and_scoped_to_their_organization() {
     client
         .patch(&path, json!({ "duration_minutes": 0 }))
         .invalid("duration_minutes");
+    // A monitor deleted since stays named and does not block an edit; a
+    // monitor added must still be the organization's own.
+    let gone = account.create_monitor(crate::support::http_monitor("gone"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    client.patch(&path, json!({ "monitor_ids": [mine, gone] })).data(200);
+    assert_eq!(client.delete(&format!("/api/v1/monitors/{gone}")).status, 204);
+    let renamed = client.patch(&path, json!({ "title": "Nightly backup" }));
+    assert_eq!(renamed.data(200)["title"], "Nightly backup");
+    client
+        .patch(&path, json!({ "monitor_ids": [mine, gone, theirs] }))
+        .invalid("monitor_ids");
 
     // Another organization's window is not found; a read key reads but cannot write.
     other.client().get(&path).error(404, "not_found");
     other.client().delete(&path).error(404, "not_found");
     let reader = crate::support::Client::bearer(&account.api_key(&["read"]));
-    assert_eq!(reader.get(&path).data(200)["title"], "Nightly");
+    assert_eq!(reader.get(&path).data(200)["title"], "Nightly backup");
     reader
         .post(
             "/api/v1/maintenances",
