@@ -13,7 +13,8 @@ pub const BIG_BODY_BYTES: u64 = 50 * 1024 * 1024;
 
 /// An HTTP server on 127.0.0.1 (or another local address) for one test,
 /// running until the process ends. Paths: `/ok` (200 "all systems healthy"),
-/// `/status/{code}`, `/slow/{ms}`, `/big` (50 MB), `/redirect` (302 to
+/// `/status/{code}`, `/slow/{ms}` (and `/slow/{ms}?{location}`, a slow
+/// 302 to that location), `/big` (50 MB), `/redirect` (302 to
 /// `/ok`), `/redirect?{location}` (302 to that location), `/loop` (302 to
 /// itself), `/switch` (answers with the code set by `set_switch`) and
 /// `/chunked` ("all systems healthy" in chunks that split "healthy"). It
@@ -107,7 +108,10 @@ impl HttpTarget {
             ["status", code] => respond(&mut stream, code.parse().unwrap_or(500), "status as asked", &[]),
             ["slow", ms] => {
                 thread::sleep(Duration::from_millis(ms.parse().unwrap_or(1000)));
-                respond(&mut stream, 200, "slow but healthy", &[])
+                match query {
+                    "" => respond(&mut stream, 200, "slow but healthy", &[]),
+                    location => respond(&mut stream, 302, "slowly, see there", &[("Location", location)]),
+                }
             }
             ["redirect"] if !query.is_empty() => respond(&mut stream, 302, "see there", &[("Location", query)]),
             ["redirect"] => respond(&mut stream, 302, "see /ok", &[("Location", "/ok")]),

@@ -85,15 +85,17 @@ fn a_refused_port_says_so_after_its_name_was_resolved() {
 #[test]
 fn redirects_are_followed_hop_by_hop_with_each_hops_phases_added() {
     let (account, target) = (Account::register("hops"), HttpTarget::start());
+    // Two hops, each 300 ms before its first byte: a slow 302, then a slow 200.
     let id = http_check(
         &account,
-        &target.url_by_name("/redirect"),
+        &target.url_by_name("/slow/300?/slow/300"),
         json!({ "keyword": "healthy" }),
     );
     let check = account.wait_for_status(&id, "up");
     assert_eq!(check["status_code"], 200);
     let timings = &check["timings"];
     assert_phases_fit(timings);
+    assert!(ms(timings, "ttfb_ms") >= 600, "both hops' waits: {timings}");
 }
 
 #[test]
