@@ -11,6 +11,7 @@ use super::heartbeats::{self, Credential};
 use super::monitors;
 use super::{created, json_response, query, Ctx};
 use crate::auth::{authenticate, credential};
+use crate::domain::access::Principal;
 use crate::domain::audit::Action;
 use crate::domain::healthchecks::{check_dict, parse_ping_path, parse_suffix, ping_dict, CheckView, PingTarget};
 use crate::domain::ids::{random_base62, sha256_hex};
@@ -35,27 +36,34 @@ fn text(status: u16, body: &str) -> ApiResult<Response> {
 }
 
 /// `/ping/…`: `OK` (200), `Created` (201, `?create=1` made the check),
-/// `not found` (404), `ambiguous slug` (409), as Healthchecks answers.
+/// `not found` (404), `ambiguous slug` (409), `invalid url format` (400),
+/// as Healthchecks answers; over the plan's limit, 403 with the reason.
+/// All in text: ping clients are scripts that print the body.
 pub async fn ping(ctx: &Ctx, mut req: Request, segments: &[&str]) -> ApiResult<Response> {
     match receive(ctx, &mut req, segments).await {
         Ok(true) => text(201, "Created"),
         Ok(false) => text(200, "OK"),
         Err(ApiError::NotFound(_)) => text(404, "not found"),
         Err(ApiError::Conflict { message, .. }) => text(409, &message),
-        Err(ApiError::BadRequest { message, .. } | ApiError::Forbidden { message, .. }) => text(400, &message),
+        Err(ApiError::BadRequest { message, .. }) => text(400, &message),
+        Err(ApiError::Forbidden { message, .. }) => text(403, &message),
         Err(other) => Err(other),
+    }
+}
+
+/// Healthchecks' answer to a ping URL it cannot take.
+fn invalid_url() -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_ping",
+        message: "invalid url format".into(),
+        field: None,
     }
 }
 
 /// Records the ping; true when it created its heartbeat.
 async fn receive(ctx: &Ctx, req: &mut Request, segments: &[&str]) -> ApiResult<bool> {
-    let invalid = || ApiError::BadRequest {
-        code: "invalid_ping",
-        message: "invalid url format".into(),
-        field: None,
-    };
     let (target, suffix) = parse_ping_path(segments).ok_or(ApiError::NotFound("heartbeat"))?;
-    let (kind, exit_code) = parse_suffix(suffix).map_err(|_| invalid())?;
+    let (kind, exit_code) = parse_suffix(suffix).map_err(|_| invalid_url())?;
     let message = heartbeats::read_ping(req, kind, exit_code).await?;
     match target {
         PingTarget::Check { uuid } => {
@@ -65,7 +73,7 @@ async fn receive(ctx: &Ctx, req: &mut Request, segments: &[&str]) -> ApiResult<b
         }
         PingTarget::Slug { ping_key, slug } => {
             if slug != slug.to_ascii_lowercase() {
-                return Err(invalid());
+                return Err(invalid_url());
             }
             let credential = Credential::Slug { ping_key, slug };
             // Delivered first: a job that keeps `?create=1` in its URL
@@ -83,7 +91,9 @@ async fn receive(ctx: &Ctx, req: &mut Request, segments: &[&str]) -> ApiResult<b
 }
 
 /// A heartbeat named and slugged `slug` in the organization of `ping_key`,
-/// with Healthchecks' defaults (a ping a day, an hour's grace), within the plan.
+/// with Healthchecks' defaults (a ping a day, an hour's grace), within the
+/// plan. A slug no monitor can have (too long, `start`, a number) is an
+/// invalid URL: only the slug comes from the request.
 async fn create_for_slug(ctx: &Ctx, ping_key: &str, slug: &str) -> ApiResult<()> {
     let org = store::organizations::by_ping_key(&ctx.db, ping_key)
         .await?
@@ -91,24 +101,29 @@ async fn create_for_slug(ctx: &Ctx, ping_key: &str, slug: &str) -> ApiResult<()>
     let input =
         json!({ "type": "heartbeat", "name": slug, "slug": slug, "interval_seconds": 86_400, "grace_seconds": 3_600 });
     let input = input.as_object().cloned().unwrap_or_default();
-    let spec = MonitorSpec::from_input(&input, &ctx.config.monitor_rules())?;
+    let spec = MonitorSpec::from_input(&input, &ctx.config.monitor_rules()).map_err(|_| invalid_url())?;
     monitors::insert(ctx, &org.id, &ctx.plan(&org.plan), &spec).await?;
     Ok(())
 }
 
 /// `POST /api/v1/organizations/{id}/ping-key`: a new ping key, shown here
 /// and in `GET /api/v1/me`; slug pings with the old one fail at once.
+/// D1 holds the key: its copy is written first. The slugged monitors'
+/// objects are then told the new key's hash, so that the old key fails
+/// there without a D1 read; one that cannot be told (the object unreachable,
+/// or past the request's subrequest limit) takes the new key from D1 at the
+/// first ping that brings it (`objects/heartbeat.rs`).
 pub async fn rotate_ping_key(ctx: &Ctx, req: Request, org_id: &str) -> ApiResult<Response> {
     let principal = authenticate(ctx, &req, Some(org_id)).await?;
     principal.require_admin()?;
     let ping_key = random_base62(PING_KEY_CHARS);
     let key_hash = sha256_hex(&ping_key);
-    // The objects first, as they check every slug ping: once they hold the
-    // new key's hash, the old key fails, whatever happens to D1's copy.
-    for monitor_id in store::monitors::slugged(&ctx.db, &principal.org_id).await? {
-        stub::set_ping_key(&ctx.env, &monitor_id, &key_hash).await?;
-    }
     store::organizations::set_ping_key(&ctx.db, &principal.org_id, &ping_key).await?;
+    for monitor_id in store::monitors::slugged(&ctx.db, &principal.org_id).await? {
+        if let Err(error) = stub::set_ping_key(&ctx.env, &monitor_id, &key_hash).await {
+            worker::console_error!("ping key rotation: {monitor_id} not told ({error}); it learns at its next ping");
+        }
+    }
     record(
         ctx,
         &principal,
@@ -157,7 +172,9 @@ async fn check_of(ctx: &Ctx, org_id: &str, uuid: &str) -> ApiResult<MonitorRow> 
         .ok_or(ApiError::NotFound("check"))
 }
 
-fn check_json(base: &str, row: &MonitorRow, last_ping: Option<String>) -> ApiResult<Value> {
+/// The check as `principal` may see it: without its UUID when it cannot
+/// write (Healthchecks' read-only key; the UUID is a ping credential).
+fn check_json(principal: &Principal, base: &str, row: &MonitorRow, last_ping: Option<String>) -> ApiResult<Value> {
     let spec = row
         .spec()
         .map_err(|e| ApiError::Internal(format!("monitor {} has unreadable settings: {e}", row.id)))?;
@@ -174,6 +191,7 @@ fn check_json(base: &str, row: &MonitorRow, last_ping: Option<String>) -> ApiRes
         uuid: &uuid,
         base,
         last_ping,
+        read_only: principal.require_write().is_err(),
     }))
 }
 
@@ -192,7 +210,7 @@ pub async fn index(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         let base = ctx.public_base(&req)?;
         let mut checks = Vec::new();
         for row in store::monitors::with_hc_uuid(&ctx.db, &principal.org_id).await? {
-            let check = check_json(&base, &row, None)?;
+            let check = check_json(&principal, &base, &row, None)?;
             let own_tags: Vec<&str> = check["tags"].as_str().unwrap_or_default().split(' ').collect();
             if tags.iter().all(|t| own_tags.contains(&t.as_str())) && slug.as_ref().is_none_or(|s| check["slug"] == *s)
             {
@@ -223,7 +241,7 @@ pub async fn show(ctx: &Ctx, req: Request, uuid: &str) -> ApiResult<Response> {
             .iter()
             .find(|p| !matches!(p.kind.as_str(), "missed" | "log"))
             .map(|p| ctx.iso(p.at).replace('Z', "+00:00"));
-        json_response(200, &check_json(&ctx.public_base(&req)?, &row, last_ping)?)
+        json_response(200, &check_json(&principal, &ctx.public_base(&req)?, &row, last_ping)?)
     };
     answer.await.or_else(|error| refusal(&req, error))
 }
@@ -251,7 +269,7 @@ pub async fn set_paused(ctx: &Ctx, req: Request, uuid: &str, paused: bool) -> Ap
     }
     monitors::set_paused(ctx, req, &row.id, paused).await?;
     let row = ctx.monitor(&principal.org_id, &row.id).await?;
-    json_response(200, &check_json(&base, &row, None)?)
+    json_response(200, &check_json(&principal, &base, &row, None)?)
 }
 
 /// `GET /api/v3/checks/{uuid}/pings/`: `{"pings": […]}`, newest first.

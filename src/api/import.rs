@@ -17,9 +17,9 @@ use crate::domain::target::url_refusal;
 use crate::domain::uptime_kuma;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
-use crate::store;
+use crate::store::{self, monitors::HcUuidOwner};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
 
 /// The largest checks answer read from a Healthchecks instance.
@@ -38,10 +38,7 @@ pub async fn healthchecks(ctx: &Ctx, mut req: Request, dispatch: Dispatch) -> Ap
         let api_key = required_str(&body, "api_key")?;
         fetch_checks(ctx, api_url, api_key).await?
     };
-    let mut mapped = Vec::new();
-    for (index, check) in healthchecks::checks_of(&answer)?.iter().enumerate() {
-        mapped.push(healthchecks::from_check(index, check)?);
-    }
+    let mapped = healthchecks::map_checks(&answer)?;
     let mapped = claim_uuids(ctx, &principal, mapped).await?;
     import(ctx, &req, &principal, mapped, "checks", dry_run, dispatch).await
 }
@@ -139,31 +136,35 @@ async fn import(
 
 /// A check whose UUID a monitor of this organization already has updates
 /// that monitor (its id is the key); one another organization's monitor
-/// has is skipped: a UUID pings one monitor only.
+/// has is skipped: a UUID pings one monitor only. One D1 read for all.
 async fn claim_uuids(ctx: &Ctx, principal: &Principal, mapped: Vec<Mapped>) -> ApiResult<Vec<Mapped>> {
-    let mut claimed = Vec::new();
-    for item in mapped {
-        let uuid = match &item {
-            Mapped::Monitor { fields, .. } => fields["hc_uuid"].as_str().unwrap_or_default().to_string(),
-            Mapped::Skipped { .. } => {
-                claimed.push(item);
-                continue;
-            }
-        };
-        let owner = store::monitors::by_hc_uuid(&ctx.db, &uuid).await?;
-        claimed.push(match (owner, item) {
-            (Some(row), Mapped::Monitor { fields, .. }) if row.org_id == principal.org_id => {
-                Mapped::Monitor { key: row.id, fields }
-            }
-            (Some(_), Mapped::Monitor { fields, .. }) => Mapped::Skipped {
-                name: fields["name"].as_str().unwrap_or_default().to_string(),
-                reason: format!("hc_uuid {uuid} belongs to a monitor of another organization"),
+    let uuids: Vec<&str> = mapped
+        .iter()
+        .filter_map(|item| match item {
+            Mapped::Monitor { fields, .. } => fields["hc_uuid"].as_str(),
+            Mapped::Skipped { .. } => None,
+        })
+        .collect();
+    let owners: HashMap<String, HcUuidOwner> = store::monitors::by_hc_uuids(&ctx.db, &json!(uuids).to_string())
+        .await?
+        .into_iter()
+        .map(|owner| (owner.hc_uuid.clone(), owner))
+        .collect();
+    let claimed = mapped.into_iter().map(|item| match item {
+        Mapped::Monitor { key, fields } => match owners.get(fields["hc_uuid"].as_str().unwrap_or_default()) {
+            Some(owner) if owner.org_id == principal.org_id => Mapped::Monitor {
+                key: owner.id.clone(),
+                fields,
             },
-            (None, item) => item,
-            (_, skipped) => skipped,
-        });
-    }
-    Ok(claimed)
+            Some(owner) => Mapped::Skipped {
+                name: fields["name"].as_str().unwrap_or_default().to_string(),
+                reason: format!("hc_uuid {} belongs to a monitor of another organization", owner.hc_uuid),
+            },
+            None => Mapped::Monitor { key, fields },
+        },
+        skipped => skipped,
+    });
+    Ok(claimed.collect())
 }
 
 /// `GET {api_url}/api/v3/checks/` with the key, the URL passing the same
@@ -200,9 +201,19 @@ async fn fetch_checks(ctx: &Ctx, api_url: &str, api_key: &str) -> ApiResult<Valu
         401 | 403 => return Err(invalid("api_key", format!("{url} refused the api_key"))),
         code => return Err(invalid("api_url", format!("{url} answered {code}, not the checks"))),
     }
+    let too_large = || invalid("api_url", format!("{url} answered more than 4 MiB"));
+    // Refused unread when declared; a chunked answer declares nothing and
+    // is measured once read.
+    let declared = response
+        .headers()
+        .get("Content-Length")?
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_ANSWER_BYTES) {
+        return Err(too_large());
+    }
     let bytes = response.bytes().await?;
     if bytes.len() > MAX_ANSWER_BYTES {
-        return Err(invalid("api_url", format!("{url} answered more than 4 MiB")));
+        return Err(too_large());
     }
     serde_json::from_slice(&bytes).map_err(|_| invalid("api_url", format!("{url} did not answer JSON")))
 }

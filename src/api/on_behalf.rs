@@ -13,11 +13,14 @@ use worker::{Headers, Method, Request, RequestInit, Response};
 /// The router's dispatch, handed in so that handlers need not import the router.
 pub type Dispatch = for<'a> fn(&'a Ctx, Request) -> LocalBoxFuture<'a, ApiResult<Response>>;
 
-/// The caller's headers an inner request carries: who, for which
+/// The caller's headers an inner request carries: who (a dashboard's
+/// session is its cookie, and its CSRF header for a change), for which
 /// organization, and from where (for the audit log).
-const CARRIED: [&str; 6] = [
+const CARRIED: [&str; 8] = [
     "Authorization",
     "X-Api-Key",
+    "Cookie",
+    "X-CSRF-Token",
     "X-Organization-Id",
     "CF-Connecting-IP",
     "X-Forwarded-For",

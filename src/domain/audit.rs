@@ -221,9 +221,14 @@ pub fn changes(before: Option<&Value>, after: Option<&Value>) -> Value {
 /// URLs with a secret in their path rather than in a parameter.
 const SECRET_URLS: [&str; 2] = ["ping_url", "accept_url"];
 
+/// Identifiers that are credentials too: a Healthchecks UUID alone pings
+/// its heartbeat (`/ping/{uuid}`).
+const SECRET_IDS: [&str; 1] = ["hc_uuid"];
+
 /// Whether a field's name says its value is a secret: it ends like a
 /// secret query parameter does (`token`, `key`, `secret`, `password`, …;
-/// `domain::secrets::is_secret_param`), or names an authorization.
+/// `domain::secrets::is_secret_param`), names an authorization, or is a
+/// URL or identifier that works as a credential.
 pub fn is_secret_field(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     secrets::is_secret_param(name)
@@ -231,6 +236,7 @@ pub fn is_secret_field(name: &str) -> bool {
             .iter()
             .any(|word| lower.contains(word))
         || SECRET_URLS.contains(&lower.as_str())
+        || SECRET_IDS.contains(&lower.as_str())
 }
 
 /// A copy of `value` with every secret masked, at any depth: the values of
@@ -471,6 +477,8 @@ mod tests {
                 json!("https://pw.example/api/v1/invitations/T0K3N/accept"),
                 json!(MASK),
             ),
+            // A Healthchecks UUID pings its heartbeat on its own.
+            ("hc_uuid", json!("31365bce-8da9-4729-8ff3-aaa71d56b712"), json!(MASK)),
             // Empty is shown as empty (nothing set), null as null.
             ("token", json!(""), json!("")),
             ("token", Value::Null, Value::Null),

@@ -4,8 +4,10 @@
 //! Shapes follow Healthchecks' own `hc/api/views.py` and `Check.to_dict`.
 
 use super::heartbeat::PingKind;
+use super::ids::sha256_hex;
 use super::validation::FieldError;
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 
 /// Whether `text` is a UUID in its canonical form (8-4-4-4-12 hex digits).
 pub fn is_uuid(text: &str) -> bool {
@@ -177,17 +179,36 @@ pub fn from_check(index: usize, check: &Value) -> Result<Mapped, FieldError> {
     })
 }
 
-/// The checks of a `GET /api/v3/checks/` answer: `{"checks": [...]}`.
-pub fn checks_of(answer: &Value) -> Result<&Vec<Value>, FieldError> {
-    answer["checks"].as_array().ok_or_else(|| {
+/// The checks of a `GET /api/v3/checks/` answer (`{"checks": [...]}`),
+/// each mapped (`from_check`). Two with one UUID are an error naming the
+/// second: a UUID pings one monitor, and either would silently win.
+pub fn map_checks(answer: &Value) -> Result<Vec<Mapped>, FieldError> {
+    let checks = answer["checks"].as_array().ok_or_else(|| {
         FieldError::new(
             "checks",
             "the body must be a Healthchecks checks answer: {\"checks\": [...]}",
         )
-    })
+    })?;
+    let mut first_with = HashMap::new();
+    let mut mapped = Vec::new();
+    for (index, check) in checks.iter().enumerate() {
+        let item = from_check(index, check)?;
+        if let Mapped::Monitor { fields, .. } = &item {
+            let uuid = fields["hc_uuid"].as_str().unwrap_or_default().to_string();
+            if let Some(first) = first_with.insert(uuid.clone(), index) {
+                let field = format!("checks[{index}].uuid");
+                return Err(FieldError::new(
+                    &field,
+                    format!("{field}: {uuid} is also checks[{first}]'s; a UUID can be imported once"),
+                ));
+            }
+        }
+        mapped.push(item);
+    }
+    Ok(mapped)
 }
 
-/// A heartbeat monitor as Healthchecks shows a check (v3, read-write key).
+/// A heartbeat monitor as Healthchecks shows a check (v3).
 pub struct CheckView<'a> {
     pub monitor: &'a Map<String, Value>,
     pub status: &'a str,
@@ -195,6 +216,20 @@ pub struct CheckView<'a> {
     /// Where the API and the pings are: `https://pw.example.com`.
     pub base: &'a str,
     pub last_ping: Option<String>,
+    /// Shown to a caller that cannot write (a read-only key).
+    pub read_only: bool,
+}
+
+/// Fields Healthchecks shows a read-write key only: the UUID alone pings
+/// the check, and each URL contains it (`channels` follows Healthchecks).
+const WRITE_KEY_FIELDS: [&str; 6] = ["uuid", "ping_url", "update_url", "pause_url", "resume_url", "channels"];
+
+/// What stands for the check's UUID before a read-only caller, as in
+/// Healthchecks: stable, and not reversible to the UUID. Healthchecks
+/// hashes with SHA-1 (40 hex digits); this is the first 40 hex digits of
+/// the UUID's SHA-256, the same length from a hash already at hand.
+pub fn unique_key(uuid: &str) -> String {
+    sha256_hex(uuid)[..40].to_string()
 }
 
 /// Healthchecks' statuses for a monitor's.
@@ -249,6 +284,12 @@ pub fn check_dict(view: &CheckView) -> Value {
             dict["tz"] = field("timezone");
         }
         None => dict["timeout"] = field("interval_seconds"),
+    }
+    if view.read_only {
+        if let Some(fields) = dict.as_object_mut() {
+            fields.retain(|name, _| !WRITE_KEY_FIELDS.contains(&name.as_str()));
+        }
+        dict["unique_key"] = json!(unique_key(view.uuid));
     }
     dict
 }

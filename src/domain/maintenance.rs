@@ -4,9 +4,12 @@
 //! a window checks still run and are recorded, but nothing opens an
 //! incident or notifies (the monitor object holds its status).
 
-use super::heartbeat::{parse_schedule, parse_timezone, Period};
+use super::heartbeat::{parse_schedule, parse_timezone};
 use super::time::{iso_from_millis, millis_from_iso};
 use super::validation::{trimmed_text, FieldError, Fields};
+use super::zone::Zone;
+use chrono::{DateTime, TimeZone};
+use croner::Cron;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,8 +18,10 @@ use std::collections::{BTreeMap, BTreeSet};
 const MAX_DURATION_MINUTES: u32 = 7 * 24 * 60;
 /// The longest a one-off window may last: a year.
 const MAX_ONE_OFF_MS: i64 = 366 * 24 * 3_600_000;
-/// At most this many occurrences are worked out for one range (a window
-/// every minute over 90 days would be far more; they merge into one span).
+/// At most this many occurrences are worked out for one range: each costs
+/// a cron search with time zone lookups, and a window every minute is
+/// 43,200 of them in 30 days. They are worked out from the range's end
+/// back, so what a long range loses is its oldest part.
 const MAX_OCCURRENCES: usize = 2_000;
 const MAX_TARGETS: usize = 200;
 
@@ -59,13 +64,6 @@ pub struct Window {
 }
 
 impl Recurrence {
-    fn period(schedule: &str, timezone: &str) -> Option<Period> {
-        Some(Period::Schedule {
-            cron: Box::new(parse_schedule(schedule).ok()?),
-            zone: parse_timezone(timezone).ok()?,
-        })
-    }
-
     /// The first occurrence still going on at `after_ms` or starting after
     /// it: an occurrence that started up to a duration ago counts.
     pub fn next_after(&self, after_ms: i64) -> Option<Span> {
@@ -78,34 +76,91 @@ impl Recurrence {
                 schedule,
                 duration_minutes,
                 timezone,
-            } => {
-                let duration_ms = i64::from(*duration_minutes) * 60_000;
-                // The earliest start after `after_ms - duration` still runs at `after_ms`.
-                let start_ms = Self::period(schedule, timezone)?.next_expected(after_ms - duration_ms)?;
-                Some(Span {
-                    start_ms,
-                    end_ms: start_ms + duration_ms,
-                })
-            }
+            } => ReadSchedule::of(schedule, *duration_minutes, timezone)?.next_after(after_ms),
         }
     }
 
-    /// The occurrences that overlap `[from_ms, to_ms)`, in time order.
+    /// The occurrences that overlap `[from_ms, to_ms)`, in time order,
+    /// merged where they overlap or touch: a window every minute that lasts
+    /// two is one span. Past `MAX_OCCURRENCES` the start of the range is
+    /// left out, never its recent end.
     pub fn occurrences(&self, from_ms: i64, to_ms: i64) -> Vec<Span> {
-        let mut found = Vec::new();
-        let mut after = from_ms;
-        while let Some(span) = self.next_after(after) {
-            if span.start_ms >= to_ms || found.len() >= MAX_OCCURRENCES {
-                break;
+        match self {
+            Recurrence::Once { starts_ms, ends_ms } => {
+                let overlaps = *starts_ms < to_ms && *ends_ms > from_ms;
+                let span = Span {
+                    start_ms: *starts_ms,
+                    end_ms: *ends_ms,
+                };
+                overlaps.then_some(span).into_iter().collect()
             }
-            found.push(span);
-            if matches!(self, Recurrence::Once { .. }) {
-                break;
-            }
-            // `next_after(end)` is the first occurrence starting after this one.
-            after = span.end_ms;
+            Recurrence::Schedule {
+                schedule,
+                duration_minutes,
+                timezone,
+            } => ReadSchedule::of(schedule, *duration_minutes, timezone)
+                .map(|read| read.occurrences(from_ms, to_ms))
+                .unwrap_or_default(),
         }
-        found
+    }
+}
+
+/// A schedule's cron expression and time zone, read once to step through
+/// its occurrences (rather than parsed again at each).
+struct ReadSchedule {
+    cron: Cron,
+    zone: Zone,
+    duration_ms: i64,
+}
+
+impl ReadSchedule {
+    fn of(schedule: &str, duration_minutes: u32, timezone: &str) -> Option<ReadSchedule> {
+        Some(ReadSchedule {
+            cron: parse_schedule(schedule).ok()?,
+            zone: parse_timezone(timezone).ok()?,
+            duration_ms: i64::from(duration_minutes) * 60_000,
+        })
+    }
+
+    fn span(&self, start: &DateTime<Zone>) -> Span {
+        let start_ms = start.timestamp_millis();
+        Span {
+            start_ms,
+            end_ms: start_ms + self.duration_ms,
+        }
+    }
+
+    fn next_after(&self, after_ms: i64) -> Option<Span> {
+        // The earliest start after `after_ms - duration` still runs at `after_ms`.
+        let after = self.zone.timestamp_millis_opt(after_ms - self.duration_ms).single()?;
+        let start = self.cron.find_next_occurrence(&after, false).ok()?;
+        Some(self.span(&start))
+    }
+
+    /// Steps back from the last start before `to_ms`, merging as it goes;
+    /// as every occurrence lasts as long, each ends no later than the one
+    /// after it, and the first to end by `from_ms` is where to stop.
+    fn occurrences(&self, from_ms: i64, to_ms: i64) -> Vec<Span> {
+        // Starts are whole seconds, so the last one before `to_ms` is the
+        // last at or before that second (an exclusive search would skip it).
+        let last = self.zone.timestamp_millis_opt(to_ms - 1).single();
+        let mut start = last.and_then(|last| self.cron.find_previous_occurrence(&last, true).ok());
+        let mut latest_first: Vec<Span> = Vec::new();
+        for _ in 0..MAX_OCCURRENCES {
+            let Some(occurrence) = start.as_ref().map(|s| self.span(s)) else {
+                break;
+            };
+            if occurrence.end_ms <= from_ms {
+                break;
+            }
+            match latest_first.last_mut() {
+                Some(later) if occurrence.end_ms >= later.start_ms => later.start_ms = occurrence.start_ms,
+                _ => latest_first.push(occurrence),
+            }
+            start = start.and_then(|s| self.cron.find_previous_occurrence(&s, false).ok());
+        }
+        latest_first.reverse();
+        latest_first
     }
 }
 

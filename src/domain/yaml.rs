@@ -5,31 +5,38 @@
 //! alias without limit (a "billion laughs" document would take the Worker's
 //! memory). Here aliases count towards a node budget, keys must be text, a
 //! key may not repeat, `<<` merges a mapping's entries (as YAML 1.1 configs
-//! expect) and a stream holds one document.
+//! expect), a stream holds one document and collections nest at most
+//! `MAX_DEPTH` deep.
 
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 use yaml_rust2::yaml::Hash;
 use yaml_rust2::{Yaml, YamlEmitter};
 
 /// The most nodes a document may expand to, aliases included.
 const MAX_NODES: usize = 200_000;
+/// The deepest collections may nest. A configuration needs a handful of
+/// levels; the cap keeps the recursive walks over the finished `Value`
+/// (sizing an anchor, dropping, serialising) shallow.
+const MAX_DEPTH: usize = 64;
 
 /// The one document in `text`, or what is wrong with it and where.
 pub fn from_str(text: &str) -> Result<Value, String> {
+    let at = |message: String, mark: Marker| format!("{message} at line {} column {}", mark.line(), mark.col() + 1);
+    let mut parser = Parser::new_from_str(text);
     let mut builder = Builder::default();
-    Parser::new_from_str(text).load(&mut builder, true).map_err(|e| {
-        format!(
-            "{} at line {} column {}",
-            e.info(),
-            e.marker().line(),
-            e.marker().col() + 1
-        )
-    })?;
-    if let Some(error) = builder.error {
-        return Err(error);
+    // The events are pulled here one at a time, not pushed by `Parser::load`:
+    // that recurses once per block nesting level, so "- - - … x" (100 KB is
+    // 50,000 levels) would overflow the Worker's stack before `take` could
+    // refuse it. The parser itself keeps its states on the heap.
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| at(e.info().to_string(), *e.marker()))?;
+        if event == Event::StreamEnd {
+            break;
+        }
+        builder.take(event).map_err(|message| at(message, mark))?;
     }
     Ok(builder.document.unwrap_or(Value::Null))
 }
@@ -95,17 +102,6 @@ struct Builder {
     nodes: usize,
     document: Option<Value>,
     documents: usize,
-    error: Option<String>,
-}
-
-impl MarkedEventReceiver for Builder {
-    fn on_event(&mut self, event: Event, mark: Marker) {
-        if self.error.is_none() {
-            if let Err(message) = self.take(event) {
-                self.error = Some(format!("{message} at line {} column {}", mark.line(), mark.col() + 1));
-            }
-        }
-    }
 }
 
 impl Builder {
@@ -119,10 +115,12 @@ impl Builder {
             }
             Event::SequenceStart(anchor, _) => {
                 self.refuse_as_key("a sequence")?;
+                self.refuse_too_deep()?;
                 self.open.push(Open::Sequence(Vec::new(), anchor));
             }
             Event::MappingStart(anchor, _) => {
                 self.refuse_as_key("a mapping")?;
+                self.refuse_too_deep()?;
                 self.open.push(Open::Mapping(Mapping {
                     anchor,
                     ..Mapping::default()
@@ -165,6 +163,13 @@ impl Builder {
             }
             _ => Ok(()),
         }
+    }
+
+    fn refuse_too_deep(&self) -> Result<(), String> {
+        if self.open.len() >= MAX_DEPTH {
+            return Err(format!("collections nest over {MAX_DEPTH} levels deep"));
+        }
+        Ok(())
     }
 
     /// Puts a finished node into the collection that holds it.

@@ -27,13 +27,27 @@ pub struct ZoneOffset {
     fixed: FixedOffset,
 }
 
+/// The most zones the table holds: more than the IANA database's ~600
+/// names (links included), so only names the runtime takes beyond those
+/// could fill it. It is searched linearly and never shrinks.
+const MAX_ZONES: usize = 1_000;
+
+/// A zone in the table: the name first asked for, the runtime's spelling
+/// of it, and its rules.
+struct Held {
+    asked: String,
+    name: String,
+    rules: rules::Rules,
+}
+
 thread_local! {
-    static ZONES: RefCell<Vec<(String, rules::Rules)>> = const { RefCell::new(Vec::new()) };
+    static ZONES: RefCell<Vec<Held>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Zone {
-    /// The zone of an IANA name such as `Europe/Paris`, or None when the
-    /// runtime does not know it. Offsets such as `+01:00` are not zones.
+    /// The zone of an IANA name such as `Europe/Paris`, in any letter case
+    /// as the runtime accepts it, or None when the runtime does not know it.
+    /// Offsets such as `+01:00` are not zones.
     pub fn named(name: &str) -> Option<Zone> {
         let looks_like_a_zone = name.starts_with(|c: char| c.is_ascii_alphabetic())
             && name.chars().all(|c| c.is_ascii_alphanumeric() || "_+-/".contains(c));
@@ -42,22 +56,33 @@ impl Zone {
         }
         ZONES.with(|zones| {
             let mut zones = zones.borrow_mut();
-            if let Some(known) = zones.iter().position(|(known, _)| known == name) {
+            // Matched regardless of case, so `europe/paris`, `EUROPE/PARIS`
+            // and the like are one entry, not one each.
+            if let Some(known) = zones.iter().position(|z| z.asked.eq_ignore_ascii_case(name)) {
                 return Some(Zone(known));
             }
-            let found = rules::Rules::of(name)?;
-            zones.push((name.to_string(), found));
+            let (spelt, rules) = rules::Rules::of(name)?;
+            if zones.len() >= MAX_ZONES {
+                // Full: a zone already held, under another name, still resolves.
+                return zones.iter().position(|z| z.name == spelt).map(Zone);
+            }
+            zones.push(Held {
+                asked: name.to_string(),
+                name: spelt,
+                rules,
+            });
             Some(Zone(zones.len() - 1))
         })
     }
 
+    /// The runtime's spelling of the name: `Europe/Paris` for `europe/paris`.
     pub fn name(self) -> String {
-        ZONES.with(|zones| zones.borrow()[self.0].0.clone())
+        ZONES.with(|zones| zones.borrow()[self.0].name.clone())
     }
 
     /// The zone's offset from UTC, in seconds, at an instant.
     fn offset_seconds_at(self, utc_seconds: i64) -> i32 {
-        ZONES.with(|zones| zones.borrow()[self.0].1.offset_seconds_at(utc_seconds))
+        ZONES.with(|zones| zones.borrow()[self.0].rules.offset_seconds_at(utc_seconds))
     }
 
     fn offset_at(self, utc_seconds: i64) -> ZoneOffset {
@@ -123,16 +148,18 @@ impl TimeZone for Zone {
 /// In the Worker: the JavaScript engine's ICU, through `Intl.DateTimeFormat`.
 #[cfg(target_arch = "wasm32")]
 mod rules {
+    use js_sys::Intl::DateTimeFormat;
     use js_sys::{Array, Function, Object, Reflect};
     use wasm_bindgen::{JsCast, JsValue};
 
-    pub struct Rules(js_sys::Intl::DateTimeFormat);
+    pub struct Rules(DateTimeFormat);
 
     impl Rules {
-        /// A formatter that writes an instant as the zone's wall clock in
-        /// numeric fields; None when the engine refuses the zone (a
-        /// RangeError, caught here: the binding's constructor would trap).
-        pub fn of(name: &str) -> Option<Rules> {
+        /// The engine's spelling of the zone's name, and a formatter that
+        /// writes an instant as its wall clock in numeric fields; None when
+        /// the engine refuses the zone (a RangeError, caught here: the
+        /// binding's constructor would trap).
+        pub fn of(name: &str) -> Option<(String, Rules)> {
             let options = Object::new();
             for (key, value) in [
                 ("timeZone", name),
@@ -149,8 +176,11 @@ mod rules {
             let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
             let constructor: Function = Reflect::get(&intl, &"DateTimeFormat".into()).ok()?.dyn_into().ok()?;
             let arguments = Array::of2(&"en-US".into(), &options);
-            let formatter = Reflect::construct(&constructor, &arguments).ok()?;
-            Some(Rules(formatter.unchecked_into()))
+            let formatter: DateTimeFormat = Reflect::construct(&constructor, &arguments).ok()?.unchecked_into();
+            let spelt = Reflect::get(&formatter.resolved_options(), &"timeZone".into())
+                .ok()?
+                .as_string()?;
+            Some((spelt, Rules(formatter)))
         }
 
         pub fn offset_seconds_at(&self, utc_seconds: i64) -> i32 {
@@ -186,8 +216,12 @@ mod rules {
     pub struct Rules(chrono_tz::Tz);
 
     impl Rules {
-        pub fn of(name: &str) -> Option<Rules> {
-            name.parse().ok().map(Rules)
+        /// Matched regardless of case, as the Worker's engine matches names.
+        pub fn of(name: &str) -> Option<(String, Rules)> {
+            let zone = chrono_tz::TZ_VARIANTS
+                .iter()
+                .find(|zone| zone.name().eq_ignore_ascii_case(name))?;
+            Some((zone.name().to_string(), Rules(*zone)))
         }
 
         pub fn offset_seconds_at(&self, utc_seconds: i64) -> i32 {

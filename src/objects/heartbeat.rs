@@ -73,12 +73,16 @@ impl MonitorObject {
         let before = stored
             .as_ref()
             .map(|s| (s.version.clone(), s.ping_token_hash.clone(), s.ping_key_hash.clone()));
-        // The object is the authority on its token once it holds one.
+        // The object is the authority on its token once it holds one. Not
+        // on the organization's ping key: D1 is. A configuration comes with
+        // a key's hash only when D1 found this monitor by that key, so it
+        // replaces the one held (a rotation that could not reach this
+        // object, or a slug added back since).
         let mut config = match (stored, message.config.clone()) {
             (Some(stored), None) => stored,
             (Some(stored), Some(incoming)) if stored.version == incoming.version => ObjectConfig {
                 ping_token_hash: stored.ping_token_hash.clone().or(incoming.ping_token_hash),
-                ping_key_hash: stored.ping_key_hash.clone().or(incoming.ping_key_hash),
+                ping_key_hash: incoming.ping_key_hash.or(stored.ping_key_hash.clone()),
                 ..stored
             },
             (stored, Some(incoming)) => {
@@ -87,7 +91,7 @@ impl MonitorObject {
                     .unwrap_or_default();
                 ObjectConfig {
                     ping_token_hash: token.or(incoming.ping_token_hash),
-                    ping_key_hash: key.or(incoming.ping_key_hash),
+                    ping_key_hash: incoming.ping_key_hash.clone().or(key),
                     maintenance: windows.or(incoming.maintenance),
                     start_ms: now,
                     ..incoming

@@ -46,6 +46,7 @@ impl MonitorObject {
         let now = Self::now();
         let history = self.history()?;
         for old in config.windows().iter().filter(|old| !incoming.contains(old)) {
+            // Merged spans: a window on every minute keeps one row, not thousands.
             history.keep_maintenance(&old.id, &old.spans(now - KEPT_DAYS * DAY_MS, now))?;
         }
         config.maintenance = Some(incoming);

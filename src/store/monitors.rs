@@ -366,6 +366,25 @@ pub async fn by_hc_uuid(db: &Db, uuid: &str) -> Result<Option<MonitorRow>> {
     .await
 }
 
+/// A monitor that took over a Healthchecks check.
+#[derive(Debug, Deserialize)]
+pub struct HcUuidOwner {
+    pub hc_uuid: String,
+    pub id: String,
+    pub org_id: String,
+}
+
+/// The monitors, in any organization, that took over these Healthchecks
+/// UUIDs (a JSON list): an import's checks, in one read.
+pub async fn by_hc_uuids(db: &Db, uuids_json: &str) -> Result<Vec<HcUuidOwner>> {
+    all(
+        db,
+        "SELECT hc_uuid, id, org_id FROM monitors WHERE hc_uuid IN (SELECT value FROM json_each(?1))",
+        &[uuids_json.into()],
+    )
+    .await
+}
+
 /// The organization's heartbeats with the Healthchecks UUIDs (a `/api/v3` list).
 pub async fn with_hc_uuid(db: &Db, org_id: &str) -> Result<Vec<MonitorRow>> {
     all(

@@ -4,7 +4,7 @@
 //! Healthchecks (its API, through a loopback fixture server, or its answer)
 //! and Uptime Kuma (a backup file), with malformed files.
 
-use crate::support::{base_url, Account, Client};
+use crate::support::{base_url, http_monitor, Account, Client};
 use reqwest::blocking::Client as Http;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -160,6 +160,12 @@ fn slug_pings_use_the_organizations_ping_key_and_create_on_first_ping_when_asked
         ping(Method::GET, &format!("/ping/{key}/twin")),
         (409, "ambiguous slug".into())
     );
+    // A monitor that lost its slug before the rotation (so its object was
+    // not told the new key) and got it back after.
+    let nightly = beat(&account, json!({ "slug": "nightly" }));
+    assert_eq!(ping(Method::GET, &format!("/ping/{key}/nightly")), (200, "OK".into()));
+    let nightly_path = format!("/api/v1/monitors/{nightly}");
+    account.client().patch(&nightly_path, json!({ "slug": null })).data(200);
     // A rotation: the old key fails at once, the new one works.
     let new_key = account.client().post(&path, json!({})).data(201)["ping_key"]
         .as_str()
@@ -170,10 +176,60 @@ fn slug_pings_use_the_organizations_ping_key_and_create_on_first_ping_when_asked
         ping(Method::GET, &format!("/ping/{new_key}/db-backup")),
         (200, "OK".into())
     );
+    account
+        .client()
+        .patch(&nightly_path, json!({ "slug": "nightly" }))
+        .data(200);
+    assert_eq!(
+        ping(Method::GET, &format!("/ping/{new_key}/nightly")),
+        (200, "OK".into())
+    );
+    assert_eq!(ping(Method::GET, &format!("/ping/{key}/nightly")).0, 404);
     let log = account
         .client()
         .get("/api/v1/audit-log?action=organization.ping_key_rotated");
     assert_eq!(log.data(200).as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_create_ping_refuses_an_impossible_slug_and_a_full_plan_in_text() {
+    let account = Account::register("hc-create-refused");
+    let path = format!("/api/v1/organizations/{}/ping-key", account.org_id);
+    let key = account.client().post(&path, json!({})).data(201)["ping_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let text_of = |path: &str| {
+        let reply = Client::anonymous().get(path);
+        assert!(
+            reply
+                .header("content-type")
+                .is_some_and(|t| t.starts_with("text/plain")),
+            "{path}: {:?}",
+            reply.headers
+        );
+        (reply.status, reply.body.as_str().unwrap_or_default().to_string())
+    };
+    // Too long, and a number (it would read as an exit status).
+    for slug in ["a".repeat(101), "42".to_string()] {
+        assert_eq!(
+            text_of(&format!("/ping/{key}/{slug}?create=1")),
+            (400, "invalid url format".into()),
+            "{slug}"
+        );
+    }
+    // The free plan's 20: two monitors probed from all nine regions, two heartbeats.
+    let everywhere = json!(["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"]);
+    for i in 0..2 {
+        let mut probed = http_monitor(&format!("m{i}"));
+        probed["regions"] = everywhere.clone();
+        account.create_monitor(probed);
+        beat(&account, json!({ "name": format!("beat {i}") }));
+    }
+    let (status, message) = text_of(&format!("/ping/{key}/one-more?create=1"));
+    assert_eq!(status, 403, "{message}");
+    assert!(message.contains("plan allows 20 monitors"), "{message}");
+    assert_eq!(account.client().get("/api/v1/monitors").body["count"], 4);
 }
 
 #[test]
@@ -205,6 +261,7 @@ fn the_v3_subset_answers_in_healthchecks_shapes() {
         (Some(60), Some(60), Some("pg_dump"))
     );
     assert!(check["ping_url"].as_str().unwrap().ends_with(&format!("/ping/{uuid}")));
+    assert!(check.get("unique_key").is_none(), "{check}");
     assert_eq!(
         hc.get("/api/v3/checks/?tag=db&tag=prod").body["checks"]
             .as_array()
@@ -250,6 +307,22 @@ fn the_v3_subset_answers_in_healthchecks_shapes() {
         (401, Some("missing api key"))
     );
     let reader = Client::anonymous().with_header("X-Api-Key", &account.api_key(&["read"]));
+    // A read-only key is not shown the UUID (it pings the check), as in
+    // Healthchecks: a stable unique_key stands for it.
+    let listed = reader.get("/api/v3/checks/");
+    let check = &listed.body["checks"][0];
+    assert!(check["unique_key"].as_str().is_some_and(|k| k.len() == 40), "{check}");
+    for field in ["uuid", "ping_url", "update_url", "pause_url", "resume_url"] {
+        assert!(check.get(field).is_none(), "{field} in {check}");
+    }
+    assert!(!listed.body.to_string().contains(&uuid), "{}", listed.body);
+    let single = reader.get(&format!("/api/v3/checks/{uuid}"));
+    assert_eq!((single.status, &single.body["unique_key"]), (200, &check["unique_key"]));
+    assert!(single.body.get("uuid").is_none(), "{}", single.body);
+    // Nor does the audit log show it.
+    let log = account.client().get("/api/v1/audit-log?action=monitor.created");
+    assert_eq!(log.status, 200);
+    assert!(!log.body.to_string().contains(&uuid), "{}", log.body);
     let refused = reader.post(&format!("/api/v3/checks/{uuid}/pause"), json!({}));
     assert_eq!(
         (refused.status, refused.body["error"].as_str()),
@@ -366,7 +439,47 @@ fn a_malformed_healthchecks_answer_names_the_entry_and_imports_nothing() {
         .client()
         .post("/api/v1/import/healthchecks", serde_json::from_str(&text).unwrap())
         .invalid("checks");
+    // One UUID twice: refused before anything is imported.
+    let check = |name: &str, uuid: &str| json!({ "name": name, "uuid": uuid, "grace": 60, "timeout": 60 });
+    let (twice, other) = (uuid(), uuid());
+    let answer = json!({ "checks": [check("a", &twice), check("b", &other), check("c", &twice)] });
+    account
+        .client()
+        .post("/api/v1/import/healthchecks", answer)
+        .invalid("checks[2].uuid");
     assert_eq!(account.client().get("/api/v1/monitors").body["count"], 0);
+}
+
+/// The dashboard's client: the session cookies, the CSRF header and our origin.
+fn dashboard(account: &Account) -> Client {
+    let credentials = json!({ "email": account.email, "password": account.password });
+    let opened = Client::anonymous()
+        .with_header("Origin", &base_url())
+        .post("/api/v1/auth/session", credentials);
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let pairs: Vec<&str> = opened
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next())
+        .collect();
+    let csrf = pairs.iter().find_map(|p| p.strip_prefix("pw_csrf=")).unwrap();
+    Client::anonymous()
+        .with_header("Cookie", &pairs.join("; "))
+        .with_header("X-CSRF-Token", csrf)
+        .with_header("Origin", &base_url())
+}
+
+#[test]
+fn a_dashboard_session_imports_as_its_user() {
+    // An import's changes are API calls made with the caller's credential:
+    // the dashboard's is its cookie and CSRF header.
+    let account = Account::register("hc-import-session");
+    let (text, _) = checks_fixture("checks.json");
+    let answer: Value = serde_json::from_str(&text).unwrap();
+    let report = dashboard(&account).post("/api/v1/import/healthchecks", answer);
+    assert_eq!(report.data(200)["summary"]["create"], 2, "{}", report.body);
+    assert_eq!(account.client().get("/api/v1/monitors").body["count"], 2);
 }
 
 fn kuma_fixture(name: &str) -> Value {

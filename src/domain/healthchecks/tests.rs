@@ -125,6 +125,7 @@ fn a_heartbeat_shows_as_a_check_with_healthchecks_fields() {
         uuid: "31365bce-8da9-4729-8ff3-aaa71d56b712",
         base: "https://pw.example.com",
         last_ping: None,
+        read_only: false,
     });
     assert_eq!(dict["status"], "new");
     assert_eq!(dict["tags"], "db prod");
@@ -142,6 +143,48 @@ fn a_heartbeat_shows_as_a_check_with_healthchecks_fields() {
         dict["pause_url"],
         "https://pw.example.com/api/v3/checks/31365bce-8da9-4729-8ff3-aaa71d56b712/pause"
     );
+}
+
+#[test]
+fn a_read_only_caller_sees_a_unique_key_and_nothing_that_holds_the_uuid() {
+    let uuid = "31365bce-8da9-4729-8ff3-aaa71d56b712";
+    let monitor = json!({ "name": "Nightly", "tags": [], "grace_seconds": 300, "interval_seconds": 3600 });
+    let view = |read_only| {
+        check_dict(&CheckView {
+            monitor: monitor.as_object().unwrap(),
+            status: "up",
+            uuid,
+            base: "https://pw.example.com",
+            last_ping: None,
+            read_only,
+        })
+    };
+    let dict = view(true);
+    for field in ["uuid", "ping_url", "update_url", "pause_url", "resume_url", "channels"] {
+        assert!(dict.get(field).is_none(), "{field} in {dict}");
+    }
+    assert!(!dict.to_string().contains(uuid), "{dict}");
+    let key = dict["unique_key"].as_str().unwrap();
+    assert_eq!(key.len(), 40);
+    assert!(key.bytes().all(|c| c.is_ascii_hexdigit()), "{key}");
+    assert_eq!(key, view(true)["unique_key"], "stable");
+    assert_eq!(
+        (dict["name"].as_str(), dict["timeout"].as_u64()),
+        (Some("Nightly"), Some(3600))
+    );
+    assert!(view(false).get("unique_key").is_none());
+}
+
+#[test]
+fn an_import_with_one_uuid_twice_is_refused_naming_the_second_entry() {
+    let check = |name: &str| json!({ "name": name, "uuid": "31365bce-8da9-4729-8ff3-aaa71d56b712", "grace": 60, "timeout": 60 });
+    let other = json!({ "name": "other", "uuid": "803f680d-e89b-492b-82ef-2be7b774a92d", "grace": 60, "timeout": 60 });
+    let answer = json!({ "checks": [check("a"), other, check("b")] });
+    let error = map_checks(&answer).unwrap_err();
+    assert_eq!(error.field, "checks[2].uuid");
+    assert!(error.message.contains("checks[0]"), "{}", error.message);
+    assert_eq!(map_checks(&fixture()).unwrap().len(), 3);
+    assert_eq!(map_checks(&json!({ "check": [] })).unwrap_err().field, "checks");
 }
 
 #[test]

@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::time::DAY_MS;
 use serde_json::json;
 
 fn ms(iso: &str) -> i64 {
@@ -67,6 +68,16 @@ fn a_recurring_window_has_one_occurrence_per_cron_slot() {
             span("2026-05-15T02:00:00Z", "2026-05-15T03:00:00Z"),
             span("2026-05-16T02:00:00Z", "2026-05-16T03:00:00Z"),
         ]
+    );
+    assert_eq!(
+        window.spans(ms("2026-05-14T00:00:00Z"), ms("2026-05-14T02:00:00.001Z")),
+        vec![span("2026-05-14T02:00:00Z", "2026-05-14T02:00:00.001Z")],
+        "one starting in the range's last millisecond"
+    );
+    assert_eq!(
+        window.spans(ms("2026-05-14T00:00:00Z"), ms("2026-05-14T02:00:00Z")),
+        vec![],
+        "the range's end is not in it"
     );
     assert_eq!(
         window.recurrence.next_after(ms("2026-05-14T02:30:00Z")),
@@ -338,4 +349,38 @@ fn a_window_is_active_scheduled_or_ended() {
     assert_eq!(status_at(&window, ms("2026-05-14T01:00:00Z")).0, "scheduled");
     assert_eq!(status_at(&window, ms("2026-05-14T02:00:00Z")).0, "active");
     assert_eq!(status_at(&window, ms("2026-05-14T03:00:00Z")), ("ended", None));
+}
+
+#[test]
+fn overlapping_occurrences_merge_into_one_span() {
+    // Every hour for an hour: always on, 720 occurrences in 30 days.
+    let window = daily("0 * * * *", 60, "Europe/Berlin");
+    assert_eq!(
+        window.spans(ms("2026-03-01T00:00:00Z"), ms("2026-03-31T00:00:00Z")),
+        vec![span("2026-03-01T00:00:00Z", "2026-03-31T00:00:00Z")],
+        "across the DST change too"
+    );
+}
+
+#[test]
+fn a_frequent_window_over_a_long_range_keeps_its_recent_end() {
+    let (from, to) = (ms("2026-04-01T00:00:00Z"), ms("2026-05-01T00:00:30Z"));
+    // Every minute for two minutes: 43,200 occurrences, more than are
+    // worked out, that merge into one span ending with the range.
+    let always = daily("* * * * *", 2, "UTC").spans(from, to);
+    assert_eq!(always.len(), 1, "{always:?}");
+    assert_eq!(always[0].end_ms, to);
+    assert!(
+        always[0].start_ms <= to - DAY_MS,
+        "the last 24 hours at least: {always:?}"
+    );
+
+    // Every ten minutes for five: 4,320 apart; the newest are kept.
+    let often = daily("*/10 * * * *", 5, "UTC").spans(from, to);
+    assert_eq!(
+        often.last(),
+        Some(&span("2026-05-01T00:00:00Z", "2026-05-01T00:00:30Z"))
+    );
+    assert!(often[0].start_ms <= to - 7 * DAY_MS, "the last 7 days at least");
+    assert!(often.windows(2).all(|pair| pair[0].end_ms < pair[1].start_ms));
 }

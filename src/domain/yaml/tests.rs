@@ -65,3 +65,31 @@ fn an_empty_document_is_null() {
     assert_eq!(from_str("").unwrap(), Value::Null);
     assert_eq!(from_str("# only a comment\n").unwrap(), Value::Null);
 }
+
+#[test]
+fn deep_nesting_is_refused_rather_than_overflowing_the_stack() {
+    // 100 KB of block sequences: 50,000 levels, which a recursive reader
+    // would follow down until the stack ran out.
+    let block = format!("{}x", "- ".repeat(50_000));
+    let flow = format!("a: {}1{}", "[".repeat(100), "]".repeat(100));
+    let mapping: String = (0..100)
+        .map(|level| format!("{}k{level}:\n", "  ".repeat(level)))
+        .collect();
+    for (text, line) in [(block, 1), (flow, 1), (mapping, 65)] {
+        let error = from_str(&text).unwrap_err();
+        assert!(
+            error.contains(&format!("nest over 64 levels deep at line {line}")),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn nesting_up_to_the_limit_reads() {
+    let text = format!("{}x", "- ".repeat(64));
+    let mut value = from_str(&text).unwrap();
+    for _ in 0..64 {
+        value = value.as_array().unwrap()[0].clone();
+    }
+    assert_eq!(value, json!("x"));
+}

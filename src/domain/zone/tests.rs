@@ -34,6 +34,14 @@ fn the_same_name_is_the_same_zone() {
 }
 
 #[test]
+fn every_letter_case_of_a_name_is_one_zone_under_its_own_spelling() {
+    for spelling in ["europe/paris", "EUROPE/PARIS", "eUrOpE/pArIs"] {
+        assert_eq!(Zone::named(spelling), Some(paris()), "{spelling}");
+    }
+    assert_eq!(Zone::named("asia/TOKYO").map(Zone::name).as_deref(), Some("Asia/Tokyo"));
+}
+
+#[test]
 fn an_ordinary_wall_clock_time_is_one_instant() {
     let MappedLocalTime::Single(offset) = paris().offset_from_local_datetime(&wall("2026-01-15T09:30")) else {
         panic!("one instant");
