@@ -11,7 +11,7 @@ use crate::domain::forum::{accepted_post_of, body_of, may_edit, may_remove, reas
 use crate::domain::ids::new_id;
 use crate::domain::markdown;
 use crate::domain::points::{award, may_vote, Giving, Grant, Unearned};
-use crate::domain::time::day_of;
+use crate::domain::time::{day_of, millis_from_iso};
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
 use crate::store::forum_posts::{self, NewReply, Post};
@@ -143,7 +143,8 @@ async fn earned(
         to_reply: !post.opening(),
         giver_id: &member.user.id,
         author_id: post.author_id(),
-        giver_created_ms: millis(&member.user.created_at),
+        // An unreadable time counts as new: the age rule fails closed.
+        giver_created_ms: millis_from_iso(&member.user.created_at).unwrap_or(ctx.now_ms),
         now_ms: ctx.now_ms,
         given_today: forum_points::given_on(&ctx.db, &member.user.id, day).await?,
     };

@@ -403,7 +403,7 @@ pub fn exposition(org: &OrgFigures, now_ms: i64) -> String {
 mod tests {
     use super::*;
 
-    const HOUR_MS: i64 = 3_600_000;
+    use crate::domain::time::HOUR_MS;
     /// 2026-05-14T12:00:00Z
     const NOON: i64 = 1_778_760_000_000;
 

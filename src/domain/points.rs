@@ -6,6 +6,8 @@
 //! accounts younger than a minimum age (a ring of fresh throwaway accounts).
 //! Points a post earned are revoked when it is removed.
 
+use super::time::HOUR_MS;
+
 /// What an upvote on a reply earns its author.
 pub const UPVOTE_POINTS: i64 = 10;
 /// What an accepted answer earns its author.
@@ -23,8 +25,6 @@ pub const BADGES: [(i64, &str); 5] = [
     (5_000, "badge_expert"),
     (50_000, "badge_legend"),
 ];
-
-const HOUR_MS: i64 = 3_600_000;
 
 /// What earns points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,8 +6,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub const MINUTE_MS: i64 = 60_000;
-pub const HOUR_MS: i64 = 3_600_000;
+pub use super::time::{HOUR_MS, MINUTE_MS};
 
 /// One limit: at most `limit` units per fixed window of `window_ms`; a
 /// request spends `cost` units.

@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, SecondsFormat};
 
+pub const MINUTE_MS: i64 = 60_000;
+pub const HOUR_MS: i64 = 3_600_000;
 pub const DAY_MS: i64 = 86_400_000;
 
 /// The UTC day (`YYYY-MM-DD`) of a moment, as daily rollups are keyed.

@@ -4,6 +4,7 @@
 use super::maintenance::{uncovered, Span};
 use super::monitor::MonitorStatus;
 use super::time::DAY_MS;
+use super::time::HOUR_MS;
 
 /// A change of status at a moment (ms since the epoch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,8 +100,6 @@ impl Apdex {
         (self.total > 0).then(|| round3((self.satisfied as f64 + self.tolerating as f64 / 2.0) / self.total as f64))
     }
 }
-
-const HOUR_MS: i64 = 3_600_000;
 
 /// The most days a late rollup catches up: older raw results are pruned.
 pub const MAX_CATCH_UP_DAYS: i64 = 31;

@@ -79,8 +79,7 @@ pub async fn by_email(db: &Db, email: &str) -> Result<Option<User>> {
 pub async fn by_key(db: &Db, key_id: &str) -> Result<Option<User>> {
     first(
         db,
-        "SELECT u.id, u.email, u.name, u.personal_org_id, u.created_at, u.forum_points
-         FROM api_keys k JOIN users u ON u.id = k.created_by WHERE k.id = ?1",
+        &format!("SELECT {COLUMNS} FROM users WHERE id = (SELECT created_by FROM api_keys WHERE id = ?1)"),
         &[key_id.into()],
     )
     .await
