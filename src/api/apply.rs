@@ -14,6 +14,7 @@ use crate::domain::apply::{monitor_references, parse, resolve_monitors, write, A
 use crate::domain::mcp::ApiCall;
 use crate::domain::monitor::MonitorSpec;
 use crate::domain::notify::spec::ChannelSpec;
+use crate::domain::plan::monitor_cost;
 use crate::domain::status_page::PageSpec;
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
@@ -129,8 +130,18 @@ struct Step {
 /// What `prune` deletes: each resource's kind and id.
 type Deletions = Vec<(Kind, String)>;
 
+/// A checked document: its steps, what `prune` deletes, and how much the
+/// monitors' cost toward the plan (`monitor_cost`) grows.
+struct Plan {
+    steps: Vec<Step>,
+    deletes: Deletions,
+    added_cost: i64,
+}
+
 /// Every entry checked against what exists, and what `prune` deletes.
-fn plan(ctx: &Ctx, document: &Document, current: &Current, prune: bool) -> Result<(Vec<Step>, Deletions), FieldError> {
+fn plan(ctx: &Ctx, document: &Document, current: &Current, prune: bool) -> Result<Plan, FieldError> {
+    let rules = ctx.config.monitor_rules();
+    let cost_of = |spec: &MonitorSpec| monitor_cost(&spec.settings);
     // Monitors named by key that do not exist yet get a stand-in id, so that
     // pages and channels naming them can be checked now.
     let monitor_ids: BTreeMap<String, String> = document
@@ -146,7 +157,7 @@ fn plan(ctx: &Ctx, document: &Document, current: &Current, prune: bool) -> Resul
             )
         })
         .collect();
-    let mut steps = Vec::new();
+    let (mut steps, mut added_cost) = (Vec::new(), 0);
     for entry in &document.entries {
         let mut fields = entry.fields.clone();
         resolve_monitors(&mut fields, &monitor_ids);
@@ -159,6 +170,14 @@ fn plan(ctx: &Ctx, document: &Document, current: &Current, prune: bool) -> Resul
             }
         }
         let id = current.find(entry.kind, &entry.key);
+        if entry.kind == Kind::Monitor {
+            let new_spec = match &id {
+                Some(id) => current.monitors[id].patched(fields.clone(), &rules),
+                None => MonitorSpec::from_input(&fields, &rules),
+            };
+            let old_cost = id.as_ref().map_or(0, |id| cost_of(&current.monitors[id]));
+            added_cost += new_spec.map_or(0, |spec| cost_of(&spec)) - old_cost;
+        }
         let action = match &id {
             Some(id)
                 if current
@@ -190,12 +209,19 @@ fn plan(ctx: &Ctx, document: &Document, current: &Current, prune: bool) -> Resul
         for kind in Kind::ALL.iter().rev().filter(|k| document.kinds.contains(k)) {
             for id in current.ids(*kind) {
                 if !steps.iter().any(|s| s.id.as_deref() == Some(id.as_str())) {
+                    if *kind == Kind::Monitor {
+                        added_cost -= cost_of(&current.monitors[id]);
+                    }
                     deletes.push((*kind, id.clone()));
                 }
             }
         }
     }
-    Ok((steps, deletes))
+    Ok(Plan {
+        steps,
+        deletes,
+        added_cost,
+    })
 }
 
 pub(super) fn flag(params: &std::collections::HashMap<String, String>, name: &str) -> ApiResult<bool> {
@@ -234,7 +260,23 @@ pub(super) async fn run(
     dispatch: Dispatch,
 ) -> ApiResult<Value> {
     let current = Current::read(ctx, &principal.org_id).await?;
-    let (steps, deletes) = plan(ctx, document, &current, prune)?;
+    let Plan {
+        steps,
+        deletes,
+        added_cost,
+    } = plan(ctx, document, &current, prune)?;
+    // Checked before anything is made: a document the plan cannot hold changes nothing.
+    let limits = ctx.plan(&principal.plan);
+    let used = store::monitors::cost(&ctx.db, &principal.org_id).await?;
+    if added_cost > 0 && used + added_cost > limits.max_monitors {
+        return Err(super::monitors::plan_limit(
+            format!(
+                "this document adds {added_cost} to the monitors' count (each region of a monitor counting as one); the {} plan allows {} and {used} are used",
+                limits.name, limits.max_monitors
+            ),
+            None,
+        ));
+    }
     let mut changes: Vec<Value> = Vec::new();
     let mut monitor_ids: BTreeMap<String, String> = BTreeMap::new();
     for step in &steps {

@@ -106,29 +106,10 @@ async fn import(
         )),
         other => other,
     };
-    // Planned first: an import the plan cannot hold changes nothing.
-    let planned = apply::run(ctx, req, principal, &document, true, false, dispatch)
+    // apply checks the whole document, the plan's limit too, before it makes anything.
+    let mut report = apply::run(ctx, req, principal, &document, dry_run, false, dispatch)
         .await
         .map_err(renamed)?;
-    let creates = planned["summary"]["create"].as_i64().unwrap_or_default();
-    let plan = ctx.plan(&principal.plan);
-    let used = store::monitors::cost(&ctx.db, &principal.org_id).await?;
-    if used + creates > plan.max_monitors {
-        return Err(super::monitors::plan_limit(
-            format!(
-                "this import creates {creates} monitors; the {} plan allows {} and {used} are used",
-                plan.name, plan.max_monitors
-            ),
-            None,
-        ));
-    }
-    let mut report = if dry_run {
-        planned
-    } else {
-        apply::run(ctx, req, principal, &document, false, false, dispatch)
-            .await
-            .map_err(renamed)?
-    };
     report["summary"]["skip"] = json!(skipped.len());
     report["skipped"] = json!(skipped);
     ok(report)

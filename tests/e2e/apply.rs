@@ -189,3 +189,30 @@ fn an_invalid_document_changes_nothing_and_names_the_path() {
         .unwrap();
     assert_eq!(refused.status().as_u16(), 403);
 }
+
+#[test]
+fn a_document_past_the_plans_monitors_changes_nothing() {
+    let account = Account::register("apply-plan");
+    // One more than the free plan's 20 (heartbeats: nothing to probe).
+    let monitors: Vec<Value> = (0..21)
+        .map(|n| serde_json::json!({ "key": format!("job{n}"), "type": "heartbeat", "name": format!("job {n}"), "interval_seconds": 86_400 }))
+        .collect();
+    let body = serde_json::json!({ "monitors": monitors }).to_string();
+    for path in ["/api/v1/apply?dry_run=true", "/api/v1/apply"] {
+        let (status, refused) = send(&account, path, "application/json", &body);
+        assert_eq!(
+            (status, refused["code"].as_str()),
+            (403, Some("plan_limit")),
+            "{path}: {refused}"
+        );
+    }
+    assert_eq!(count(&account, "/api/v1/monitors"), 0, "nothing half-applied");
+    // Twenty fit.
+    let body = serde_json::json!({ "monitors": monitors[..20] }).to_string();
+    let (status, applied) = send(&account, "/api/v1/apply", "application/json", &body);
+    assert_eq!(
+        (status, applied["data"]["summary"]["create"].as_u64()),
+        (200, Some(20)),
+        "{applied}"
+    );
+}
