@@ -19,7 +19,7 @@ use crate::domain::validation::FieldError;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, monitors::HcUuidOwner};
 use serde_json::{json, Value};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
 
 /// The largest checks answer read from a Healthchecks instance.
@@ -40,7 +40,7 @@ pub async fn healthchecks(ctx: &Ctx, mut req: Request, dispatch: Dispatch) -> Ap
     };
     let mapped = healthchecks::map_checks(&answer)?;
     let mapped = claim_uuids(ctx, &principal, mapped).await?;
-    import(ctx, &req, &principal, mapped, "checks", dry_run, dispatch).await
+    import(ctx, &req, &principal, vec![("checks", mapped)], dry_run, dispatch).await
 }
 
 /// An Uptime Kuma backup file (`monitorList`, `notificationList`).
@@ -57,53 +57,64 @@ pub async fn uptime_kuma(ctx: &Ctx, mut req: Request, dispatch: Dispatch) -> Api
     let floor = ctx
         .plan(&principal.plan)
         .interval_floor(ctx.config.min_interval_seconds);
-    let mut mapped = Vec::new();
-    for (index, monitor) in uptime_kuma::monitors_of(&backup)?.iter().enumerate() {
-        mapped.push(uptime_kuma::from_monitor(index, monitor, floor)?);
-    }
-    // Notifications are not channels yet: each is reported, not dropped silently.
-    for notification in backup["notificationList"].as_array().into_iter().flatten() {
-        mapped.push(Mapped::Skipped {
-            name: notification["name"].as_str().unwrap_or("notification").to_string(),
-            reason: "notifications are not imported; add them as channels (POST /api/v1/channels)".into(),
-        });
-    }
-    import(ctx, &req, &principal, mapped, "monitorList", dry_run, dispatch).await
+    let monitors = uptime_kuma::monitors_of(&backup)?
+        .iter()
+        .enumerate()
+        .map(|(index, monitor)| uptime_kuma::from_monitor(index, monitor, floor))
+        .collect::<Result<Vec<_>, _>>()?;
+    let channels = uptime_kuma::channels_of(&backup, &monitors)?;
+    let lists = vec![("monitorList", monitors), ("notificationList", channels)];
+    import(ctx, &req, &principal, lists, dry_run, dispatch).await
 }
 
-/// Applies the entries that map; the report lists each change and each skip.
+/// Applies the entries that map, each list of the other tool's file in
+/// turn (named for its errors); the report lists each change and each skip.
 async fn import(
     ctx: &Ctx,
     req: &Request,
     principal: &Principal,
-    mapped: Vec<Mapped>,
-    list: &str,
+    lists: Vec<(&str, Vec<Mapped>)>,
     dry_run: bool,
     dispatch: Dispatch,
 ) -> ApiResult<Response> {
     let mut entries = Vec::new();
     let mut skipped = Vec::new();
-    for (index, item) in mapped.into_iter().enumerate() {
-        match item {
-            Mapped::Monitor { key, fields } => entries.push(Entry {
-                kind: Kind::Monitor,
+    // Errors name the other tool's lists, not the apply document's.
+    let mut names = Vec::new();
+    for (list, mapped) in lists {
+        for (index, item) in mapped.into_iter().enumerate() {
+            let (kind, key, fields) = match item {
+                Mapped::Monitor { key, fields } => (Kind::Monitor, key, fields),
+                Mapped::Channel { key, fields } => (Kind::Channel, key, fields),
+                Mapped::Skipped { name, reason } => {
+                    skipped.push(json!({ "name": name, "reason": reason }));
+                    continue;
+                }
+            };
+            let name = (format!("{}[", kind.list()), format!("{list}["));
+            if !names.contains(&name) {
+                names.push(name);
+            }
+            entries.push(Entry {
+                kind,
                 index,
                 key,
                 fields,
-            }),
-            Mapped::Skipped { name, reason } => skipped.push(json!({ "name": name, "reason": reason })),
+            });
         }
     }
     let document = Document {
+        kinds: entries.iter().map(|entry| entry.kind).collect(),
         entries,
-        kinds: BTreeSet::from([Kind::Monitor]),
     };
-    // Errors name the other tool's list, not the apply document's.
     let renamed = |error: ApiError| match error {
-        ApiError::Invalid(e) => ApiError::Invalid(FieldError::new(
-            e.field.replacen("monitors[", &format!("{list}["), 1),
-            e.message.replacen("monitors[", &format!("{list}["), 1),
-        )),
+        ApiError::Invalid(e) => {
+            let (mut field, mut message) = (e.field, e.message);
+            for (ours, theirs) in &names {
+                (field, message) = (field.replacen(ours, theirs, 1), message.replacen(ours, theirs, 1));
+            }
+            ApiError::Invalid(FieldError::new(field, message))
+        }
         other => other,
     };
     // apply checks the whole document, the plan's limit too, before it makes anything.
@@ -123,7 +134,7 @@ async fn claim_uuids(ctx: &Ctx, principal: &Principal, mapped: Vec<Mapped>) -> A
         .iter()
         .filter_map(|item| match item {
             Mapped::Monitor { fields, .. } => fields["hc_uuid"].as_str(),
-            Mapped::Skipped { .. } => None,
+            Mapped::Channel { .. } | Mapped::Skipped { .. } => None,
         })
         .collect();
     let owners: HashMap<String, HcUuidOwner> = store::monitors::by_hc_uuids(&ctx.db, &json!(uuids).to_string())

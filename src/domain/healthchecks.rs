@@ -83,11 +83,12 @@ pub fn parse_suffix(suffix: Option<&str>) -> Result<(PingKind, Option<u8>), Stri
     }
 }
 
-/// One entry of an import: the monitor it becomes (its apply key and API
-/// fields), or why it is left out.
+/// One entry of an import: the monitor or channel it becomes (its apply
+/// key and API fields), or why it is left out.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mapped {
     Monitor { key: String, fields: Map<String, Value> },
+    Channel { key: String, fields: Map<String, Value> },
     Skipped { name: String, reason: String },
 }
 

@@ -1,13 +1,57 @@
 //! Uptime Kuma's backup file (`{"version", "notificationList",
 //! "monitorList"}`, each monitor as its `Monitor.toJSON` wrote it) as
-//! Pingwarden monitors' fields: HTTP(S), keyword, TCP port, DNS and push
-//! monitors map; anything else is skipped with the reason.
+//! Pingwarden monitors' and channels' fields: HTTP(S), keyword, TCP port,
+//! DNS and push monitors map, and the notifications of the providers
+//! Pingwarden has a channel kind for, each hearing of the monitors that
+//! used it in Kuma; anything else is skipped with the reason.
 
 use super::healthchecks::Mapped;
 use super::monitor::RECORD_TYPES;
 use super::validation::FieldError;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// A Kuma notification type that Pingwarden has a channel kind for: the
+/// type, the kind, and each of the kind's fields with the field of Kuma's
+/// config it comes from (as Kuma's `server/notification-providers/*.js`
+/// read them).
+type ChannelKind = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+const CHANNEL_KINDS: &[ChannelKind] = &[
+    ("webhook", "webhook", &[("url", "webhookURL")]),
+    ("slack", "slack", &[("url", "slackwebhookURL")]),
+    ("discord", "discord", &[("url", "discordWebhookUrl")]),
+    ("teams", "teams", &[("url", "webhookUrl")]),
+    ("GoogleChat", "google_chat", &[("url", "googleChatWebhookURL")]),
+    (
+        "telegram",
+        "telegram",
+        &[("bot_token", "telegramBotToken"), ("chat_id", "telegramChatID")],
+    ),
+    (
+        "pushover",
+        "pushover",
+        &[("token", "pushoverapptoken"), ("user_key", "pushoveruserkey")],
+    ),
+    (
+        "gotify",
+        "gotify",
+        &[("server", "gotifyserverurl"), ("app_token", "gotifyapplicationToken")],
+    ),
+    ("ntfy", "ntfy", &[("server", "ntfyserverurl"), ("topic", "ntfytopic")]),
+    (
+        "matrix",
+        "matrix",
+        &[
+            ("homeserver", "homeserverUrl"),
+            ("access_token", "accessToken"),
+            ("room_id", "internalRoomId"),
+        ],
+    ),
+    ("PagerDuty", "pagerduty", &[("routing_key", "pagerdutyIntegrationKey")]),
+    ("Opsgenie", "opsgenie", &[("api_key", "opsgenieApiKey")]),
+];
 
 /// The monitors of a backup file.
 pub fn monitors_of(backup: &Value) -> Result<&Vec<Value>, FieldError> {
@@ -158,6 +202,105 @@ pub fn from_monitor(index: usize, monitor: &Value, min_interval: u32) -> Result<
     }
     Ok(Mapped::Monitor {
         key: format!("kuma-{id}"),
+        fields,
+    })
+}
+
+/// The backup's notifications as channels, each hearing of the imported
+/// monitors (`monitors`, in `monitorList` order) that used it in Kuma.
+pub fn channels_of(backup: &Value, monitors: &[Mapped]) -> Result<Vec<Mapped>, FieldError> {
+    let mut users: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+    for (monitor, mapped) in monitors_of(backup)?.iter().zip(monitors) {
+        let Mapped::Monitor { key, .. } = mapped else { continue };
+        let used = monitor["notificationIDList"].as_object().into_iter().flatten();
+        for (id, _) in used.filter(|(_, on)| on.as_bool() == Some(true) || on.as_i64() == Some(1)) {
+            if let Ok(id) = id.parse() {
+                users.entry(id).or_default().push(key.clone());
+            }
+        }
+    }
+    let notifications = backup["notificationList"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    notifications
+        .iter()
+        .enumerate()
+        .map(|(index, notification)| from_notification(index, notification, &users))
+        .collect()
+}
+
+/// One notification (`{"id", "name", "config"}`, its settings a JSON text
+/// in `config`) as a channel's fields, or why it is skipped.
+fn from_notification(
+    index: usize,
+    notification: &Value,
+    users: &BTreeMap<u64, Vec<String>>,
+) -> Result<Mapped, FieldError> {
+    let path = |field: &str| format!("notificationList[{index}].{field}");
+    let wrong = |field: &str, what: &str| FieldError::new(path(field), format!("{}: {what}", path(field)));
+    let id = notification["id"]
+        .as_u64()
+        .ok_or_else(|| wrong("id", "must be the notification's number"))?;
+    let config: Map<String, Value> = match &notification["config"] {
+        Value::String(text) => serde_json::from_str(text).map_err(|_| wrong("config", "must hold a JSON object"))?,
+        Value::Object(config) => config.clone(),
+        _ => return Err(wrong("config", "must hold a JSON object")),
+    };
+    let name = notification["name"]
+        .as_str()
+        .or(config.get("name").and_then(Value::as_str))
+        .map(|name| name.trim().chars().take(100).collect::<String>())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| format!("Uptime Kuma notification {id}"));
+    let skip = |reason: String| {
+        Ok(Mapped::Skipped {
+            name: name.clone(),
+            reason,
+        })
+    };
+    let kuma_type = config.get("type").and_then(Value::as_str).unwrap_or_default();
+    let Some((_, kind, from)) = CHANNEL_KINDS.iter().find(|(t, ..)| *t == kuma_type) else {
+        return skip(format!("notification type {kuma_type} has no Pingwarden channel kind"));
+    };
+    let Some(monitor_keys) = users.get(&id) else {
+        return skip("no imported monitor uses it".into());
+    };
+    let mut fields = Map::new();
+    fields.insert("name".into(), json!(name));
+    fields.insert("kind".into(), json!(kind));
+    fields.insert("monitor_ids".into(), json!(monitor_keys));
+    // Turned off in Kuma, it stays off here.
+    if matches!(notification.get("active"), Some(Value::Bool(false))) || notification["active"].as_i64() == Some(0) {
+        fields.insert("enabled".into(), json!(false));
+    }
+    for (ours, theirs) in from.iter() {
+        match config.get(*theirs).and_then(Value::as_str).map(str::trim) {
+            Some(value) if !value.is_empty() => fields.insert(ours.to_string(), json!(value)),
+            _ => return skip(format!("its {theirs} is empty")),
+        };
+    }
+    match (*kind, config.get("ntfyAuthenticationMethod").and_then(Value::as_str)) {
+        ("ntfy", Some("accessToken")) => {
+            fields.insert(
+                "token".into(),
+                config.get("ntfyaccesstoken").cloned().unwrap_or(Value::Null),
+            );
+        }
+        ("ntfy", Some("usernamePassword")) => {
+            return skip("ntfy with a user name and password: Pingwarden's ntfy channel takes an access token".into())
+        }
+        _ => {}
+    }
+    if let Some(region) = config
+        .get("opsgenieRegion")
+        .and_then(Value::as_str)
+        .filter(|_| *kind == "opsgenie")
+    {
+        fields.insert("region".into(), json!(region));
+    }
+    Ok(Mapped::Channel {
+        key: format!("kuma-notification-{id}"),
         fields,
     })
 }

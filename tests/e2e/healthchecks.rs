@@ -494,8 +494,10 @@ fn an_uptime_kuma_backup_imports_its_monitors_and_reports_the_rest() {
         .client()
         .post("/api/v1/import/uptime-kuma", kuma_fixture("backup.json"));
     let report = report.data(200);
-    assert_eq!(report["summary"]["create"], 5, "{report}");
-    assert_eq!(report["summary"]["skip"], 3, "{report}");
+    // Five monitors and two channels (Discord, Slack); skipped: a ping and
+    // a group monitor, an SMTP notification and one no monitor uses.
+    assert_eq!(report["summary"]["create"], 7, "{report}");
+    assert_eq!(report["summary"]["skip"], 4, "{report}");
     let monitors = account.client().get("/api/v1/monitors");
     let types: Vec<&str> = monitors
         .data(200)
@@ -507,6 +509,33 @@ fn an_uptime_kuma_backup_imports_its_monitors_and_reports_the_rest() {
     for kind in ["http", "tcp", "dns", "heartbeat"] {
         assert!(types.contains(&kind), "{types:?}");
     }
+    let website = monitors
+        .data(200)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Website")
+        .unwrap()["id"]
+        .clone();
+    let channels = account.client().get("/api/v1/channels");
+    let channels = channels.data(200).as_array().unwrap().clone();
+    let discord = channels
+        .iter()
+        .find(|c| c["kind"] == "discord")
+        .expect("the Discord channel");
+    assert_eq!(
+        (&discord["name"], &discord["monitor_ids"]),
+        (&json!("Ops Discord"), &json!([website]))
+    );
+    let slack = channels
+        .iter()
+        .find(|c| c["kind"] == "slack")
+        .expect("the Slack channel");
+    assert_eq!(slack["monitor_ids"].as_array().map(Vec::len), Some(2));
+    assert!(
+        !slack.to_string().contains("hooks.slack.com/services/T0/B0/x"),
+        "the webhook URL is a secret: {slack}"
+    );
     let again = account
         .client()
         .post("/api/v1/import/uptime-kuma", kuma_fixture("backup.json"));
@@ -517,4 +546,5 @@ fn an_uptime_kuma_backup_imports_its_monitors_and_reports_the_rest() {
     );
     malformed.invalid("monitorList[2].port");
     assert_eq!(account.client().get("/api/v1/monitors").body["count"], 5);
+    assert_eq!(account.client().get("/api/v1/channels").body["count"], 2);
 }

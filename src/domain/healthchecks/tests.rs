@@ -8,7 +8,7 @@ fn fixture() -> Value {
 fn monitor(mapped: Mapped) -> (String, Map<String, Value>) {
     match mapped {
         Mapped::Monitor { key, fields } => (key, fields),
-        Mapped::Skipped { reason, .. } => panic!("skipped: {reason}"),
+        other => panic!("not a monitor: {other:?}"),
     }
 }
 

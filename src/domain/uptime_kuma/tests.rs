@@ -12,7 +12,7 @@ fn mapped(index: usize) -> Mapped {
 fn fields(index: usize) -> Value {
     match mapped(index) {
         Mapped::Monitor { fields, .. } => Value::Object(fields),
-        Mapped::Skipped { reason, .. } => panic!("skipped: {reason}"),
+        other => panic!("not a monitor: {other:?}"),
     }
 }
 
@@ -114,4 +114,93 @@ fn accepted_codes_become_classes_or_codes() {
     for (accepted, expected) in cases {
         assert_eq!(status_codes(Some(&accepted)), expected, "{accepted}");
     }
+}
+
+fn channels() -> Vec<Mapped> {
+    let backup = fixture();
+    let monitors: Vec<Mapped> = (0..backup["monitorList"].as_array().unwrap().len())
+        .map(mapped)
+        .collect();
+    channels_of(&backup, &monitors).unwrap()
+}
+
+#[test]
+fn notifications_become_channels_of_the_monitors_that_used_them() {
+    let channels = channels();
+    assert_eq!(
+        channels[0],
+        Mapped::Channel {
+            key: "kuma-notification-1".into(),
+            fields: json!({ "name": "Ops Discord", "kind": "discord", "monitor_ids": ["kuma-1"],
+                            "url": "https://discord.com/api/webhooks/1/abc" })
+            .as_object()
+            .unwrap()
+            .clone(),
+        }
+    );
+    let Mapped::Channel { fields, .. } = &channels[1] else {
+        panic!("{:?}", channels[1])
+    };
+    assert_eq!(
+        (&fields["kind"], &fields["monitor_ids"], &fields["url"]),
+        (
+            &json!("slack"),
+            &json!(["kuma-1", "kuma-2"]),
+            &json!("https://hooks.slack.com/services/T0/B0/x")
+        )
+    );
+}
+
+#[test]
+fn notifications_without_a_channel_kind_or_a_monitor_are_skipped_with_the_reason() {
+    let channels = channels();
+    assert_eq!(
+        channels[2],
+        Mapped::Skipped {
+            name: "Mail".into(),
+            reason: "notification type smtp has no Pingwarden channel kind".into()
+        }
+    );
+    assert_eq!(
+        channels[3],
+        Mapped::Skipped {
+            name: "Pager".into(),
+            reason: "no imported monitor uses it".into()
+        }
+    );
+}
+
+#[test]
+fn a_notification_whose_config_is_not_json_is_refused_naming_it() {
+    let mut backup = fixture();
+    backup["notificationList"][1]["config"] = json!("{not json");
+    let monitors: Vec<Mapped> = (0..7).map(mapped).collect();
+    let error = channels_of(&backup, &monitors).unwrap_err();
+    assert_eq!(error.field, "notificationList[1].config");
+}
+
+#[test]
+fn providers_fields_are_renamed_to_the_channels() {
+    let backup = json!({ "monitorList": [{ "id": 9, "notificationIDList": { "5": true } }],
+        "notificationList": [
+            { "id": 5, "name": "Chat", "config": { "type": "telegram", "telegramBotToken": "1:abc", "telegramChatID": "-100" } },
+        ] });
+    let monitors = [Mapped::Monitor {
+        key: "kuma-9".into(),
+        fields: Map::new(),
+    }];
+    let Mapped::Channel { fields, .. } = &channels_of(&backup, &monitors).unwrap()[0] else {
+        panic!()
+    };
+    assert_eq!(
+        (&fields["bot_token"], &fields["chat_id"]),
+        (&json!("1:abc"), &json!("-100"))
+    );
+    let mut ntfy = backup.clone();
+    ntfy["notificationList"][0]["config"] = json!({ "type": "ntfy", "ntfyserverurl": "https://ntfy.sh", "ntfytopic": "ops",
+        "ntfyAuthenticationMethod": "usernamePassword" });
+    assert!(matches!(
+        &channels_of(&ntfy, &monitors).unwrap()[0],
+        Mapped::Skipped { reason, .. } if reason.contains("access token")
+    ));
 }
