@@ -138,7 +138,7 @@ async fn threads(ctx: &Ctx, req: &Request, service_id: Option<&str>) -> ApiResul
 pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     let member = member(ctx, &req).await?;
     let input = NewThread::from_input(&read_json(&mut req).await?)?;
-    check_links(ctx, &input).await?;
+    check_links(ctx, &input, &member.user.id).await?;
     spend_post(ctx, &member).await?;
     let (id, post_id, now) = (new_id("thr"), new_id("pst"), ctx.now());
     let body_html = markdown::render(&input.body);
@@ -159,15 +159,17 @@ pub async fn create(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     created(with_posts(ctx, thread(ctx, &id).await?, &Default::default()).await?)
 }
 
-/// A linked service must be in the catalogue and an incident must exist.
-async fn check_links(ctx: &Ctx, input: &NewThread) -> ApiResult<()> {
+/// A linked service must be in the catalogue, and an incident one the
+/// author's organizations have or a public status page shows (another's
+/// private incident answers as one that does not exist).
+async fn check_links(ctx: &Ctx, input: &NewThread, author_id: &str) -> ApiResult<()> {
     if let Some(service_id) = &input.service_id {
         if store::catalogue::get(&ctx.db, service_id).await?.is_none() {
             return Err(FieldError::new("service_id", "service_id names no service of the catalogue").into());
         }
     }
     if let Some(incident_id) = &input.incident_id {
-        if !store::incidents::exists(&ctx.db, incident_id).await? {
+        if !store::incidents::linkable(&ctx.db, incident_id, author_id).await? {
             return Err(FieldError::new("incident_id", "incident_id names no incident").into());
         }
     }

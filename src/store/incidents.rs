@@ -192,11 +192,20 @@ pub async fn get(db: &Db, org_id: &str, id: &str) -> Result<Option<IncidentRow>>
     .await
 }
 
-/// Whether an incident exists, in any organization: forum threads link to
-/// incidents of public status pages by id.
-pub async fn exists(db: &Db, id: &str) -> Result<bool> {
-    let found: Option<serde_json::Value> =
-        first(db, "SELECT 1 AS found FROM incidents WHERE id = ?1", &[id.into()]).await?;
+/// Whether a forum thread of `user_id` may link to the incident: one of an
+/// organization the user belongs to, or one a public status page shows
+/// (concerning a monitor in one of its organization's pages' sections).
+pub async fn linkable(db: &Db, id: &str, user_id: &str) -> Result<bool> {
+    let found: Option<serde_json::Value> = first(
+        db,
+        "SELECT 1 AS found FROM incidents i WHERE i.id = ?1 AND (
+            i.org_id IN (SELECT org_id FROM memberships WHERE user_id = ?2)
+            OR EXISTS (SELECT 1 FROM status_pages p, json_each(p.sections) s, json_each(s.value, '$.monitors') m
+                       JOIN incident_monitors im ON im.monitor_id = json_extract(m.value, '$.id')
+                       WHERE p.org_id = i.org_id AND im.incident_id = i.id))",
+        &[id.into(), user_id.into()],
+    )
+    .await?;
     Ok(found.is_some())
 }
 

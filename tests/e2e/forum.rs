@@ -200,6 +200,35 @@ fn discussions_linked_to_a_service_an_incident_and_a_host_are_listed_there() {
         body[field] = json!(value);
         client.post(THREADS, body).invalid(field);
     }
+
+    // Another account links to an incident only once a public status page shows it.
+    let stranger = Account::register_on(&server.url, "forum-links-stranger")
+        .client()
+        .on(&server.url);
+    let link = |incident_id: &str| {
+        stranger.post(
+            THREADS,
+            json!({ "title": "Down?", "body": "x", "category": "outages", "incident_id": incident_id }),
+        )
+    };
+    link(&incident_id).invalid("incident_id");
+    let monitor = client.post("/api/v1/monitors", crate::support::http_monitor("shop"));
+    let monitor_id = id_of(monitor.data(201));
+    let shown = client
+        .post(
+            "/api/v1/incidents",
+            json!({ "title": "Checkout failing", "monitor_ids": [monitor_id] }),
+        )
+        .data(201)
+        .clone();
+    link(&id_of(&shown)).invalid("incident_id");
+    client
+        .post(
+            "/api/v1/status-pages",
+            json!({ "title": "Shop", "slug": format!("shop-{}", token()), "monitor_ids": [monitor_id] }),
+        )
+        .data(201);
+    assert_eq!(link(&id_of(&shown)).status, 201);
 }
 
 /// Classic XSS payloads; none may come back as markup or a live URL.
