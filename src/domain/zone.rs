@@ -32,8 +32,8 @@ pub struct ZoneOffset {
 /// could fill it. It is searched linearly and never shrinks.
 const MAX_ZONES: usize = 1_000;
 
-/// A zone in the table: the name first asked for, the runtime's spelling
-/// of it, and its rules.
+/// A zone in the table: the name first asked for, the name it is shown
+/// and stored under, and its rules.
 struct Held {
     asked: String,
     name: String,
@@ -62,20 +62,29 @@ impl Zone {
                 return Some(Zone(known));
             }
             let (spelt, rules) = rules::Rules::of(name)?;
+            // The runtime's spelling mends the letter case only: for a link
+            // it may answer another name of the zone (ICU's `Asia/Katmandu`
+            // for `Asia/Kathmandu`), and the name the user chose is kept.
+            let shown = if spelt.eq_ignore_ascii_case(name) {
+                spelt
+            } else {
+                name.to_string()
+            };
             if zones.len() >= MAX_ZONES {
                 // Full: a zone already held, under another name, still resolves.
-                return zones.iter().position(|z| z.name == spelt).map(Zone);
+                return zones.iter().position(|z| z.name.eq_ignore_ascii_case(&shown)).map(Zone);
             }
             zones.push(Held {
                 asked: name.to_string(),
-                name: spelt,
+                name: shown,
                 rules,
             });
             Some(Zone(zones.len() - 1))
         })
     }
 
-    /// The runtime's spelling of the name: `Europe/Paris` for `europe/paris`.
+    /// The name in the runtime's letter case: `Europe/Paris` for
+    /// `europe/paris`; a link keeps the name it was asked by.
     pub fn name(self) -> String {
         ZONES.with(|zones| zones.borrow()[self.0].name.clone())
     }

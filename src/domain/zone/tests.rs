@@ -39,6 +39,12 @@ fn every_letter_case_of_a_name_is_one_zone_under_its_own_spelling() {
         assert_eq!(Zone::named(spelling), Some(paris()), "{spelling}");
     }
     assert_eq!(Zone::named("asia/TOKYO").map(Zone::name).as_deref(), Some("Asia/Tokyo"));
+    // A zone with several names keeps the one asked for (the Worker's ICU
+    // answers `Asia/Katmandu` for it: tests/e2e/heartbeats.rs checks there).
+    assert_eq!(
+        Zone::named("Asia/Kathmandu").map(Zone::name).as_deref(),
+        Some("Asia/Kathmandu")
+    );
 }
 
 #[test]
