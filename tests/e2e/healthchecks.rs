@@ -531,7 +531,10 @@ fn an_uptime_kuma_backup_imports_its_monitors_and_reports_the_rest() {
         .iter()
         .find(|c| c["kind"] == "slack")
         .expect("the Slack channel");
-    assert_eq!(slack["monitor_ids"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        (slack["monitor_ids"].as_array().map(Vec::len), &slack["enabled"]),
+        (Some(2), &json!(false))
+    );
     assert!(
         !slack.to_string().contains("hooks.slack.com/services/T0/B0/x"),
         "the webhook URL is a secret: {slack}"

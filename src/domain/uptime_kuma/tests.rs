@@ -132,7 +132,7 @@ fn notifications_become_channels_of_the_monitors_that_used_them() {
         Mapped::Channel {
             key: "kuma-notification-1".into(),
             fields: json!({ "name": "Ops Discord", "kind": "discord", "monitor_ids": ["kuma-1"],
-                            "url": "https://discord.com/api/webhooks/1/abc" })
+                            "url": "http://127.0.0.1:9/api/webhooks/1/abc" })
             .as_object()
             .unwrap()
             .clone(),
@@ -142,11 +142,18 @@ fn notifications_become_channels_of_the_monitors_that_used_them() {
         panic!("{:?}", channels[1])
     };
     assert_eq!(
-        (&fields["kind"], &fields["monitor_ids"], &fields["url"]),
+        (
+            &fields["kind"],
+            &fields["monitor_ids"],
+            &fields["url"],
+            &fields["enabled"]
+        ),
         (
             &json!("slack"),
             &json!(["kuma-1", "kuma-2"]),
-            &json!("https://hooks.slack.com/services/T0/B0/x")
+            &json!("https://hooks.slack.com/services/T0/B0/x"),
+            // Turned off in Kuma (`"active": 0`).
+            &json!(false)
         )
     );
 }
