@@ -217,14 +217,6 @@ pub fn list(data: Vec<Value>, next_cursor: Option<String>) -> ApiResult<Response
     json_response(200, &body)
 }
 
-/// `GET /api/openapi.json`: the OpenAPI 3.1 document (`scripts/openapi.py`
-/// writes it; a router test keeps it and the routes in step).
-pub fn openapi() -> ApiResult<Response> {
-    let mut response = Response::from_bytes(include_bytes!("../../openapi.json").to_vec())?;
-    response.headers_mut().set("Content-Type", "application/json")?;
-    Ok(response)
-}
-
 pub fn no_content() -> ApiResult<Response> {
     Ok(Response::empty()?.with_status(204))
 }
