@@ -3,7 +3,7 @@ SHELL := bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 export WRANGLER_SEND_METRICS := false
 
-SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock $(wildcard catalogue/*.json)
+SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock web/catalogue/demo.json
 
 .PHONY: dev test unit e2e deploy-check deploy bench soak screenshot tools build fmt lint
 

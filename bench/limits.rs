@@ -8,7 +8,7 @@
 //! The difference of the medians is the limiter's cost. Goal: under 2 ms
 //! at p50 locally.
 //!
-//! Catalogue: what 100 services of `catalogue/real.json` checked every 60 s
+//! Catalogue: what 100 services of `web/catalogue/real.json` checked every 60 s
 //! cost a day, from the measured cost of one check (`bench/cost.rs`: one
 //! Durable Object request and two SQLite rows written, no D1) and of the
 //! hourly lease renewal (one D1 batch of three statements per monitor).
@@ -59,7 +59,7 @@ fn run() -> Result<bool, String> {
 }
 
 fn catalogue_cost() -> Result<(), String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/catalogue/real.json");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/web/catalogue/real.json");
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let services: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let targets: u64 = services

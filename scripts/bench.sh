@@ -70,7 +70,7 @@ echo "Bundle: index_bg.wasm $(wc -c <build/index_bg.wasm) B raw, $wasm B gzip -9
 # stall the measurements for seconds if anyone edits or builds meanwhile.
 # cp -a keeps the times, so the copy's `make -s build` has nothing to do.
 mkdir "$tmp/worker"
-cp -a Makefile Cargo.toml Cargo.lock package.json wrangler.toml src migrations scripts catalogue build web "$tmp/worker/"
+cp -a Makefile Cargo.toml Cargo.lock package.json wrangler.toml src migrations scripts build web "$tmp/worker/"
 ln -s "$PWD/node_modules" "$tmp/worker/node_modules"
 make -s -q -C "$tmp/worker" build || { echo "src/ changed since the build; run make bench again" >&2; exit 1; }
 

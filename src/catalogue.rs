@@ -7,7 +7,7 @@
 //! changes, a run costs one D1 read per isolate, then nothing.
 
 use crate::config::Config;
-use crate::domain::catalogue::{self, monitor_fields, monitor_id, Service, CATALOGUE_ORG};
+use crate::domain::catalogue::{self, monitor_fields, monitor_id, Service, Source, CATALOGUE_ORG, REAL_PATH};
 use crate::domain::ids::{new_id, sha256_hex};
 use crate::domain::monitor::MonitorSpec;
 use crate::domain::time::iso_from_millis;
@@ -25,6 +25,30 @@ const NO_LIMIT: i64 = i64::MAX;
 thread_local! {
     /// The version this isolate saw loaded: later runs read nothing.
     static LOADED: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The real catalogue's JSON, once read.
+    static REAL: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The real catalogue's JSON, a static file read through the `ASSETS`
+/// binding (wrangler.toml), once an isolate: a deployment serving the API
+/// without its static files has none.
+async fn real_catalogue(env: &Env) -> Result<String> {
+    if let Some(text) = REAL.with(|r| r.borrow().clone()) {
+        return Ok(text);
+    }
+    let assets = env.assets("ASSETS").map_err(|_| {
+        worker::Error::RustError("PW_CATALOGUE=real needs the static files ([assets] in wrangler.toml)".into())
+    })?;
+    let mut answer = assets.fetch(format!("https://assets{REAL_PATH}"), None).await?;
+    if answer.status_code() != 200 {
+        return Err(worker::Error::RustError(format!(
+            "{REAL_PATH} answered {}",
+            answer.status_code()
+        )));
+    }
+    let text = answer.text().await?;
+    REAL.with(|r| *r.borrow_mut() = Some(text.clone()));
+    Ok(text)
 }
 
 pub async fn sync(env: &Env, now_ms: i64) -> Result<()> {
@@ -34,8 +58,14 @@ pub async fn sync(env: &Env, now_ms: i64) -> Result<()> {
             .map(|v| v.to_string())
             .filter(|v| !v.trim().is_empty())
     };
-    let services = catalogue::chosen(var("PW_CATALOGUE").as_deref(), var("PW_CATALOGUE_JSON").as_deref())
-        .map_err(worker::Error::RustError)?;
+    let inline = var("PW_CATALOGUE_JSON");
+    let source =
+        catalogue::chosen(var("PW_CATALOGUE").as_deref(), inline.as_deref()).map_err(worker::Error::RustError)?;
+    let services = match source {
+        Source::Text(text) => catalogue::parse(text),
+        Source::Real => catalogue::parse(&real_catalogue(env).await?),
+    }
+    .map_err(worker::Error::RustError)?;
     let version = sha256_hex(&serde_json::to_string(&services)?)[..16].to_string();
     if LOADED.with(|l| l.borrow().as_deref() == Some(version.as_str())) {
         return Ok(());

@@ -1,6 +1,6 @@
 //! The public catalogue: well-known services watched for everyone, as data
-//! (`catalogue/real.json`, 235 real services; `catalogue/demo.json`, three
-//! loopback targets for `make dev`), each checked by ordinary monitors owned
+//! (`web/catalogue/real.json`, 235 real services; `web/catalogue/demo.json`,
+//! three loopback targets for `make dev`), each checked by ordinary monitors owned
 //! by the catalogue's own organization. Here: reading a catalogue, the
 //! monitors it wants, and a service's status and 40-tick history from its
 //! targets' results.
@@ -16,8 +16,10 @@ pub const HISTORY_TICKS: usize = 40;
 /// How often the catalogue's monitors check.
 pub const INTERVAL_SECONDS: u32 = 60;
 
-pub const DEMO: &str = include_str!("../../catalogue/demo.json");
-pub const REAL: &str = include_str!("../../catalogue/real.json");
+pub const DEMO: &str = include_str!("../../web/catalogue/demo.json");
+/// Where the Worker reads the real catalogue: a static file (48 KB, kept
+/// out of the bundle), through the `ASSETS` binding.
+pub const REAL_PATH: &str = "/catalogue/real.json";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Service {
@@ -28,17 +30,24 @@ pub struct Service {
     pub targets: Vec<Map<String, Value>>,
 }
 
+/// Where a catalogue's JSON is.
+#[derive(Debug, PartialEq)]
+pub enum Source<'a> {
+    Text(&'a str),
+    /// The static file at `REAL_PATH`.
+    Real,
+}
+
 /// The catalogue `PW_CATALOGUE` names (`demo`, `real`, `off`), or the JSON
 /// of `PW_CATALOGUE_JSON` (a deployment's own, or a test's).
-pub fn chosen(name: Option<&str>, inline: Option<&str>) -> Result<Vec<Service>, String> {
-    let text = match (inline, name.unwrap_or("off")) {
-        (Some(json), _) => json,
-        (None, "demo") => DEMO,
-        (None, "real") => REAL,
-        (None, "off") => "[]",
+pub fn chosen<'a>(name: Option<&str>, inline: Option<&'a str>) -> Result<Source<'a>, String> {
+    Ok(match (inline, name.unwrap_or("off")) {
+        (Some(json), _) => Source::Text(json),
+        (None, "demo") => Source::Text(DEMO),
+        (None, "real") => Source::Real,
+        (None, "off") => Source::Text("[]"),
         (None, other) => return Err(format!("PW_CATALOGUE must be demo, real or off, not {other:?}")),
-    };
-    parse(text)
+    })
 }
 
 pub fn parse(text: &str) -> Result<Vec<Service>, String> {
@@ -140,10 +149,11 @@ mod tests {
     #[test]
     fn the_shipped_catalogues_are_valid_and_the_real_one_is_large() {
         assert!(parse(DEMO).unwrap().len() >= 3);
-        let real = parse(REAL).unwrap();
+        let real = parse(include_str!("../../web/catalogue/real.json")).unwrap();
         assert!(real.len() >= 100, "{} services", real.len());
         assert!(real.iter().all(|s| s.targets.iter().all(|t| t.contains_key("type"))));
-        assert_eq!(chosen(None, None).unwrap().len(), 0);
+        assert_eq!(chosen(None, None), Ok(Source::Text("[]")));
+        assert_eq!(chosen(Some("real"), None), Ok(Source::Real));
         assert!(chosen(Some("everything"), None).is_err());
     }
 

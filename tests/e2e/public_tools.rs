@@ -276,3 +276,17 @@ fn every_private_target_spelling_is_refused_by_the_tools_when_private_targets_ar
     );
     assert_eq!(scan.body["results"][0]["status"], "open", "{}", scan.body);
 }
+
+#[test]
+fn the_openapi_document_and_the_real_catalogue_are_static_files() {
+    let get = |path: &str| reqwest::blocking::get(format!("{}{path}", crate::support::base_url())).unwrap();
+    let document = get("/api/openapi.json");
+    assert_eq!(document.status().as_u16(), 200);
+    assert_eq!(document.headers()["access-control-allow-origin"].to_str().unwrap(), "*");
+    let document: Value = document.json().unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    assert!(document["paths"]["/api/v1/monitors"].is_object());
+    // What PW_CATALOGUE=real loads, through the ASSETS binding.
+    let real: Vec<Value> = get("/catalogue/real.json").json().unwrap();
+    assert!(real.len() >= 100, "{} services", real.len());
+}
