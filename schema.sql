@@ -65,10 +65,13 @@ CREATE TABLE monitors (
     checks_recorded INTEGER NOT NULL DEFAULT 0,
     failures_recorded INTEGER NOT NULL DEFAULT 0,
     hc_uuid TEXT,
-    slug TEXT
+    slug TEXT,
+    last_ping_ms INTEGER
 );
 -- checks_recorded and failures_recorded: the checks and failures counted so
 -- far, added with each rollup write and never lowered (the metrics' counters).
+-- last_ping_ms: a heartbeat's latest ping, written with the lease (at a
+-- change of status, with the hourly rollup), not with every ping.
 -- The monitor list (and its count), unfiltered or filtered by type or status.
 CREATE INDEX monitors_by_org ON monitors (org_id, created_at, id);
 CREATE INDEX monitors_by_org_type ON monitors (org_id, type, created_at, id);
@@ -265,12 +268,13 @@ CREATE TABLE applied_keys (
 -- The audit log (`domain::audit`): who changed what in an organization, when
 -- and from where, with each changed field's masked before and after
 -- (`changes`, JSON). `expires_ms`: the entry's time plus its organization's
--- plan's retention when it was written.
+-- plan's retention when it was written. The actor is a user, an API key,
+-- or the organization's ping key (a heartbeat made by `?create=1`).
 CREATE TABLE audit_log (
     id TEXT PRIMARY KEY,
     org_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
     at TEXT NOT NULL,
-    actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'api_key')),
+    actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'api_key', 'ping_key')),
     actor_id TEXT NOT NULL,
     action TEXT NOT NULL,
     target_type TEXT NOT NULL,

@@ -9,7 +9,7 @@
 use super::{limits, list, next_page, page_params, query, Ctx};
 use crate::auth::authenticate;
 use crate::domain::access::{Denied, Principal};
-use crate::domain::audit::{self, Action, Filter};
+use crate::domain::audit::{self, Action, ActorType, Filter};
 use crate::domain::ids::new_id;
 use crate::domain::time::iso_from_millis;
 use crate::error::{ApiError, ApiResult};
@@ -33,7 +33,34 @@ pub async fn record(
     before: Option<&Value>,
     after: Option<&Value>,
 ) {
-    let (actor_type, actor_id) = audit::actor_of(principal);
+    let change = Change {
+        action,
+        target_id,
+        before,
+        after,
+    };
+    record_by(ctx, &principal.org_id, audit::actor_of(principal), req, change).await;
+}
+
+/// One change to record: what was done to which target, as the API shows
+/// it before and after.
+pub struct Change<'a> {
+    pub action: Action,
+    pub target_id: &'a str,
+    pub before: Option<&'a Value>,
+    pub after: Option<&'a Value>,
+}
+
+/// Records a change made in `org_id` by `actor`, when the request carried
+/// no principal (a ping under the organization's ping key).
+pub async fn record_by(ctx: &Ctx, org_id: &str, actor: (ActorType, &str), req: &Request, change: Change<'_>) {
+    let (actor_type, actor_id) = actor;
+    let Change {
+        action,
+        target_id,
+        before,
+        after,
+    } = change;
     let changes = audit::changes(before, after).to_string();
     let address = limits::address(req);
     let ip: Option<String> = (address != "unknown").then(|| address.chars().take(MAX_IP_CHARS).collect());
@@ -43,7 +70,7 @@ pub async fn record(
     let (id, at) = (new_id("aud"), iso_from_millis(at_ms));
     let entry = NewEntry {
         id: &id,
-        org_id: &principal.org_id,
+        org_id,
         at: &at,
         at_ms,
         actor_type: actor_type.as_str(),
@@ -57,10 +84,7 @@ pub async fn record(
         default_retention_days: ctx.config.default_plan.audit_retention_days,
     };
     if let Err(error) = store::audit_log::insert(&ctx.db, &entry).await {
-        worker::console_error!(
-            "recording {action} of {target_id} in the audit log of {} failed: {error}",
-            principal.org_id
-        );
+        worker::console_error!("recording {action} of {target_id} in the audit log of {org_id} failed: {error}");
     }
 }
 

@@ -6,13 +6,13 @@
 //! API v3 (`/api/v3/checks/…`). Both answer in Healthchecks' own shapes:
 //! `OK` and `not found` as text, checks without the `{data}` envelope.
 
-use super::audit_log::record;
+use super::audit_log::{record, record_by, Change};
 use super::heartbeats::{self, Credential};
 use super::monitors;
 use super::{created, json_response, query, Ctx};
 use crate::auth::{authenticate, credential};
 use crate::domain::access::Principal;
-use crate::domain::audit::Action;
+use crate::domain::audit::{Action, ActorType};
 use crate::domain::healthchecks::{check_dict, parse_ping_path, parse_suffix, ping_dict, CheckView, PingTarget};
 use crate::domain::ids::{random_base62, sha256_hex};
 use crate::domain::monitor::{MonitorSpec, MonitorStatus};
@@ -80,7 +80,7 @@ async fn receive(ctx: &Ctx, req: &mut Request, segments: &[&str]) -> ApiResult<b
             // costs no D1 read once its heartbeat exists.
             match heartbeats::deliver(ctx, &credential, message.clone()).await {
                 Err(ApiError::NotFound(_)) if query(req)?.get("create").map(String::as_str) == Some("1") => {
-                    create_for_slug(ctx, ping_key, slug).await?;
+                    create_for_slug(ctx, req, ping_key, slug).await?;
                     heartbeats::deliver(ctx, &credential, message).await?;
                     Ok(true)
                 }
@@ -94,7 +94,7 @@ async fn receive(ctx: &Ctx, req: &mut Request, segments: &[&str]) -> ApiResult<b
 /// with Healthchecks' defaults (a ping a day, an hour's grace), within the
 /// plan. A slug no monitor can have (too long, `start`, a number) is an
 /// invalid URL: only the slug comes from the request.
-async fn create_for_slug(ctx: &Ctx, ping_key: &str, slug: &str) -> ApiResult<()> {
+async fn create_for_slug(ctx: &Ctx, req: &Request, ping_key: &str, slug: &str) -> ApiResult<()> {
     let org = store::organizations::by_ping_key(&ctx.db, ping_key)
         .await?
         .ok_or(ApiError::NotFound("heartbeat"))?;
@@ -102,7 +102,15 @@ async fn create_for_slug(ctx: &Ctx, ping_key: &str, slug: &str) -> ApiResult<()>
         json!({ "type": "heartbeat", "name": slug, "slug": slug, "interval_seconds": 86_400, "grace_seconds": 3_600 });
     let input = input.as_object().cloned().unwrap_or_default();
     let spec = MonitorSpec::from_input(&input, &ctx.config.monitor_rules()).map_err(|_| invalid_url())?;
-    monitors::insert(ctx, &org.id, &ctx.plan(&org.plan), &spec).await?;
+    let (row, _token) = monitors::insert(ctx, &org.id, &ctx.plan(&org.plan), &spec).await?;
+    // The actor is the key's kind, never the key: the log must not hold a secret.
+    let change = Change {
+        action: Action::MonitorCreated,
+        target_id: &row.id,
+        before: None,
+        after: Some(&monitors::monitor_json(&row)?),
+    };
+    record_by(ctx, &org.id, (ActorType::PingKey, "ping_key"), req, change).await;
     Ok(())
 }
 

@@ -20,7 +20,7 @@ use worker::{Request, Response};
 
 /// The monitor as the API shows it: its spec's fields, secrets masked, plus
 /// id, status and times. Every answer about a monitor goes through here.
-fn monitor_json(row: &MonitorRow) -> ApiResult<Value> {
+pub(super) fn monitor_json(row: &MonitorRow) -> ApiResult<Value> {
     let spec = row
         .spec()
         .map_err(|e| ApiError::Internal(format!("monitor {} has unreadable settings: {e}", row.id)))?;

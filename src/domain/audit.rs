@@ -124,11 +124,13 @@ impl std::fmt::Display for Action {
     }
 }
 
-/// Who acted: a user (their JWT) or an API key.
+/// Who acted: a user (their JWT), an API key, or the organization's ping
+/// key (a slug ping with `?create=1` makes its heartbeat).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActorType {
     User,
     ApiKey,
+    PingKey,
 }
 
 impl ActorType {
@@ -136,6 +138,7 @@ impl ActorType {
         match self {
             ActorType::User => "user",
             ActorType::ApiKey => "api_key",
+            ActorType::PingKey => "ping_key",
         }
     }
 }

@@ -11,9 +11,10 @@
 //! - latency is the day's mean (and 95th percentile) of successful checks as
 //!   of the last rollup, not the last check's;
 //! - the check counters grow at those same writes, not at every check;
-//! - a heartbeat's last ping is not in D1 (a ping writes only its object's
-//!   storage), so no ping age is exported: `pingwarden_monitor_up` is 0 once
-//!   a heartbeat's deadline and grace have passed.
+//! - a heartbeat's last ping reaches D1 only with those same writes (a ping
+//!   writes only its object's storage), so its age is exact while the
+//!   heartbeat is down and up to about an hour too large while it is up:
+//!   `pingwarden_monitor_up` is the one to alert on.
 //!
 //! Labels hold only what is safe to hand to a metrics system: ids, names,
 //! types, tags and regions; never a target URL (it may hold credentials),
@@ -94,6 +95,9 @@ pub struct MonitorFigures {
     /// A heartbeat's grace.
     pub grace_seconds: Option<i64>,
     pub status_changed_ms: Option<i64>,
+    /// A heartbeat's latest ping as D1 holds it: written with each change of
+    /// status and the hourly rollup, not with every ping.
+    pub last_ping_ms: Option<i64>,
     /// Checks and failures counted so far (a heartbeat has none: its pings
     /// are not checks).
     pub checks: i64,
@@ -304,6 +308,11 @@ pub fn exposition(org: &OrgFigures, now_ms: i64) -> String {
         Gauge,
         "How long past its expected ping a heartbeat waits before it is down.",
     );
+    let mut last_ping_age = Family::new(
+        "pingwarden_heartbeat_last_ping_age_seconds",
+        Gauge,
+        "Seconds since the heartbeat's latest ping (not log pings). Exact while down; while up, as of its latest change of status or hourly rollup, so up to about an hour more than the real age: alert on pingwarden_monitor_up.",
+    );
     let mut checks = Family::new(
         "pingwarden_monitor_checks_total",
         Counter,
@@ -342,6 +351,9 @@ pub fn exposition(org: &OrgFigures, now_ms: i64) -> String {
         interval.add(labels.clone(), monitor.interval_seconds as f64);
         if let Some(seconds) = monitor.grace_seconds {
             grace.add(labels.clone(), seconds as f64);
+        }
+        if let Some(ms) = monitor.last_ping_ms {
+            last_ping_age.add(labels.clone(), (now_ms - ms).max(0) as f64 / 1000.0);
         }
         if monitor.kind != "heartbeat" {
             let failures = monitor.failures.clamp(0, monitor.checks.max(0));
@@ -390,6 +402,7 @@ pub fn exposition(org: &OrgFigures, now_ms: i64) -> String {
         changed,
         interval,
         grace,
+        last_ping_age,
         checks,
         latency,
         latency_p95,
@@ -418,6 +431,7 @@ mod tests {
             interval_seconds: 60,
             grace_seconds: None,
             status_changed_ms: Some(NOON - HOUR_MS),
+            last_ping_ms: None,
             checks: 10,
             failures: 3,
             rollups: Rollups::default(),
@@ -595,10 +609,11 @@ pingwarden_metrics_generated_timestamp_seconds 1778760000
     }
 
     #[test]
-    fn heartbeats_show_their_grace_and_no_checks() {
+    fn heartbeats_show_their_grace_and_last_ping_age_and_no_checks() {
         let mut heartbeat = monitor(MonitorStatus::Up);
         heartbeat.kind = "heartbeat".into();
         heartbeat.grace_seconds = Some(300);
+        heartbeat.last_ping_ms = Some(NOON - 90_000);
         let text = exposition(
             &OrgFigures {
                 monitors: vec![heartbeat],
@@ -607,6 +622,7 @@ pingwarden_metrics_generated_timestamp_seconds 1778760000
             NOON,
         );
         assert!(text.contains("pingwarden_heartbeat_grace_seconds{monitor_id=\"mon_1\",name=\"API\",type=\"heartbeat\",tags=\"prod,eu\"} 300\n"));
+        assert!(text.contains("pingwarden_heartbeat_last_ping_age_seconds{monitor_id=\"mon_1\",name=\"API\",type=\"heartbeat\",tags=\"prod,eu\"} 90\n"));
         assert!(
             !text.contains("pingwarden_monitor_checks_total"),
             "pings are not checks"

@@ -21,8 +21,9 @@ use crate::domain::notify::delivery::{
 use crate::domain::notify::spec::ChannelSpec;
 use crate::domain::notify::{Event, EventKind, SendContext};
 use crate::domain::secrets;
-use crate::domain::target::url_refusal;
+use crate::domain::target::{refusal, url_refusal};
 use crate::domain::time::iso_from_millis;
+use crate::probe::dns;
 use crate::store::channels::{self, ChannelRow};
 use crate::store::deliveries::{AttemptRow, Deliveries, DeliveryRow};
 use crate::store::Db;
@@ -448,7 +449,7 @@ impl OrgHub {
             .settings
             .request(&event, &context, channel.signing_secret.as_deref())
             .map_err(|e| AttemptError::give_up(&e))?;
-        refuse_private(&request.url, config)?;
+        refuse_private(&request.url, config).await?;
         let abort = AbortController::default();
         let signal = abort.signal();
         // The runtime drops a URL's `user:pass@`: it goes as Basic auth, set
@@ -525,13 +526,31 @@ impl AttemptError {
 
 /// The guard at send time, as at save time: unless private targets are
 /// allowed, a URL that reaches loopback or a private network is refused.
-fn refuse_private(raw: &str, config: &Config) -> std::result::Result<(), AttemptError> {
+/// A name is resolved first, as probes do, so that one pointing at a
+/// private address is refused too; `fetch` then resolves it again, so a
+/// name that changes its answer in between still gets through, which
+/// Cloudflare's own network refuses for private ranges anyway.
+async fn refuse_private(raw: &str, config: &Config) -> std::result::Result<(), AttemptError> {
     if config.allow_private_targets {
         return Ok(());
     }
     let url = url::Url::parse(raw).map_err(|e| AttemptError::give_up(&format!("invalid URL: {e}")))?;
-    match url_refusal(&url) {
-        Some(refusal) => Err(AttemptError::give_up(&format!("the URL's host {refusal}"))),
+    if let Some(refusal) = url_refusal(&url) {
+        return Err(AttemptError::give_up(&format!("the URL's host {refusal}")));
+    }
+    let Some(url::Host::Domain(name)) = url.host() else {
+        return Ok(());
+    };
+    let addresses = dns::addresses(&config.dns_resolver, name)
+        .await
+        .map_err(|why| AttemptError::retry(&why))?;
+    match addresses
+        .iter()
+        .find_map(|address| Some((address, refusal(&address.to_string())?)))
+    {
+        Some((address, why)) => Err(AttemptError::give_up(&format!(
+            "the URL's host {name} resolves to {address}, which {why}"
+        ))),
         None => Ok(()),
     }
 }

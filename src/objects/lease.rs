@@ -8,7 +8,7 @@
 use super::monitor::{day_stats, MonitorObject};
 use super::stub::ObjectConfig;
 use crate::domain::lease::{lease_until, needs_renewal};
-use crate::domain::monitor::MonitorStatus;
+use crate::domain::monitor::{MonitorStatus, Settings};
 use crate::domain::time::{day_of, DAY_MS};
 use crate::domain::uptime::rollup_days_due;
 use crate::store::{monitors, rollups, Db};
@@ -42,7 +42,12 @@ impl MonitorObject {
         let mut statements = self.due_rollups(&db, config, now).await?;
         let wrote_rollups = !statements.is_empty();
         let until = lease_until(now);
-        statements.push(monitors::set_lease(&db, &config.monitor_id, until)?);
+        statements.push(monitors::set_lease(
+            &db,
+            &config.monitor_id,
+            until,
+            self.last_ping_ms(config)?,
+        )?);
         db.batch(statements).await?;
         storage.put(LEASE_UNTIL, until).await?;
         if wrote_rollups {
@@ -85,9 +90,18 @@ impl MonitorObject {
         }
         Ok(statements)
     }
-}
 
-/// The lease a change of status grants, in the batch that records it.
-pub(super) fn lease_with_change(db: &Db, config: &ObjectConfig, now: i64) -> Result<D1PreparedStatement> {
-    monitors::set_lease(db, &config.monitor_id, lease_until(now))
+    /// The lease a change of status grants, in the batch that records it.
+    pub(super) fn lease_with_change(&self, db: &Db, config: &ObjectConfig, now: i64) -> Result<D1PreparedStatement> {
+        monitors::set_lease(db, &config.monitor_id, lease_until(now), self.last_ping_ms(config)?)
+    }
+
+    /// A heartbeat's latest ping from its job (a log ping or a missed entry
+    /// is not one), which D1 keeps with the lease for the metrics.
+    fn last_ping_ms(&self, config: &ObjectConfig) -> Result<Option<i64>> {
+        if !matches!(config.spec.settings, Settings::Heartbeat(_)) {
+            return Ok(None);
+        }
+        Ok(self.history()?.latest_ping(false)?.map(|ping| ping.at))
+    }
 }

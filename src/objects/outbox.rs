@@ -8,7 +8,6 @@
 //! change is answered once the object has saved it, whatever D1 does.
 
 use super::hub::HubEvent;
-use super::lease::lease_with_change;
 use super::monitor::MonitorObject;
 use super::stub::{self, ObjectConfig};
 use crate::domain::monitor::MonitorStatus;
@@ -76,7 +75,7 @@ impl MonitorObject {
             let stats = super::monitor::day_stats(config, &history, &flips, day_start, to)?;
             statements.extend(rollups::upsert(&db, &config.monitor_id, &day_of(day_start), &stats)?);
         }
-        statements.push(lease_with_change(&db, config, now)?);
+        statements.push(self.lease_with_change(&db, config, now)?);
         statements.push(monitors::existence(&db, &config.monitor_id)?);
         let results = db.batch(statements).await?;
         let exists = results

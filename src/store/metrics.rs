@@ -33,7 +33,7 @@ const MONITORS: &str = "
 SELECT m.id, m.name, m.type, m.status, m.interval_seconds, m.tags,
        json_extract(m.settings, '$.grace_seconds') AS grace_seconds,
        json_extract(m.settings, '$.regions') AS regions,
-       m.status_changed_at, m.checks_recorded, m.failures_recorded,
+       m.status_changed_at, m.last_ping_ms, m.checks_recorded, m.failures_recorded,
        r.has_today, r.today_down, r.today_observed, r.yesterday_down, r.yesterday_observed,
        r.oldest_down, r.oldest_observed, r.recent_down, r.recent_observed, r.through_ms,
        r.avg_today, r.p95_today, r.avg_yesterday, r.p95_yesterday
@@ -82,6 +82,7 @@ struct MonitorLine {
     /// JSON list of strings, when the kind has regions.
     regions: Option<String>,
     status_changed_at: Option<String>,
+    last_ping_ms: Option<i64>,
     checks_recorded: i64,
     failures_recorded: i64,
     has_today: Option<i64>,
@@ -123,6 +124,7 @@ impl MonitorLine {
             grace_seconds: self.grace_seconds.filter(|_| self.kind == "heartbeat"),
             status_changed_ms: self.status_changed_at.as_deref().and_then(millis_from_iso),
             interval_seconds: self.interval_seconds,
+            last_ping_ms: self.last_ping_ms.filter(|_| self.kind == "heartbeat"),
             checks: self.checks_recorded,
             failures: self.failures_recorded,
             rollups: Rollups {

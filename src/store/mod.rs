@@ -136,6 +136,12 @@ impl From<i64> for Arg<'_> {
     }
 }
 
+impl From<Option<i64>> for Arg<'_> {
+    fn from(n: Option<i64>) -> Self {
+        n.map_or(Arg::Null, Arg::Int)
+    }
+}
+
 impl<'a> From<Option<&'a str>> for Arg<'a> {
     fn from(text: Option<&'a str>) -> Self {
         text.map_or(Arg::Null, Arg::Text)

@@ -307,11 +307,13 @@ pub async fn overdue(db: &Db, now_ms: i64, limit: u32) -> Result<Vec<MonitorRow>
 
 /// Grants the monitor's lease until `until_ms` (`domain::lease`); its object
 /// sends it with a write it makes anyway when it can.
-pub fn set_lease(db: &Db, id: &str, until_ms: i64) -> Result<D1PreparedStatement> {
+pub fn set_lease(db: &Db, id: &str, until_ms: i64, last_ping_ms: Option<i64>) -> Result<D1PreparedStatement> {
+    // The heartbeat's latest ping rides on the lease's write (`None` keeps
+    // what D1 holds), so the metrics can show its age without a write per ping.
     statement(
         db,
-        "UPDATE monitors SET lease_until = ?2 WHERE id = ?1",
-        &[id.into(), until_ms.into()],
+        "UPDATE monitors SET lease_until = ?2, last_ping_ms = COALESCE(?3, last_ping_ms) WHERE id = ?1",
+        &[id.into(), until_ms.into(), last_ping_ms.into()],
     )
 }
 

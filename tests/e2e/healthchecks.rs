@@ -153,6 +153,26 @@ fn slug_pings_use_the_organizations_ping_key_and_create_on_first_ping_when_asked
         (created["name"].as_str(), created["interval_seconds"].as_u64()),
         (Some("new-job"), Some(86_400))
     );
+    // The audit log says the ping key made it, and holds no key.
+    let log = account
+        .client()
+        .get(&format!(
+            "/api/v1/audit-log?target_id={}",
+            created["id"].as_str().unwrap()
+        ))
+        .data(200)
+        .clone();
+    let entries = log.as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{log}");
+    assert_eq!(
+        (&entries[0]["action"], &entries[0]["actor"]),
+        (
+            &json!("monitor.created"),
+            &json!({ "type": "ping_key", "id": "ping_key" })
+        ),
+        "{log}"
+    );
+    assert!(!log.to_string().contains(&key), "the ping key is never logged");
     // Two monitors with one slug: ambiguous.
     beat(&account, json!({ "slug": "twin" }));
     beat(&account, json!({ "slug": "twin" }));

@@ -241,6 +241,16 @@ fn the_metrics_agree_with_the_api_and_show_no_secret() {
         ),
         None
     );
+    // Its one ping (which made it up, so D1 has it) was a moment ago; a
+    // monitor that is not a heartbeat has no ping age.
+    let age = metrics
+        .value("pingwarden_heartbeat_last_ping_age_seconds", &beat_labels)
+        .expect("the heartbeat's last ping age");
+    assert!((0.0..120.0).contains(&age), "the ping was seconds ago: {age}");
+    assert_eq!(
+        metrics.value("pingwarden_heartbeat_last_ping_age_seconds", &[("monitor_id", &up)]),
+        None
+    );
 
     // Open incidents by impact, as the incident list has them.
     let incidents = account.client().get("/api/v1/incidents").data(200).clone();

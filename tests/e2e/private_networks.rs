@@ -190,3 +190,42 @@ fn a_name_resolving_to_a_private_address_is_refused_before_anything_connects() {
     assert!(public.requests() > 0, "the public host was probed");
     assert_eq!(private.requests(), 0, "the private target was never reached");
 }
+
+/// A notification channel is guarded like a probe: a webhook whose name
+/// resolves to a private address (saved, since only its name is checked
+/// then) fails at its first attempt, without a retry and without a byte sent.
+#[test]
+fn a_webhook_whose_name_resolves_to_a_private_address_is_never_sent() {
+    let (_state, server) = guarded_server("webhook-rebinding");
+    let client = Account::register_on(&server.url, "webhook-rebinding")
+        .client()
+        .on(&server.url);
+    let receiver = HttpTarget::start();
+    let url = receiver.url_by_name("/hook").replace("http://", "https://");
+    let channel = client
+        .post(
+            "/api/v1/channels",
+            json!({ "name": "Hook", "kind": "webhook", "url": url }),
+        )
+        .data(201)
+        .clone();
+    let sent = client
+        .post(
+            &format!("/api/v1/channels/{}/test", channel["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .data(200)
+        .clone();
+    assert_eq!(sent["status"], "failed", "{sent}");
+    assert_eq!(
+        sent["attempts"].as_array().map(Vec::len),
+        Some(1),
+        "given up at once: {sent}"
+    );
+    assert_eq!(
+        sent["attempts"][0]["error"],
+        "the URL's host web.test resolves to 127.0.0.1, which is in 127.0.0.0/8 (loopback), a network this deployment does not reach",
+        "{sent}"
+    );
+    assert_eq!(receiver.requests(), 0, "the receiver was never reached");
+}
