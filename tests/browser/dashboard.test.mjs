@@ -191,3 +191,59 @@ test("a cookie-signed request that changes state needs the CSRF header", async (
   assert.equal(await page.evaluate(async () => (await fetch("/api/v1/me")).status), 401);
   await context.close();
 });
+
+test("the forums: open a thread, another account replies, the author upvotes and accepts; read signed out", async () => {
+  const asker = await browser.newContext();
+  const page = await asker.newPage();
+  await signUp(page, unique("asker"));
+  await page.getByRole("link", { name: "Community", exact: true }).click();
+  await page.getByRole("heading", { name: "Community" }).waitFor();
+  await page.getByText("Open a thread").click();
+  const title = `Is the demo API down? ${Date.now()}`;
+  await page.getByLabel("Title", { exact: true }).fill(title);
+  await page.getByLabel("Category", { exact: true }).selectOption("outages");
+  await page.getByLabel("Message").fill("Getting **503** since 10:00 <script>window.pwned = 1</script> [details](javascript:window.pwned=2)");
+  await page.getByRole("button", { name: "Open thread" }).click();
+  await page.getByRole("heading", { name: title }).waitFor();
+  const threadUrl = page.url();
+
+  // The markdown is rendered; the script and the javascript: link are not.
+  const opening = page.locator("article.post").first();
+  assert.equal(await opening.locator(".post-body strong").textContent(), "503");
+  assert.equal(await opening.locator(".post-body script").count(), 0);
+  assert.match(await opening.locator(".post-body").textContent(), /<script>window.pwned = 1<\/script>/, "raw HTML shows as text");
+  assert.equal(await opening.locator(".post-body a[href^='javascript']").count(), 0);
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  assert.equal(await opening.getByRole("button", { name: "Upvote" }).count(), 0, "no vote on one's own post");
+
+  // Another account replies.
+  const helper = await browser.newContext();
+  const other = await helper.newPage();
+  await signUp(other, unique("helper"));
+  await other.goto(threadUrl);
+  await other.getByLabel("Your reply").fill("Yes: the status page says **maintenance**");
+  await other.getByRole("button", { name: "Post reply" }).click();
+  await other.locator("article.post", { hasText: "the status page says" }).waitFor();
+
+  // The asker upvotes the reply and accepts it: 10 + 15 Knowledge Points to its author.
+  await page.reload();
+  const reply = page.locator("article.post", { hasText: "the status page says" });
+  await reply.getByRole("button", { name: "Upvote" }).click();
+  await reply.getByText("Score 1").waitFor();
+  await reply.getByRole("button", { name: "Accept as answer" }).click();
+  await page.locator("article.post", { hasText: "the status page says" }).getByText("accepted answer").waitFor();
+  assert.match(await page.locator("article.post", { hasText: "the status page says" }).textContent(), /25 pts/);
+
+  // Signed out, the list and the thread read, without a reply form.
+  const visitor = await browser.newContext();
+  const reader = await visitor.newPage();
+  await reader.goto(`${BASE}/app/#/forum`);
+  const row = reader.locator("tr", { hasText: title });
+  await row.getByText("answered").waitFor();
+  await row.getByRole("link", { name: title }).click();
+  await reader.getByRole("heading", { name: title }).waitFor();
+  await reader.locator("article.post", { hasText: "the status page says" }).waitFor();
+  assert.equal(await reader.getByRole("button", { name: "Post reply" }).count(), 0);
+  assert.ok(await reader.getByRole("link", { name: "Sign in" }).first().isVisible());
+  await Promise.all([asker.close(), helper.close(), visitor.close()]);
+});

@@ -10,7 +10,7 @@ use serde_json::json;
 use std::process::Command;
 
 /// The browser tests in tests/browser/dashboard.test.mjs.
-const BROWSER_TESTS: usize = 5;
+const BROWSER_TESTS: usize = 6;
 
 #[test]
 fn the_dashboard_works_in_chromium() {

@@ -14,8 +14,14 @@ import * as channels from "./views/channels.js";
 import * as keys from "./views/keys.js";
 import * as members from "./views/members.js";
 import * as settings from "./views/settings.js";
+import * as forum from "./views/forum.js";
 
 const ID = "([A-Za-z0-9_]+)";
+// The forums are public: read signed out too.
+const FORUM = [
+  [/^#\/forum(?:\?.*)?$/, forum.list],
+  [new RegExp(`^#/forum/${ID}$`), forum.show],
+];
 const SIGNED_IN = [
   [/^#\/(?:monitors)?$/, monitors.list],
   [/^#\/monitors\/new$/, monitorForm.create],
@@ -30,8 +36,10 @@ const SIGNED_IN = [
   [/^#\/keys$/, keys.list],
   [/^#\/members$/, members.list],
   [/^#\/settings$/, settings.show],
+  ...FORUM,
 ];
 const SIGNED_OUT = [
+  ...FORUM,
   [/^#\/signup$/, auth.signUp],
   [/^.*$/, auth.signIn],
 ];
@@ -69,12 +77,13 @@ async function whoAmI() {
 
 function navigation(me) {
   if (!me) {
-    show(nav, h("a", { href: "#/signin" }, "Sign in"), h("a", { href: "#/signup" }, "Create account"));
+    show(nav, h("a", { href: "#/signin" }, "Sign in"), h("a", { href: "#/signup" }, "Create account"),
+      h("a", { href: "#/forum" }, "Community"));
     return;
   }
   const links = [
     ["#/monitors", "Monitors"], ["#/incidents", "Incidents"], ["#/status-pages", "Status pages"],
-    ["#/channels", "Channels"], ["#/keys", "API keys"], ["#/members", "Members"], ["#/settings", "Settings"],
+    ["#/channels", "Channels"], ["#/keys", "API keys"], ["#/members", "Members"], ["#/settings", "Settings"], ["#/forum", "Community"],
   ];
   const here = location.hash || "#/monitors";
   show(nav, links.map(([href, text]) =>
