@@ -145,6 +145,8 @@ fn incident(i: &PublicIncident) -> Markup {
                 ". Impact: " (i.impact) "."
             }
             ol { @for u in &i.updates { li { strong { (u.status) } " — " (u.message) " " span class="muted" { "(" (u.created_at[11..16]) " UTC)" } } } }
+            // The community's threads about it, in the dashboard's forum (read signed out).
+            p { a href={ "/app/#/forum?incident_id=" (i.id) } { "Discussions" } }
         }
     }
 }

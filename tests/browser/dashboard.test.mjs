@@ -245,5 +245,22 @@ test("the forums: open a thread, another account replies, the author upvotes and
   await reader.locator("article.post", { hasText: "the status page says" }).waitFor();
   assert.equal(await reader.getByRole("button", { name: "Post reply" }).count(), 0);
   assert.ok(await reader.getByRole("link", { name: "Sign in" }).first().isVisible());
+
+  // A public status page's incident links to the threads about it.
+  const owner = (await api("POST", "/api/v1/auth/register", { body: { email: unique("owner"), password: PASSWORD } })).json.data.token;
+  const site = await target();
+  const monitor = (await api("POST", "/api/v1/monitors", { token: owner, body: { type: "http", name: "Shop", url: site.url, interval_seconds: 3600 } })).json.data;
+  const incident = (await api("POST", "/api/v1/incidents", { token: owner, body: { title: "Shop is slow", impact: "minor", monitor_ids: [monitor.id] } })).json.data;
+  const slug = `forum-${Date.now()}`;
+  assert.equal((await api("POST", "/api/v1/status-pages", { token: owner, body: { slug, title: "Shop status", monitor_ids: [monitor.id] } })).status, 201);
+  const about = `Slow checkout for anyone else? ${Date.now()}`;
+  const opened = await api("POST", "/api/v1/forum/threads", { token: owner, body: { title: about, body: "Since noon", category: "outages", incident_id: incident.id } });
+  assert.equal(opened.status, 201, JSON.stringify(opened.json));
+  await reader.goto(`${BASE}/status/${slug}`);
+  await reader.locator("article", { hasText: "Shop is slow" }).getByRole("link", { name: "Discussions" }).click();
+  await reader.getByText(`Incident: ${incident.id}`).waitFor();
+  await reader.getByRole("link", { name: about }).waitFor();
+  assert.equal(await reader.getByRole("link", { name: title }).count(), 0, "only the incident's threads");
+  site.stop();
   await Promise.all([asker.close(), helper.close(), visitor.close()]);
 });

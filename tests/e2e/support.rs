@@ -25,6 +25,10 @@ fn http() -> &'static Http {
     HTTP.get_or_init(|| {
         Http::builder()
             .timeout(Duration::from_secs(30))
+            // wrangler dev's server closes a connection idle for 5 s (Node's
+            // keep-alive default); one reused just as it closes answers a
+            // request with a reset. Idle ones are dropped well before.
+            .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .expect("an HTTP client")
     })

@@ -8,6 +8,8 @@ import { get, post } from "../api.js";
 
 const CATEGORIES = [["general", "General"], ["outages", "Outages"], ["configurations", "Configurations"]];
 const SORTS = [["newest", "Newest"], ["active", "Most active"], ["unanswered", "Unanswered"]];
+/** What a thread may be about: its field, and how the page names it. */
+const LINKS = [["service_id", "Service"], ["incident_id", "Incident"], ["host", "Host"]];
 
 /** An author as the forums show one: name, the verified mark, points. */
 function author(person) {
@@ -36,14 +38,16 @@ function filters() {
 export async function list(ctx) {
   const chosen = filters();
   const query = new URLSearchParams({ limit: "50" });
-  for (const name of ["sort", "category", "q"]) if (chosen.get(name)) query.set(name, chosen.get(name));
+  for (const name of ["sort", "category", "q", ...LINKS.map(([key]) => key)]) if (chosen.get(name)) query.set(name, chosen.get(name));
+  // A link from a status page's incident (or a service, a host): its threads, and new ones about it.
+  const about = LINKS.filter(([key]) => chosen.get(key)).map(([key, label]) => [key, label, chosen.get(key)]);
   const threads = await get(`/api/v1/forum/threads?${query}`);
   const filterForm = form([
     field("Sort", "sort", { control: "select", options: SORTS, value: chosen.get("sort") ?? "newest" }),
     field("In category", "category", { control: "select", options: [["", "All"], ...CATEGORIES], value: chosen.get("category") ?? "" }),
     field("Search titles", "q", { value: chosen.get("q") ?? "", maxlength: 100 }),
   ], async (data) => {
-    const next = new URLSearchParams([...data].filter(([, value]) => value !== ""));
+    const next = new URLSearchParams([...data, ...about.map(([key, , value]) => [key, value])].filter(([, value]) => value !== ""));
     go(`#/forum${next.size ? `?${next}` : ""}`);
   }, "Show");
   filterForm.classList.add("filters");
@@ -52,17 +56,21 @@ export async function list(ctx) {
       field("Title", "title", { required: true, maxlength: 200 }),
       field("Category", "category", { control: "select", options: CATEGORIES, value: "general" }),
       field("Message", "body", { control: "textarea", rows: 6, required: true, hint: "Markdown: **bold**, `code`, [links](https://…), lists, tables." }),
-      field("Catalogue service (optional)", "service_id", { hint: "Its id, as in /api/v1/services" }),
-      field("Host (optional)", "host", { hint: "The host the thread is about, such as api.example.com" }),
+      field("Catalogue service (optional)", "service_id", { hint: "Its id, as in /api/v1/services", value: chosen.get("service_id") ?? "" }),
+      field("Incident (optional)", "incident_id", { hint: "An incident of a public status page, or of your organization", value: chosen.get("incident_id") ?? "" }),
+      field("Host (optional)", "host", { hint: "The host the thread is about, such as api.example.com", value: chosen.get("host") ?? "" }),
     ], async (data) => {
       const body = { title: data.get("title"), category: data.get("category"), body: data.get("body") };
-      for (const name of ["service_id", "host"]) if (data.get(name)) body[name] = data.get(name);
+      for (const [name] of LINKS) if (data.get(name)) body[name] = data.get(name);
       const created = (await post("/api/v1/forum/threads", body)).data;
       go(`#/forum/${created.id}`);
     }, "Open thread"))
     : h("p", {}, h("a", { href: "#/signin" }, "Sign in"), " to open a thread or reply.");
   show(ctx.main, h("h1", {}, "Community"),
-    h("p", { class: "muted" }, "Outages, configurations and anything else, with everyone who runs Pingwarden."),
+    about.length
+      ? h("p", {}, "Threads about ", about.map(([, label, value]) => h("span", { class: "tag" }, `${label}: ${value}`)), " · ",
+        h("a", { href: "#/forum" }, "all threads"))
+      : h("p", { class: "muted" }, "Outages, configurations and anything else, with everyone who runs Pingwarden."),
     opener, filterForm,
     threads.data.length
       ? h("div", { class: "table-wrap" }, h("table", {},
