@@ -322,7 +322,11 @@ impl MonitorObject {
 
         let results = self.probe_all(&config, settings).await;
         for (region, result) in &results {
-            history.insert(&result_row(region, result, now, due))?;
+            if let Err(error) = history.insert(&result_row(region, result, now, due)) {
+                // Deleted while the probe ran: its storage, tables and all, is
+                // gone, and the result has nowhere to go.
+                return if self.is_buried().await? { Ok(()) } else { Err(error) };
+            }
         }
         let threshold = config.spec.settings.failure_threshold();
         let tallies = results

@@ -165,6 +165,30 @@ fn a_deleted_monitor_never_probes_again_even_when_its_d1_delete_failed() {
     assert_eq!(target.requests(), after_delete);
 }
 
+/// A monitor deleted while its probe waits for an answer: the object's
+/// storage is gone when the answer comes, and the result is dropped
+/// quietly, with nothing logged as a failure and nothing probed again.
+#[test]
+fn a_monitor_deleted_during_its_probe_drops_the_result_quietly() {
+    let (_state, server, client) = quiet_account("deleted-mid-probe");
+    let target = HttpTarget::start();
+    let monitor = create(
+        &client,
+        json!({ "type": "http", "name": "Slow", "url": target.url("/slow/3000"), "interval_seconds": 60 }),
+    );
+    let id = monitor["id"].as_str().unwrap();
+    wait_for(15, "the probe waiting for its answer", || {
+        (target.requests() >= 1).then_some(())
+    });
+    let from = server.log().len();
+    assert_eq!(client.delete(&format!("/api/v1/monitors/{id}")).status, 204);
+    // The slow answer comes back to a buried object.
+    sleep(Duration::from_secs(5));
+    let log = &server.log()[from..];
+    assert!(!log.contains("monitor check failed"), "{log}");
+    assert_eq!(target.requests(), 1, "no probe after the delete");
+}
+
 #[test]
 fn an_object_whose_monitor_row_is_gone_stops_at_its_next_change() {
     let (_state, server, client) = quiet_account("orphan");
