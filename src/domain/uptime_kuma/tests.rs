@@ -48,7 +48,7 @@ fn port_dns_and_push_monitors_map_to_tcp_dns_and_heartbeat() {
     let (tcp, dns, push) = (fields(2), fields(3), fields(4));
     assert_eq!(
         (tcp["type"].as_str(), tcp["host"].as_str(), tcp["port"].as_u64()),
-        (Some("tcp"), Some("db.example.com"), Some(5432))
+        (Some("tcp"), Some("127.0.0.1"), Some(5432))
     );
     assert_eq!(
         (dns["type"].as_str(), dns["record_type"].as_str()),
