@@ -4,7 +4,6 @@
 //! `objects` holds the Durable Objects; `router` ties a request to a handler.
 
 mod api;
-mod auth;
 mod catalogue;
 mod config;
 pub mod domain;

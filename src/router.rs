@@ -390,7 +390,7 @@ async fn limited_dispatch(ctx: &Ctx, req: Request) -> ApiResult<Response> {
         return dispatch(ctx, req).await;
     }
     let address = api::limits::address(&req);
-    if crate::auth::credential(&req).is_none() {
+    if crate::api::credentials::credential(&req).is_none() {
         api::limits::admit_ip(ctx, &address).await?;
     }
     let result = dispatch(ctx, req).await;

@@ -5,7 +5,7 @@
 
 use super::forum::user_of;
 use super::{json_response, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::points::badge;
 use crate::error::ApiResult;
 use serde_json::json;

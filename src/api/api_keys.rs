@@ -3,7 +3,7 @@
 
 use super::audit_log::record;
 use super::{created, list, no_content, read_json, required_str, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::access::KeyScopes;
 use crate::domain::api_key::{self, MAX_ACTIVE_KEYS};
 use crate::domain::audit::Action;

@@ -8,7 +8,7 @@
 
 use super::on_behalf::{self, Dispatch};
 use super::{ok, query, read_body, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::access::Principal;
 use crate::domain::apply::{monitor_references, parse, resolve_monitors, write, Action, Document, Entry, Format, Kind};
 use crate::domain::mcp::ApiCall;

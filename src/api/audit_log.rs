@@ -7,7 +7,7 @@
 //! from which address. This is the rule `/api/v1/api-keys` follows too.
 
 use super::{limits, list, next_page, page_params, query, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::access::{Denied, Principal};
 use crate::domain::audit::{self, Action, ActorType, Filter};
 use crate::domain::ids::new_id;

@@ -2,8 +2,8 @@
 //! dashboard's session: `POST` and `DELETE /api/v1/auth/session`.
 
 use super::{created, limits, no_content, ok, read_json, required_str, Ctx};
-use crate::auth::password;
-use crate::auth::session;
+use crate::api::credentials::password;
+use crate::api::credentials::session;
 use crate::domain::account::{display_name, normalize_email, validate_password};
 use crate::domain::ids::{new_id, random_base62, sha256_hex};
 use crate::domain::jwt;
@@ -81,7 +81,7 @@ pub async fn login(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
 }
 
 /// `POST /api/v1/auth/session`: signs in as `login` does, with the token in
-/// the dashboard's cookies (`auth::session`) rather than in the answer.
+/// the dashboard's cookies (`credentials::session`) rather than in the answer.
 pub async fn open_session(ctx: &Ctx, mut req: Request) -> ApiResult<Response> {
     // Against login CSRF: another site cannot sign a browser in as someone else.
     session::require_same_origin(&req, &ctx.public_base(&req)?)?;

@@ -2,7 +2,7 @@
 //! (from its Durable Object) and its uptime figures.
 
 use super::{list, next_page, ok, page_params, query, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::monitor::MAX_APDEX_THRESHOLD_MS;
 use crate::domain::time::{day_of, iso_from_millis, millis_from_iso, DAY_MS};
 use crate::domain::uptime::{round3, uptime_pct, Apdex};

@@ -7,7 +7,7 @@
 //! `domain::forum` and `domain::points`.
 
 use super::{created, limits, list, next_page, ok, page_params, query, read_json, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::access::{Actor, Denied, KeyScopes, Principal};
 use crate::domain::forum::{may_change_thread, NewThread, Refusal, Sort, Standing, ThreadChange, ThreadFilter};
 use crate::domain::ids::new_id;

@@ -10,7 +10,7 @@ use super::audit_log::{record, record_by, Change};
 use super::heartbeats::{self, Credential};
 use super::monitors;
 use super::{created, json_response, query, Ctx};
-use crate::auth::{authenticate, credential};
+use crate::api::credentials::{authenticate, credential};
 use crate::domain::access::Principal;
 use crate::domain::audit::{Action, ActorType};
 use crate::domain::healthchecks::{check_dict, parse_ping_path, parse_suffix, ping_dict, CheckView, PingTarget};

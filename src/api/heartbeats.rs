@@ -10,7 +10,7 @@
 //! to invalidate.
 
 use super::{created, list, next_page, page_params, query, read_body, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::audit::Action;
 use crate::domain::heartbeat::{capture_body, parse_ping_suffix, PingKind};
 use crate::domain::ids::sha256_hex;

@@ -9,7 +9,7 @@
 use super::limits::spend;
 use super::tools::reachable_addresses;
 use super::{json_response, ok, read_json, Ctx};
-use crate::auth::caller;
+use crate::api::credentials::caller;
 use crate::domain::catalogue::CATALOGUE_ORG;
 use crate::domain::ids::new_id;
 use crate::domain::monitor::MonitorSpec;

@@ -9,7 +9,7 @@
 use super::apply::{self, flag};
 use super::on_behalf::Dispatch;
 use super::{ok, query, read_body, read_json, required_str, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::access::Principal;
 use crate::domain::apply::{Document, Entry, Kind};
 use crate::domain::healthchecks::{self, Mapped};

@@ -8,7 +8,7 @@
 use super::audit_log::record;
 use super::members::{member_json, require_owner_for};
 use super::{created, list, no_content, read_json, required_str, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::access::{Denied, Principal, Role};
 use crate::domain::account::normalize_email;
 use crate::domain::audit::Action;

@@ -5,7 +5,7 @@
 //! (`objects/live.rs`), which keeps the connection.
 
 use super::{public_pages, Ctx};
-use crate::auth::{self, authenticate_with, session};
+use crate::api::credentials::{self, authenticate_with, session};
 use crate::domain::live::{Filter, Listener, SUBPROTOCOL};
 use crate::domain::time::iso_from_millis;
 use crate::error::{ApiError, ApiResult};
@@ -43,7 +43,7 @@ fn offered_protocols(req: &Request) -> ApiResult<Vec<String>> {
 /// `token` query parameter, the subprotocols, or the session cookie of a
 /// page served from this origin.
 fn live_credential(ctx: &Ctx, req: &Request, offered: &[String]) -> ApiResult<Option<String>> {
-    if let Some(credential) = auth::credential(req) {
+    if let Some(credential) = credentials::credential(req) {
         return Ok(Some(credential));
     }
     if let Some(token) = super::query(req)?.remove("token").filter(|t| !t.is_empty()) {

@@ -6,7 +6,7 @@
 
 use super::audit_log::record;
 use super::{created, list, monitors::plan_limit, next_page, no_content, ok, page_params, query, read_json, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::audit::Action;
 use crate::domain::ids::new_id;
 use crate::domain::maintenance::{status_at, Coverage, MaintenanceSpec, Window};

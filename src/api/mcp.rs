@@ -7,7 +7,7 @@
 
 use super::on_behalf::{self, Dispatch};
 use super::{read_body, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::config::VERSION;
 use crate::domain::mcp::{
     api_call, error, negotiate, result, tool_list, tool_result, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND,

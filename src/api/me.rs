@@ -2,7 +2,7 @@
 //! the plan with its usage.
 
 use super::{ok, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::access::{Actor, Principal};
 use crate::error::ApiResult;
 use crate::store;

@@ -5,7 +5,7 @@
 
 use super::audit_log::record;
 use super::{list, no_content, ok, read_json, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::access::{Principal, Role};
 use crate::domain::audit::Action;
 use crate::domain::live::user_tag;

@@ -5,7 +5,7 @@
 //! batch per organization every 15 s in each isolate.
 
 use super::Ctx;
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::metrics::{exposition, CONTENT_TYPE};
 use crate::error::ApiResult;
 use crate::store;

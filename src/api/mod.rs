@@ -10,6 +10,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod channels;
 pub mod checks;
+pub mod credentials;
 pub mod forum;
 pub mod forum_posts;
 pub mod forum_reports;

@@ -4,7 +4,7 @@
 use super::audit_log::record;
 use super::heartbeats;
 use super::{created, list, next_page, no_content, ok, page_params, query, read_json, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::audit::Action;
 use crate::domain::ids::{new_id, sha256_hex};
 use crate::domain::metrics;

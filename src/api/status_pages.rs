@@ -2,7 +2,7 @@
 
 use super::audit_log::record;
 use super::{created, list, maintenances, monitors::plan_limit, no_content, ok, read_json, Ctx};
-use crate::auth::authenticate;
+use crate::api::credentials::authenticate;
 use crate::domain::audit::Action;
 use crate::domain::ids::new_id;
 use crate::domain::live::page_tag;

@@ -8,7 +8,7 @@
 
 use super::limits::spend;
 use super::{json_response, query, read_json, Ctx};
-use crate::auth::caller;
+use crate::api::credentials::caller;
 use crate::domain::rate_limit::{Bucket, Rule, HOUR_MS};
 use crate::domain::tools::{lookup_domain, refused_target, scan_ports, service_name, target_host};
 use crate::domain::validation::FieldError;

@@ -1,10 +1,12 @@
 //! Turns a request's credential into the principal it acts as: an API key
 //! (`Authorization: Bearer pw_live_…` or `X-Api-Key`) or a user's JWT.
+//! Part of `api`: it stands on the request context and spends the request's
+//! rate limit (`api::limits`), as every handler does.
 
 pub mod password;
 pub mod session;
 
-use crate::api::{limits, Ctx};
+use super::{limits, Ctx};
 use crate::domain::access::{Actor, KeyScopes, Principal, Role};
 use crate::domain::rate_limit::Bucket;
 use crate::domain::{api_key, jwt};
