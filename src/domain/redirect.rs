@@ -8,7 +8,7 @@
 //! body; `Authorization` is not sent on once the chain leaves the origin.
 
 use super::probe::Failure;
-use super::target::{refusal, url_refusal};
+use super::target::{refused_address, url_refusal};
 use std::net::IpAddr;
 use url::Url;
 
@@ -71,9 +71,7 @@ impl Hop {
     /// resolved it to is in a refused network (a public name pointed at a
     /// private address).
     pub fn refused_address(&self, addresses: &[IpAddr]) -> Option<Failure> {
-        let (address, why) = addresses
-            .iter()
-            .find_map(|address| Some((address, refusal(&address.to_string())?)))?;
+        let (address, why) = refused_address(addresses)?;
         let host = self.url.host_str()?;
         Some(self.refusal(format!("host {host} resolves to {address}, which {why}")))
     }

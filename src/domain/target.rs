@@ -194,6 +194,18 @@ pub fn refusal(host: &str) -> Option<Refusal> {
     }
 }
 
+/// The first of a name's resolved addresses that may not be reached, and
+/// why: what probes, live checks and deliveries judge once they resolved it.
+pub fn refused_address(addresses: &[IpAddr]) -> Option<(IpAddr, Refusal)> {
+    addresses.iter().find_map(|&address| {
+        let why = match address {
+            IpAddr::V4(ip) => v4_refusal(ip),
+            IpAddr::V6(ip) => v6_refusal(ip),
+        }?;
+        Some((address, why))
+    })
+}
+
 /// Why the host of an (already parsed) URL may not be reached.
 pub fn url_refusal(url: &Url) -> Option<Refusal> {
     url.host().map_or(Some(Refusal::Unreadable), |host| host_refusal(&host))
@@ -300,6 +312,18 @@ pub fn is_valid_host(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_refused_address_of_a_name_is_found_as_its_spelling_would_be() {
+        let addresses: Vec<IpAddr> = ["93.184.215.14", "::ffff:10.0.0.1", "127.0.0.1"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        let (address, why) = refused_address(&addresses).expect("a private address among them");
+        assert_eq!(address, addresses[1]);
+        assert_eq!(Some(why), refusal("::ffff:10.0.0.1"));
+        assert_eq!(refused_address(&addresses[..1]), None);
+    }
 
     /// Every spelling of a refused host, with the block or name it falls in.
     #[test]

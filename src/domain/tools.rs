@@ -2,7 +2,7 @@
 //! listens there, what a target or a domain may be, and the refusal of a
 //! target any of whose addresses is in a refused network.
 
-use super::target::{is_valid_hostname, refusal};
+use super::target::{is_valid_hostname, refusal, refused_address};
 use super::validation::FieldError;
 use serde::Serialize;
 use serde_json::Value;
@@ -170,7 +170,7 @@ pub fn live_check(
 /// The target is refused (422) when the name itself, or any address it
 /// resolves to, is in a refused network, unless private targets are allowed.
 pub fn refused_target(field: &str, host: &str, addresses: &[IpAddr]) -> Option<FieldError> {
-    let why = refusal(host).or_else(|| addresses.iter().find_map(|a| refusal(&a.to_string())))?;
+    let why = refusal(host).or_else(|| refused_address(addresses).map(|(_, why)| why))?;
     Some(FieldError::new(field, format!("{field} {host} {why}")))
 }
 

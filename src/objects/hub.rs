@@ -21,7 +21,7 @@ use crate::domain::notify::delivery::{
 use crate::domain::notify::spec::ChannelSpec;
 use crate::domain::notify::{Event, EventKind, SendContext};
 use crate::domain::secrets;
-use crate::domain::target::{refusal, url_refusal};
+use crate::domain::target::{refused_address, url_refusal};
 use crate::domain::time::iso_from_millis;
 use crate::probe::dns;
 use crate::store::channels::{self, ChannelRow};
@@ -544,10 +544,7 @@ async fn refuse_private(raw: &str, config: &Config) -> std::result::Result<(), A
     let addresses = dns::addresses(&config.dns_resolver, name)
         .await
         .map_err(|why| AttemptError::retry(&why))?;
-    match addresses
-        .iter()
-        .find_map(|address| Some((address, refusal(&address.to_string())?)))
-    {
+    match refused_address(&addresses) {
         Some((address, why)) => Err(AttemptError::give_up(&format!(
             "the URL's host {name} resolves to {address}, which {why}"
         ))),
